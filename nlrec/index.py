@@ -1,0 +1,495 @@
+"""Index directories: build, open, verify, list and remove.
+
+An index is a directory (under ``NLREC_HOME``, by default the checkout's ``indexes/``)::
+
+    <name>/
+      manifest.json         encoder id + weights hash, dimension, metric, corpus hash and
+                            counts, nlrec version, build time, and size + sha256 of every file
+      tracks.jsonl          the catalog tracks, each with the row of its unique document
+      documents.json        the unique descriptor-set strings (identical sets embedded once)
+      dense/dense.faiss     FAISS inner-product index over L2-normalised embeddings
+      tfidf/  bm25/         sparse indexes (JSON + .npy)
+
+A build is written to a temporary sibling directory and renamed into place, so an interrupted
+build leaves the previous index intact. Nothing is pickled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlrec import __version__
+from nlrec.catalog import Catalog, Track
+from nlrec.errors import IndexFileError, IndexMismatchError, NlrecError
+from nlrec.io import read_jsonl, sha256_file, write_json, write_jsonl
+from nlrec.paths import indexes_dir
+
+INDEX_FORMAT = 1
+MANIFEST = "manifest.json"
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_VERIFY_HASH_MAX_BYTES = 256 * 1024 * 1024
+METRIC = "inner_product (cosine on L2-normalised vectors)"
+
+ProgressCallback = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: called while building."""
+
+
+def validate_name(name: str) -> str:
+    if not _NAME_RE.match(name or ""):
+        raise NlrecError(
+            f"invalid index name {name!r}: use 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def resolve_index_path(name_or_path: str | os.PathLike, home: Path | None = None) -> Path:
+    """An index name under ``home`` (default ``NLREC_HOME``), or a path to an index directory."""
+    s = str(name_or_path)
+    p = Path(s).expanduser()
+    if os.sep in s or s.startswith(".") or (p.is_dir() and (p / MANIFEST).exists()):
+        return p
+    return (home or indexes_dir()) / validate_name(s)
+
+
+# ---------------------------------------------------------------------------------- build
+@dataclass
+class BuildStats:
+    """Timings of one build, in seconds."""
+
+    seconds: float = 0.0
+    encode_seconds: float = 0.0
+    n_tracks: int = 0
+    n_documents: int = 0
+
+
+def unique_documents(tracks: list[Track]) -> tuple[list[str], np.ndarray]:
+    """Unique descriptor-set strings in first-seen order, and each track's row among them."""
+    rows: dict[str, int] = {}
+    track_doc = np.empty(len(tracks), dtype=np.int64)
+    for i, t in enumerate(tracks):
+        track_doc[i] = rows.setdefault(t.text, len(rows))
+    return list(rows), track_doc
+
+
+def build_index(
+    catalog: Catalog,
+    name: str | os.PathLike,
+    *,
+    model: str | None = "default",
+    encoder: Any = None,
+    factory: str = "auto",
+    bm25_method: str = "lucene",
+    home: Path | None = None,
+    progress: ProgressCallback | None = None,
+    source: dict[str, Any] | None = None,
+    batch_size: int = 64,
+) -> Index:
+    """Embed and index ``catalog``; atomically replace any index of the same name.
+
+    Args:
+        catalog: the tracks to index.
+        name: index name (under ``home``) or directory path.
+        model: ``--model`` spec of the dense encoder (ignored when ``encoder`` is given).
+        encoder: an already-loaded :class:`~nlrec.encoders.base.DenseEncoder`.
+        factory: FAISS factory string, or ``"auto"`` (exact up to 50k documents, HNSW beyond).
+        bm25_method: bm25s scoring variant.
+        home: directory holding indexes (default ``NLREC_HOME``).
+        progress: optional ``progress(stage, done, total)`` callback.
+        source: extra provenance for the manifest (dataset name, file path, ...).
+
+    Returns:
+        The opened, newly built index.
+    """
+    from nlrec.encoders.dense import load_encoder
+    from nlrec.encoders.faiss_dense import DenseRetriever, auto_factory, build_faiss
+    from nlrec.encoders.sparse import BM25Retriever, TfidfRetriever
+
+    t0 = time.perf_counter()
+    dest = resolve_index_path(name, home)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    _cleanup_stale(dest.parent)
+    enc = encoder if encoder is not None else load_encoder(model)
+    documents, track_doc = unique_documents(catalog.tracks)
+
+    tmp = dest.parent / f".tmp-{dest.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        done = 0
+
+        def tick(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress("embedding", done, len(documents))
+
+        if progress:
+            progress("embedding", 0, len(documents))
+        t_enc = time.perf_counter()
+        vectors = enc.encode(documents, batch_size=batch_size, progress=tick)
+        encode_seconds = time.perf_counter() - t_enc
+        if progress:
+            progress("indexing", 0, 1)
+        factory_used = auto_factory(len(documents)) if factory == "auto" else factory
+        dense = DenseRetriever(enc, build_faiss(vectors, factory_used))
+        dense_entry = dense.save(tmp / "dense")
+        tfidf_entry = TfidfRetriever.build(documents).save(tmp / "tfidf")
+        bm25_entry = BM25Retriever.build(documents, method=bm25_method).save(tmp / "bm25")
+
+        write_jsonl(
+            tmp / "tracks.jsonl",
+            ({**t.to_dict(), "doc": int(d)} for t, d in zip(catalog.tracks, track_doc)),
+        )
+        write_json(tmp / "documents.json", documents)
+        describe = getattr(enc, "describe", None)
+        enc_entry = describe() if describe else {
+            "kind": type(enc).__name__, "id": enc.id, "weights_sha256": enc.fingerprint(),
+            "dimension": enc.dimension, "normalized": True,
+        }
+        enc_entry["model"] = _model_spec(enc, model)
+        stats = BuildStats(
+            seconds=round(time.perf_counter() - t0, 3),
+            encode_seconds=round(encode_seconds, 3),
+            n_tracks=len(catalog),
+            n_documents=len(documents),
+        )
+        manifest = {
+            "format": INDEX_FORMAT,
+            "name": dest.name,
+            "nlrec_version": __version__,
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "encoder": enc_entry,
+            "dimension": int(enc_entry["dimension"]),
+            "metric": METRIC,
+            "faiss": {**dense_entry, "factory": factory_used},
+            "sparse": {"tfidf": tfidf_entry, "bm25": bm25_entry},
+            "corpus": {
+                "sha256": catalog.fingerprint(),
+                "n_tracks": len(catalog),
+                "n_documents": len(documents),
+                "skipped_empty": catalog.skipped_empty,
+                "source": catalog.source,
+                **(source or {}),
+            },
+            "build": {"seconds": stats.seconds, "encode_seconds": stats.encode_seconds},
+            "files": _file_table(tmp),
+        }
+        write_json(tmp / MANIFEST, manifest)
+        _fsync_tree(tmp)
+        _swap_into_place(tmp, dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if progress:
+        progress("done", 1, 1)
+    index = Index.open(dest, verify=False)
+    index._encoder = enc
+    return index
+
+
+def _model_spec(enc: Any, model: str | None) -> str:
+    """How to load this encoder again: ``default``, an absolute path, or a hub id."""
+    from nlrec.encoders.dense import DEFAULT_MODEL_ID
+
+    if getattr(enc, "id", None) == DEFAULT_MODEL_ID:
+        return "default"
+    return str(getattr(enc, "id", model))
+
+
+def _file_table(root: Path) -> dict[str, dict[str, Any]]:
+    table = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and p.name != MANIFEST:
+            table[p.relative_to(root).as_posix()] = {"size": p.stat().st_size, "sha256": sha256_file(p)}
+    return table
+
+
+def _fsync_tree(root: Path) -> None:
+    for p in root.rglob("*"):
+        if p.is_file():
+            with open(p, "rb") as f:
+                os.fsync(f.fileno())
+
+
+def _swap_into_place(tmp: Path, dest: Path) -> None:
+    """Rename ``tmp`` to ``dest``; an existing ``dest`` is moved aside first and then removed.
+
+    If the process dies between the two renames, :func:`_recover` restores the old index.
+    """
+    if dest.exists():
+        old = dest.parent / f".old-{dest.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        os.rename(dest, old)
+        os.rename(tmp, dest)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(tmp, dest)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _cleanup_stale(home: Path) -> None:
+    """Remove leftovers: builds whose process is gone, removed indexes, superseded copies."""
+    for p in home.glob(".trash-*"):
+        shutil.rmtree(p, ignore_errors=True)
+    for p in home.glob(".old-*"):
+        name = p.name[len(".old-"):].rsplit("-", 2)[0]
+        if (home / name).exists():
+            shutil.rmtree(p, ignore_errors=True)
+    for p in home.glob(".tmp-*"):
+        parts = p.name.split("-")
+        try:
+            pid = int(parts[-2])
+        except (ValueError, IndexError):
+            continue
+        if not _pid_alive(pid):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _recover(dest: Path) -> None:
+    """Restore an index moved aside by a swap that was interrupted before the second rename."""
+    if dest.exists():
+        return
+    olds = sorted(dest.parent.glob(f".old-{dest.name}-*"), key=lambda p: p.stat().st_mtime)
+    if olds:
+        os.rename(olds[-1], dest)
+
+
+# ---------------------------------------------------------------------------------- open
+@dataclass
+class Index:
+    """An opened index: manifest, tracks and documents; retrievers are loaded on demand."""
+
+    path: Path
+    manifest: dict[str, Any]
+    tracks: list[Track]
+    documents: list[str]
+    track_doc: np.ndarray
+    _retrievers: dict[str, Any] = field(default_factory=dict, repr=False)
+    _encoder: Any = field(default=None, repr=False)
+    _doc_tracks: list[list[int]] | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @classmethod
+    def open(cls, name_or_path: str | os.PathLike, *, home: Path | None = None,
+             verify: bool = True) -> Index:
+        """Open an index by name or path.
+
+        Raises:
+            IndexFileError: if it does not exist, or its files are missing or corrupted.
+        """
+        path = resolve_index_path(name_or_path, home)
+        _recover(path)
+        if not (path / MANIFEST).is_file():
+            known = list_indexes(path.parent)
+            hint = f"; known indexes: {', '.join(i['name'] for i in known)}" if known else ""
+            raise IndexFileError(f"no index named {str(name_or_path)!r} in {path.parent}{hint}")
+        manifest = _read_manifest(path)
+        if verify:
+            verify_files(path, manifest)
+        try:
+            rows = read_jsonl(path / "tracks.jsonl")
+            documents = json.loads((path / "documents.json").read_text(encoding="utf-8"))
+            tracks = [Track.from_dict(r) for r in rows]
+            track_doc = np.array([int(r["doc"]) for r in rows], dtype=np.int64)
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise IndexFileError(f"index {path.name!r} is corrupted ({type(e).__name__}: {e}); rebuild it") from None
+        if (len(tracks) != manifest["corpus"]["n_tracks"]
+                or len(documents) != manifest["corpus"]["n_documents"]
+                or (len(track_doc) and (track_doc.max() >= len(documents) or track_doc.min() < 0))):
+            raise IndexFileError(f"index {path.name!r} is corrupted: counts disagree with its manifest; rebuild it")
+        return cls(path=path, manifest=manifest, tracks=tracks, documents=documents, track_doc=track_doc)
+
+    # -- helpers ----------------------------------------------------------------------------
+    @property
+    def doc_tracks(self) -> list[list[int]]:
+        """For each unique document, the catalog rows of the tracks carrying it."""
+        if self._doc_tracks is None:
+            groups: list[list[int]] = [[] for _ in self.documents]
+            for row, d in enumerate(self.track_doc.tolist()):
+                groups[d].append(row)
+            self._doc_tracks = groups
+        return self._doc_tracks
+
+    def encoder(self, model: str | None = None) -> Any:
+        """The dense encoder this index was built with; refuses a different ``model``.
+
+        Raises:
+            IndexMismatchError: if ``model`` (or the recorded model, changed on disk since the
+                build) has other weights than the index was built with.
+        """
+        if self._encoder is not None and model is None:
+            return self._encoder
+        from nlrec.encoders.dense import load_encoder
+
+        rec = self.manifest["encoder"]
+        spec = model if model is not None else rec.get("model", "default")
+        enc = load_encoder(spec)
+        fp = enc.fingerprint()
+        if fp != rec["weights_sha256"]:
+            asked = "the model you asked for" if model is not None else "the model recorded in it"
+            raise IndexMismatchError(
+                f"index {self.name!r} was built with encoder {rec['id']!r} "
+                f"(weights {rec['weights_sha256'][:12]}), but {asked}, {enc.id!r}, has weights "
+                f"{fp[:12]}; rebuild the index with that model or search without --model"
+            )
+        if enc.dimension != self.manifest["dimension"]:
+            raise IndexMismatchError(
+                f"index {self.name!r} has dimension {self.manifest['dimension']}, "
+                f"model {enc.id!r} gives {enc.dimension}"
+            )
+        self._encoder = enc
+        return enc
+
+    def retriever(self, kind: str, model: str | None = None) -> Any:
+        """The ``dense``, ``tfidf`` or ``bm25`` retriever of this index (loaded once)."""
+        if kind == "dense" and model is not None:
+            self.encoder(model)  # raises on mismatch
+        if kind in self._retrievers:
+            return self._retrievers[kind]
+        from nlrec.encoders.faiss_dense import DenseRetriever
+        from nlrec.encoders.sparse import BM25Retriever, TfidfRetriever
+
+        try:
+            if kind == "dense":
+                faiss_index = DenseRetriever.load_index(self.path / "dense")
+                if faiss_index.d != self.manifest["dimension"] or faiss_index.ntotal != len(self.documents):
+                    raise IndexFileError(
+                        f"index {self.name!r}: FAISS file does not match its manifest; rebuild it"
+                    )
+                r = DenseRetriever(self.encoder(model), faiss_index)
+            elif kind == "tfidf":
+                r = TfidfRetriever.load(self.path / "tfidf")
+            elif kind == "bm25":
+                r = BM25Retriever.load(self.path / "bm25")
+            else:
+                raise NlrecError(f"unknown retriever {kind!r}")
+        except (OSError, ValueError, KeyError) as e:
+            raise IndexFileError(
+                f"index {self.name!r}: cannot load its {kind} files ({type(e).__name__}: "
+                f"{str(e)[:120]}); rebuild it"
+            ) from None
+        self._retrievers[kind] = r
+        return r
+
+    def search(self, query: str, k: int = 10, **options: Any) -> list[Any]:
+        """Search tracks for a free-text request; see :func:`nlrec.search.search`."""
+        from nlrec.search import search
+
+        return search(self, query, k=k, **options)
+
+    def info(self) -> dict[str, Any]:
+        m = self.manifest
+        return {
+            "name": self.name,
+            "path": str(self.path),
+            "tracks": m["corpus"]["n_tracks"],
+            "documents": m["corpus"]["n_documents"],
+            "encoder": m["encoder"]["id"],
+            "dimension": m["dimension"],
+            "faiss": m["faiss"]["factory"],
+            "source": m["corpus"].get("dataset") or m["corpus"].get("source"),
+            "created_at": m["created_at"],
+            "size_bytes": sum(f["size"] for f in m["files"].values()),
+        }
+
+
+def open_index(name_or_path: str | os.PathLike, **kwargs: Any) -> Index:
+    """Open an index by name (under ``NLREC_HOME``) or directory path."""
+    return Index.open(name_or_path, **kwargs)
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    try:
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise IndexFileError(f"index {path.name!r}: unreadable manifest.json ({e}); rebuild it") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != INDEX_FORMAT:
+        raise IndexFileError(
+            f"index {path.name!r}: manifest.json is not an nlrec index manifest of format "
+            f"{INDEX_FORMAT}; rebuild it"
+        )
+    for key in ("encoder", "corpus", "files", "dimension"):
+        if key not in manifest:
+            raise IndexFileError(f"index {path.name!r}: manifest.json lacks {key!r}; rebuild it")
+    return manifest
+
+
+def verify_files(path: Path, manifest: dict[str, Any], *, full: bool | None = None) -> None:
+    """Check every file against the sizes and hashes in the manifest.
+
+    Sizes are always checked; hashes too unless the index is larger than 256 MiB (or
+    ``full`` says otherwise).
+
+    Raises:
+        IndexFileError: naming the first file that is missing or differs.
+    """
+    files = manifest["files"]
+    total = sum(f["size"] for f in files.values())
+    if full is None:
+        full = total <= _VERIFY_HASH_MAX_BYTES
+    for rel, meta in files.items():
+        p = path / rel
+        if not p.is_file():
+            raise IndexFileError(f"index {path.name!r} is incomplete: {rel} is missing; rebuild it")
+        if p.stat().st_size != meta["size"] or (full and sha256_file(p) != meta["sha256"]):
+            raise IndexFileError(
+                f"index {path.name!r} is corrupted: {rel} does not match its manifest; rebuild it"
+            )
+
+
+def list_indexes(home: Path | None = None) -> list[dict[str, Any]]:
+    """Summaries of the indexes under ``home`` (no heavy imports, no verification)."""
+    home = home or indexes_dir()
+    out = []
+    if not home.is_dir():
+        return out
+    for p in sorted(home.iterdir()):
+        if p.name.startswith(".") or not (p / MANIFEST).is_file():
+            continue
+        try:
+            m = json.loads((p / MANIFEST).read_text(encoding="utf-8"))
+            out.append({
+                "name": p.name,
+                "tracks": m["corpus"]["n_tracks"],
+                "documents": m["corpus"]["n_documents"],
+                "encoder": m["encoder"]["id"],
+                "created_at": m["created_at"],
+                "path": str(p),
+            })
+        except (OSError, ValueError, KeyError, TypeError):
+            out.append({"name": p.name, "error": "unreadable manifest", "path": str(p)})
+    return out
+
+
+def remove_index(name: str, home: Path | None = None) -> Path:
+    """Delete an index directory (renamed away first, so readers never see half of it)."""
+    path = resolve_index_path(name, home)
+    if not (path / MANIFEST).is_file():
+        raise IndexFileError(f"no index named {name!r} in {path.parent}")
+    trash = path.parent / f".trash-{path.name}-{uuid.uuid4().hex[:8]}"
+    os.rename(path, trash)
+    shutil.rmtree(trash, ignore_errors=True)
+    return path

@@ -1,0 +1,101 @@
+"""Shared fixtures: an isolated NLREC_HOME, tiny catalogs and a tiny sentence-transformers model
+built from scratch (random BERT weights, a word-level vocabulary), so no test downloads anything."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+# Before huggingface_hub is imported anywhere: tests never touch the network.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+TINY_TRACKS = [
+    {"id": "t1", "title": "Sunny Pan", "artist": "The Islanders", "year": 2011,
+     "descriptors": ["steel drums", "upbeat", "tropical", "calypso", "instrumental"]},
+    {"id": "t2", "title": "Quiet Keys", "artist": "Ana Lind", "year": 2019,
+     "descriptors": ["solo piano", "calm", "studying", "slow tempo", "no vocals"]},
+    {"id": "t3", "title": "Iron Fist", "artist": "Ragecore", "year": 1991,
+     "descriptors": ["heavy metal", "aggressive", "distorted guitar", "fast tempo", "male vocal"]},
+    {"id": "t4", "title": "Night Drive", "artist": "Neon Coast", "year": 2016,
+     "descriptors": ["synthwave", "80s", "synth", "driving", "night"]},
+    {"id": "t5", "title": "Quiet Keys (Reprise)", "artist": "Ana Lind", "year": 2019,
+     "descriptors": ["solo piano", "calm", "studying", "slow tempo", "no vocals"]},
+    {"id": "t6", "title": "Porch Song", "artist": "Mae Holler", "year": 1975,
+     "descriptors": ["folk", "acoustic guitar", "female vocal", "sad", "mellow"]},
+    {"id": "t7", "title": "Blue Room", "artist": "Trio Nocturne", "year": 1962,
+     "descriptors": ["jazz", "piano trio", "upright bass", "brushes", "romantic", "dinner"]},
+    {"id": "t8", "title": "Lift", "artist": "Pulse Unit", "year": 2021,
+     "descriptors": ["edm", "high energy", "workout", "synth", "drum machine", "upbeat"]},
+]
+
+
+@pytest.fixture(autouse=True)
+def nlrec_home(tmp_path, monkeypatch) -> Path:
+    """Every test gets its own empty user directory."""
+    home = tmp_path / "nlrec_home"
+    monkeypatch.setenv("NLREC_HOME", str(home))
+    monkeypatch.delenv("NLREC_DATA", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    return home
+
+
+@pytest.fixture
+def tiny_tracks() -> list[dict]:
+    return [dict(t) for t in TINY_TRACKS]
+
+
+@pytest.fixture
+def tiny_catalog_file(tmp_path, tiny_tracks) -> Path:
+    path = tmp_path / "tiny.jsonl"
+    path.write_text("".join(json.dumps(t) + "\n" for t in tiny_tracks), encoding="utf-8")
+    return path
+
+
+def _vocab() -> list[str]:
+    words = set()
+    for t in TINY_TRACKS:
+        for d in t["descriptors"]:
+            words.update(d.lower().replace("-", " ").split())
+    words.update("music song for with without no a the and calm piano upbeat steel drum".split())
+    return ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + sorted(words)
+
+
+def make_tiny_model(directory: Path, seed: int = 0, hidden: int = 32) -> Path:
+    """Save a tiny random BERT sentence-transformers model (mean pooling) to ``directory``."""
+    import torch
+    from sentence_transformers import SentenceTransformer, models
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    directory = Path(directory)
+    hf_dir = directory.parent / (directory.name + "-hf")
+    hf_dir.mkdir(parents=True, exist_ok=True)
+    vocab_file = hf_dir / "vocab.txt"
+    vocab_file.write_text("\n".join(_vocab()) + "\n", encoding="utf-8")
+    tokenizer = BertTokenizerFast(vocab_file=str(vocab_file), do_lower_case=True)
+    torch.manual_seed(seed)
+    config = BertConfig(
+        vocab_size=len(_vocab()), hidden_size=hidden, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=hidden * 2, max_position_embeddings=64,
+    )
+    BertModel(config).save_pretrained(hf_dir)
+    tokenizer.save_pretrained(hf_dir)
+    word = models.Transformer(str(hf_dir), max_seq_length=48)
+    pool = models.Pooling(word.get_embedding_dimension(), pooling_mode="mean")
+    SentenceTransformer(modules=[word, pool], device="cpu").save(str(directory))
+    return directory
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """Path of a tiny sentence-transformers model (built once per session)."""
+    return make_tiny_model(tmp_path_factory.mktemp("models") / "tiny-a", seed=0)
+
+
+@pytest.fixture(scope="session")
+def other_tiny_model(tmp_path_factory) -> Path:
+    """A second tiny model with other weights (for mismatch tests)."""
+    return make_tiny_model(tmp_path_factory.mktemp("models") / "tiny-b", seed=1)

@@ -1,0 +1,220 @@
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nlrec.catalog import Catalog
+from nlrec.encoders.dense import load_encoder
+from nlrec.errors import IndexFileError, IndexMismatchError, NlrecError
+from nlrec.index import Index, build_index, list_indexes, remove_index, verify_files
+
+
+class CountingEncoder:
+    """Wraps an encoder and records every text it embeds."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.seen: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def encode(self, texts, **kw):
+        self.seen.extend(texts)
+        return self.inner.encode(texts, **kw)
+
+
+@pytest.fixture
+def catalog(tiny_tracks) -> Catalog:
+    return Catalog.from_records(tiny_tracks, source="tiny")
+
+
+@pytest.fixture
+def built(catalog, tiny_model) -> Index:
+    return build_index(catalog, "tiny", model=str(tiny_model))
+
+
+def test_build_layout_and_manifest(built, catalog, tiny_model, nlrec_home):
+    assert built.path == nlrec_home / "tiny"
+    m = built.manifest
+    assert m["encoder"]["id"] == str(tiny_model.resolve())
+    assert m["encoder"]["model"] == str(tiny_model.resolve())
+    assert len(m["encoder"]["weights_sha256"]) == 64
+    assert m["dimension"] == 32 and "inner_product" in m["metric"]
+    assert m["corpus"]["sha256"] == catalog.fingerprint()
+    assert m["corpus"]["n_tracks"] == 8 and m["corpus"]["n_documents"] == 7  # t2 and t5 share a set
+    assert m["faiss"]["factory"] == "Flat"
+    assert m["nlrec_version"] and m["created_at"]
+    files = {p.relative_to(built.path).as_posix() for p in built.path.rglob("*") if p.is_file()}
+    assert files == set(m["files"]) | {"manifest.json"}
+    assert not any(f.endswith((".pkl", ".pickle")) for f in files)
+    reopened = Index.open("tiny")
+    assert [t.id for t in reopened.tracks] == [t.id for t in catalog.tracks]
+    assert reopened.tracks[0].title == "Sunny Pan"
+
+
+def test_identical_descriptor_sets_embedded_once(catalog, tiny_model):
+    enc = CountingEncoder(load_encoder(str(tiny_model)))
+    idx = build_index(catalog, "dedup", encoder=enc)
+    assert len(enc.seen) == len(set(enc.seen)) == 7
+    hits = idx.search("solo piano calm studying", k=8, mode="dense")
+    ids = [h.id for h in hits]
+    assert ids.index("t5") == ids.index("t2") + 1  # same set: same score, adjacent
+    assert hits[ids.index("t2")].score == hits[ids.index("t5")].score
+
+
+def test_dense_search_equals_bruteforce(built, tiny_model):
+    enc = load_encoder(str(tiny_model))
+    docs = enc.encode(built.documents)
+    q = enc.encode(["calm piano"])[0]
+    sims = docs @ q
+    got = built.retriever("dense").search(["calm piano"], len(built.documents))[0]
+    assert sorted(got.doc_ids.tolist()) == list(range(len(built.documents)))
+    assert np.allclose(got.scores, sims[got.doc_ids], atol=1e-5)  # each score is the true cosine
+    assert np.allclose(got.scores, np.sort(sims)[::-1], atol=1e-5)  # and the order is by it
+
+
+def test_mismatched_encoder_is_refused(built, other_tiny_model, tiny_model):
+    with pytest.raises(IndexMismatchError, match="was built with encoder .* rebuild the index"):
+        built.search("calm piano", mode="dense", model=str(other_tiny_model))
+    assert built.search("calm piano", mode="dense", model=str(tiny_model))
+
+
+def test_model_changed_on_disk_is_refused(catalog, tmp_path, tiny_model, other_tiny_model):
+    import shutil
+
+    model_dir = tmp_path / "model"
+    shutil.copytree(tiny_model, model_dir)
+    build_index(catalog, "m", model=str(model_dir))
+    shutil.rmtree(model_dir)
+    shutil.copytree(other_tiny_model, model_dir)
+    with pytest.raises(IndexMismatchError, match="the model recorded in it"):
+        Index.open("m").search("calm", mode="dense")
+    # sparse modes do not need the encoder at all
+    assert Index.open("m").search("calm piano", mode="bm25")
+
+
+@pytest.mark.parametrize(
+    ("damage", "pattern"),
+    [
+        (lambda p: (p / "dense" / "dense.faiss").write_bytes(b"garbage"), "dense/dense.faiss does not match"),
+        (lambda p: (p / "tracks.jsonl").unlink(), "tracks.jsonl is missing"),
+        (lambda p: (p / "manifest.json").write_text("{not json"), "unreadable manifest.json"),
+        (lambda p: (p / "manifest.json").write_text('{"format": 99}'), "not an nlrec index manifest"),
+        (lambda p: _flip_byte(p / "bm25" / "data.csc.index.npy"), "bm25/data.csc.index.npy does not match"),
+    ],
+)
+def test_corrupted_index_files(built, damage, pattern):
+    damage(built.path)
+    with pytest.raises(IndexFileError, match=pattern):
+        Index.open("tiny")
+
+
+def _flip_byte(p: Path) -> None:
+    b = bytearray(p.read_bytes())
+    b[-1] ^= 0xFF
+    p.write_bytes(bytes(b))
+
+
+def test_unverified_corrupt_faiss_still_gives_clear_error(built):
+    (built.path / "dense" / "dense.faiss").write_bytes(b"garbage")
+    idx = Index.open("tiny", verify=False)
+    with pytest.raises(IndexFileError, match="corrupted FAISS index"):
+        idx.search("calm", mode="dense")
+
+
+def test_unknown_index_lists_known(built):
+    with pytest.raises(IndexFileError, match="no index named 'nope'.*known indexes: tiny"):
+        Index.open("nope")
+    with pytest.raises(NlrecError, match="invalid index name"):
+        Index.open("bad name!")
+
+
+def test_rebuild_replaces_and_list_remove(built, catalog, tiny_model, nlrec_home):
+    first = built.manifest["created_at"], built.manifest["files"]["tracks.jsonl"]["sha256"]
+    smaller = Catalog.from_records([t.to_dict() for t in catalog.tracks[:3]], source="small")
+    again = build_index(smaller, "tiny", model=str(tiny_model))
+    assert again.manifest["corpus"]["n_tracks"] == 3
+    assert again.manifest["files"]["tracks.jsonl"]["sha256"] != first[1]
+    assert [i["name"] for i in list_indexes()] == ["tiny"]
+    assert not [p for p in nlrec_home.iterdir() if p.name.startswith(".")  and not p.name.startswith(".cache")]
+    remove_index("tiny")
+    assert list_indexes() == []
+    with pytest.raises(IndexFileError):
+        remove_index("tiny")
+
+
+def test_interrupted_swap_is_recovered(built, nlrec_home):
+    """If a build dies between moving the old index aside and renaming the new one in."""
+    os.rename(built.path, nlrec_home / ".old-tiny-999999-abcd1234")
+    assert Index.open("tiny").manifest["corpus"]["n_tracks"] == 8
+
+
+def test_build_killed_midway_leaves_previous_index_intact(built, tiny_model, tiny_catalog_file, nlrec_home):
+    before = {k: v["sha256"] for k, v in built.manifest["files"].items()}
+    manifest_before = (built.path / "manifest.json").read_bytes()
+    script = textwrap.dedent(f"""
+        import time, sys
+        from nlrec.catalog import Catalog
+        from nlrec.encoders.dense import load_encoder
+        from nlrec.index import build_index
+
+        class Slow:
+            def __init__(self, inner): self.inner = inner
+            def __getattr__(self, n): return getattr(self.inner, n)
+            def encode(self, texts, **kw):
+                print("ENCODING", flush=True)
+                time.sleep(60)
+                return self.inner.encode(texts, **kw)
+
+        cat = Catalog.from_file({str(tiny_catalog_file)!r})
+        build_index(cat, "tiny", encoder=Slow(load_encoder({str(tiny_model)!r})))
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "NLREC_HOME": str(nlrec_home)})
+    try:
+        line = proc.stdout.readline()
+        assert line.strip() == "ENCODING"
+        assert any(p.name.startswith(".tmp-tiny-") for p in nlrec_home.iterdir())
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    idx = Index.open("tiny")
+    assert (idx.path / "manifest.json").read_bytes() == manifest_before
+    verify_files(idx.path, idx.manifest, full=True)
+    assert {k: v["sha256"] for k, v in idx.manifest["files"].items()} == before
+    assert [i["name"] for i in list_indexes()] == ["tiny"]
+    # the next build sweeps the dead build's temporary directory
+    build_index(Catalog.from_file(tiny_catalog_file), "other", model=str(tiny_model))
+    assert not any(p.name.startswith(".tmp-") for p in nlrec_home.iterdir())
+
+
+def test_exception_during_build_cleans_up(catalog, tiny_model, nlrec_home, built):
+    class Boom:
+        id, dimension = "boom", 32
+
+        def fingerprint(self):
+            return "0" * 64
+
+        def encode(self, texts, **kw):
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        build_index(catalog, "tiny", encoder=Boom())
+    assert not any(p.name.startswith(".tmp-") for p in nlrec_home.iterdir())
+    assert Index.open("tiny").manifest["encoder"]["id"] == str(tiny_model.resolve())
+
+
+def test_hnsw_factory_option(catalog, tiny_model):
+    idx = build_index(catalog, "hnsw", model=str(tiny_model), factory="HNSW8,Flat")
+    assert idx.manifest["faiss"]["factory"] == "HNSW8,Flat"
+    assert {h.id for h in idx.search("calm piano", k=8, mode="dense")} == {t.id for t in catalog.tracks}
