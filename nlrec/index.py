@@ -22,6 +22,7 @@ import re
 import shutil
 import time
 import uuid
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -96,6 +97,7 @@ def build_index(
     progress: ProgressCallback | None = None,
     source: dict[str, Any] | None = None,
     batch_size: int = 64,
+    onnx: bool = True,
 ) -> Index:
     """Embed and index ``catalog``; atomically replace any index of the same name.
 
@@ -109,6 +111,7 @@ def build_index(
         home: directory holding indexes (default ``NLREC_HOME``).
         progress: optional ``progress(stage, done, total)`` callback.
         source: extra provenance for the manifest (dataset name, file path, ...).
+        onnx: also export the encoder to ONNX (cached per weights) for fast query encoding.
 
     Returns:
         The opened, newly built index.
@@ -159,6 +162,9 @@ def build_index(
             "dimension": enc.dimension, "normalized": True,
         }
         enc_entry["model"] = _model_spec(enc, model)
+        if progress:
+            progress("onnx export", 0, 1)
+        enc_entry["onnx"] = _try_export_onnx(enc) if onnx else "disabled"
         stats = BuildStats(
             seconds=round(time.perf_counter() - t0, 3),
             encode_seconds=round(encode_seconds, 3),
@@ -197,6 +203,24 @@ def build_index(
     index = Index.open(dest, verify=False)
     index._encoder = enc
     return index
+
+
+def _try_export_onnx(enc: Any) -> str:
+    """Export ``enc`` for the fast query path; returns ``"ok"`` or why not (never raises)."""
+    from nlrec.encoders.onnx import EncoderFallbackWarning, export_onnx, onnx_export_available
+
+    if not hasattr(enc, "model"):
+        return "not a sentence-transformers encoder"
+    if not onnx_export_available():
+        warnings.warn("onnx/onnxruntime not installed: queries on this index will use PyTorch",
+                      EncoderFallbackWarning, stacklevel=3)
+        return "onnx not installed"
+    try:
+        export_onnx(enc)
+    except NlrecError as e:
+        warnings.warn(f"{e}; queries will use PyTorch", EncoderFallbackWarning, stacklevel=3)
+        return str(e)
+    return "ok"
 
 
 def _model_spec(enc: Any, model: str | None) -> str:
@@ -345,16 +369,25 @@ class Index:
         from nlrec.encoders.dense import load_encoder
 
         rec = self.manifest["encoder"]
-        spec = model if model is not None else rec.get("model", "default")
-        enc = load_encoder(spec)
-        fp = enc.fingerprint()
-        if fp != rec["weights_sha256"]:
-            asked = "the model you asked for" if model is not None else "the model recorded in it"
-            raise IndexMismatchError(
-                f"index {self.name!r} was built with encoder {rec['id']!r} "
-                f"(weights {rec['weights_sha256'][:12]}), but {asked}, {enc.id!r}, has weights "
-                f"{fp[:12]}; rebuild the index with that model or search without --model"
-            )
+        expected = rec["weights_sha256"]
+        enc = None
+        if model is not None:
+            asked = load_encoder(model)  # fingerprints a local model without importing torch
+            if asked.fingerprint() != expected:
+                raise self._mismatch(asked, "the model you asked for")
+        if self._encoder is not None:
+            return self._encoder
+        fast_ok = self.manifest["encoder"].get("onnx") != "disabled"
+        if fast_ok:
+            from nlrec.encoders.onnx import fast_encoder
+
+            enc = fast_encoder(expected)
+        if enc is None:
+            enc = asked if model is not None else load_encoder(rec.get("model", "default"))
+            if model is None and enc.fingerprint() != expected:
+                raise self._mismatch(enc, "the model recorded in it")
+            if fast_ok:
+                self._export_for_next_time(enc)
         if enc.dimension != self.manifest["dimension"]:
             raise IndexMismatchError(
                 f"index {self.name!r} has dimension {self.manifest['dimension']}, "
@@ -362,6 +395,29 @@ class Index:
             )
         self._encoder = enc
         return enc
+
+    def _mismatch(self, enc: Any, asked: str) -> IndexMismatchError:
+        rec = self.manifest["encoder"]
+        return IndexMismatchError(
+            f"index {self.name!r} was built with encoder {rec['id']!r} "
+            f"(weights {rec['weights_sha256'][:12]}), but {asked}, {enc.id!r}, has weights "
+            f"{enc.fingerprint()[:12]}; rebuild the index with that model or search without --model"
+        )
+
+    def _export_for_next_time(self, enc: Any) -> None:
+        """PyTorch had to be loaded: export to ONNX now so later queries start fast."""
+        from nlrec.encoders.onnx import EncoderFallbackWarning, export_onnx, onnx_export_available
+
+        if not onnx_export_available():
+            warnings.warn("onnxruntime/onnx not installed: using PyTorch (slower start)",
+                          EncoderFallbackWarning, stacklevel=3)
+            return
+        try:
+            export_onnx(enc)
+            warnings.warn("no ONNX export of this encoder was cached: used PyTorch once and exported "
+                          "it, so the next query starts fast", EncoderFallbackWarning, stacklevel=3)
+        except NlrecError as e:
+            warnings.warn(f"{e}; using PyTorch (slower start)", EncoderFallbackWarning, stacklevel=3)
 
     def retriever(self, kind: str, model: str | None = None) -> Any:
         """The ``dense``, ``tfidf`` or ``bm25`` retriever of this index (loaded once)."""

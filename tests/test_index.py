@@ -12,6 +12,7 @@ import pytest
 
 from nlrec.catalog import Catalog
 from nlrec.encoders.dense import load_encoder
+from nlrec.encoders.onnx import onnx_dir
 from nlrec.errors import IndexFileError, IndexMismatchError, NlrecError
 from nlrec.index import Index, build_index, list_indexes, remove_index, verify_files
 
@@ -62,7 +63,7 @@ def test_build_layout_and_manifest(built, catalog, tiny_model, nlrec_home):
 
 def test_identical_descriptor_sets_embedded_once(catalog, tiny_model):
     enc = CountingEncoder(load_encoder(str(tiny_model)))
-    idx = build_index(catalog, "dedup", encoder=enc)
+    idx = build_index(catalog, "dedup", encoder=enc, onnx=False)
     assert len(enc.seen) == len(set(enc.seen)) == 7
     hits = idx.search("solo piano calm studying", k=8, mode="dense")
     ids = [h.id for h in hits]
@@ -93,8 +94,13 @@ def test_model_changed_on_disk_is_refused(catalog, tmp_path, tiny_model, other_t
     model_dir = tmp_path / "model"
     shutil.copytree(tiny_model, model_dir)
     build_index(catalog, "m", model=str(model_dir))
+    before = [h.id for h in Index.open("m").search("calm piano", k=8, mode="dense")]
     shutil.rmtree(model_dir)
     shutil.copytree(other_tiny_model, model_dir)
+    # the cached ONNX export holds the weights the index was built with: still consistent
+    assert [h.id for h in Index.open("m").search("calm piano", k=8, mode="dense")] == before
+    # without it, the changed model on disk is detected and refused
+    shutil.rmtree(onnx_dir(Index.open("m").manifest["encoder"]["weights_sha256"]))
     with pytest.raises(IndexMismatchError, match="the model recorded in it"):
         Index.open("m").search("calm", mode="dense")
     # sparse modes do not need the encoder at all

@@ -1,0 +1,216 @@
+"""A fast query encoder: the dense model exported to ONNX, run with onnxruntime + tokenizers.
+
+Importing torch and sentence-transformers takes several seconds; onnxruntime and tokenizers a
+fraction of one. When an index is built, its encoder is exported once (pooling and L2
+normalisation included in the graph) into ``NLREC_HOME/.cache/onnx/<weights sha256>/`` and
+checked against PyTorch; queries then use it without importing torch. Where onnx / onnxruntime
+are missing, or the export fails its check, nlrec falls back to PyTorch with a one-line notice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlrec.errors import EncoderError
+
+ONNX_FORMAT = 1
+MIN_COSINE = 0.999
+_PROBES = [
+    "calm piano for studying",
+    "upbeat tropical steel drum, no vocals",
+    "aggressive heavy metal with growling vocals, distorted guitar and double bass drums",
+    "a",
+]
+
+
+class EncoderFallbackWarning(UserWarning):
+    """The fast ONNX encoder could not be used; PyTorch is used instead."""
+
+
+def onnx_runtime_available() -> bool:
+    """Whether onnxruntime and tokenizers can be imported (needed to *run* an export)."""
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "tokenizers"))
+
+
+def onnx_export_available() -> bool:
+    """Whether the ``onnx`` package (needed by torch's exporter) is importable."""
+    import importlib.util
+
+    return importlib.util.find_spec("onnx") is not None and onnx_runtime_available()
+
+
+def onnx_dir(weights_sha256: str) -> Path:
+    from nlrec.paths import cache_dir
+
+    return cache_dir() / "onnx" / weights_sha256
+
+
+class OnnxEncoder:
+    """A :class:`~nlrec.encoders.base.DenseEncoder` running an exported model with onnxruntime.
+
+    Args:
+        directory: an export made by :func:`export_onnx`.
+        threads: intra-op threads (1 suits single short queries best).
+    """
+
+    def __init__(self, directory: str | os.PathLike, *, threads: int = 1) -> None:
+        self.directory = Path(directory)
+        try:
+            self.meta = json.loads((self.directory / "nlrec_onnx.json").read_text())
+        except (OSError, ValueError) as e:
+            raise EncoderError(f"{self.directory}: not an nlrec ONNX export ({e})") from None
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        try:
+            self.session = ort.InferenceSession(
+                str(self.directory / "model.onnx"), sess_options=opts, providers=["CPUExecutionProvider"]
+            )
+            self.tokenizer = Tokenizer.from_file(str(self.directory / "tokenizer.json"))
+        except Exception as e:  # noqa: BLE001 - onnxruntime raises its own types
+            raise EncoderError(f"{self.directory}: cannot load the ONNX export ({str(e)[:160]})") from None
+        self.tokenizer.enable_truncation(max_length=int(self.meta["max_seq_length"]))
+        self.tokenizer.enable_padding(pad_id=int(self.meta.get("pad_id", 0)))
+        self._inputs = [i.name for i in self.session.get_inputs()]
+
+    @property
+    def id(self) -> str:
+        return str(self.meta["id"])
+
+    @property
+    def dimension(self) -> int:
+        return int(self.meta["dimension"])
+
+    def fingerprint(self) -> str:
+        return str(self.meta["weights_sha256"])
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: Any = None) -> np.ndarray:
+        texts = list(texts)
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(texts), batch_size):
+            part = texts[start : start + batch_size]
+            enc = self.tokenizer.encode_batch(part)
+            feeds = {
+                "input_ids": np.array([e.ids for e in enc], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64),
+            }
+            vec = self.session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
+            out[start : start + len(part)] = vec
+            if progress is not None:
+                progress(len(part))
+        return out
+
+
+def export_onnx(encoder: Any, directory: str | os.PathLike | None = None) -> Path:
+    """Export a :class:`~nlrec.encoders.dense.SentenceTransformerEncoder` to ONNX and verify it.
+
+    The graph maps token ids to the L2-normalised sentence embedding (all of the model's
+    modules included). The export is checked on probe texts (cosine >= 0.999 to PyTorch) and
+    written atomically. Returns the export directory.
+
+    Raises:
+        EncoderError: if the export cannot be made or does not match PyTorch.
+    """
+    import torch
+
+    fp = encoder.fingerprint()
+    dest = Path(directory) if directory is not None else onnx_dir(fp)
+    if (dest / "nlrec_onnx.json").is_file():
+        return dest
+    if not onnx_export_available():
+        raise EncoderError("ONNX export needs the packages onnx, onnxruntime and tokenizers")
+    st = encoder.model
+    tokenizer = getattr(st, "tokenizer", None)
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        raise EncoderError(f"model {encoder.id!r} has no fast tokenizer; cannot export to ONNX")
+
+    class _Wrapped(torch.nn.Module):
+        def __init__(self, model: Any) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            feats = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
+            emb = self.model(feats)["sentence_embedding"]
+            return torch.nn.functional.normalize(emb, p=2, dim=-1)
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.parent / f".tmp-{dest.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        sample = tokenizer(_PROBES[:2], padding=True, return_tensors="pt")
+        if "token_type_ids" not in sample:
+            sample["token_type_ids"] = torch.zeros_like(sample["input_ids"])
+        args = tuple(sample[k].to(st.device) for k in ("input_ids", "attention_mask", "token_type_ids"))
+        dyn = {0: "batch", 1: "tokens"}
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                _Wrapped(st).eval(), args, str(tmp / "model.onnx"),
+                input_names=["input_ids", "attention_mask", "token_type_ids"],
+                output_names=["embedding"],
+                dynamic_axes={"input_ids": dyn, "attention_mask": dyn, "token_type_ids": dyn,
+                              "embedding": {0: "batch"}},
+                opset_version=17, dynamo=False,
+            )
+        backend.save(str(tmp / "tokenizer.json"))
+        pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        meta = {
+            "format": ONNX_FORMAT,
+            "id": encoder.id,
+            "weights_sha256": fp,
+            "dimension": int(encoder.dimension),
+            "max_seq_length": int(st.max_seq_length or 256),
+            "pad_id": int(pad_id),
+        }
+        (tmp / "nlrec_onnx.json").write_text(json.dumps(meta, indent=2))
+        fast = OnnxEncoder(tmp)
+        cos = float(np.min(np.sum(fast.encode(_PROBES) * encoder.encode(_PROBES), axis=1)))
+        if cos < MIN_COSINE:
+            raise EncoderError(f"ONNX export of {encoder.id!r} disagrees with PyTorch (cosine {cos:.4f})")
+        meta["check_min_cosine"] = round(cos, 6)
+        (tmp / "nlrec_onnx.json").write_text(json.dumps(meta, indent=2))
+        if dest.exists():  # another process finished first
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            os.rename(tmp, dest)
+    except EncoderError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    except Exception as e:  # noqa: BLE001 - exporter failures vary by model
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise EncoderError(f"ONNX export of {encoder.id!r} failed: {str(e).splitlines()[0][:160]}") from None
+    return dest
+
+
+def fast_encoder(weights_sha256: str) -> OnnxEncoder | None:
+    """The cached ONNX encoder for these weights, or ``None`` (with the reason warned)."""
+    path = onnx_dir(weights_sha256)
+    if not (path / "nlrec_onnx.json").is_file():
+        return None
+    if not onnx_runtime_available():
+        warnings.warn("onnxruntime is not installed; using PyTorch (slower start)", EncoderFallbackWarning,
+                      stacklevel=2)
+        return None
+    try:
+        return OnnxEncoder(path)
+    except EncoderError as e:
+        warnings.warn(f"{e}; using PyTorch (slower start)", EncoderFallbackWarning, stacklevel=2)
+        return None

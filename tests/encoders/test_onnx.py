@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from nlrec.catalog import Catalog
+from nlrec.encoders.dense import load_encoder
+from nlrec.encoders.onnx import EncoderFallbackWarning, OnnxEncoder, export_onnx, onnx_dir
+from nlrec.index import Index, build_index
+
+TEXTS = ["calm piano for studying", "steel drums upbeat tropical", "heavy metal", "synth night driving",
+         "folk acoustic guitar female vocal sad", "x"]
+
+
+def test_onnx_matches_pytorch_embeddings_and_rankings(tiny_model, tmp_path):
+    torch_enc = load_encoder(str(tiny_model))
+    path = export_onnx(torch_enc)
+    assert path == onnx_dir(torch_enc.fingerprint())
+    fast = OnnxEncoder(path)
+    a, b = torch_enc.encode(TEXTS), fast.encode(TEXTS)
+    assert np.min(np.sum(a * b, axis=1)) >= 0.999
+    assert fast.fingerprint() == torch_enc.fingerprint() and fast.dimension == torch_enc.dimension
+    docs = torch_enc.encode(TEXTS[::-1])
+    assert (np.argsort(-(a @ docs.T), axis=1) == np.argsort(-(b @ docs.T), axis=1)).all()
+    assert export_onnx(torch_enc) == path  # cached: no second export
+
+
+def test_index_queries_use_onnx_without_torch(tiny_catalog_file, tiny_model, nlrec_home):
+    build_index(Catalog.from_file(tiny_catalog_file), "tiny", model=str(tiny_model))
+    code = (
+        "import sys\nfrom nlrec.index import Index\n"
+        "idx = Index.open('tiny')\n"
+        "hits = idx.search('calm piano', k=3, mode='hybrid')\n"
+        "print(type(idx.encoder()).__name__, len(hits), 'torch' in sys.modules, "
+        "'sentence_transformers' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={"NLREC_HOME": str(nlrec_home), "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"})
+    assert out.stdout.split() == ["OnnxEncoder", "3", "False", "False"], out.stdout + out.stderr
+
+
+def test_same_rankings_through_onnx_and_pytorch(tiny_catalog_file, tiny_model):
+    idx = build_index(Catalog.from_file(tiny_catalog_file), "tiny", model=str(tiny_model))
+    via_onnx = Index.open("tiny")
+    assert type(via_onnx.encoder()).__name__ == "OnnxEncoder"
+    no_onnx = build_index(Catalog.from_file(tiny_catalog_file), "plain", model=str(tiny_model), onnx=False)
+    assert no_onnx.manifest["encoder"]["onnx"] == "disabled"
+    plain = Index.open("plain")
+    assert type(plain.encoder()).__name__ == "SentenceTransformerEncoder"
+    for q in TEXTS:
+        assert [h.id for h in via_onnx.search(q, k=8, mode="dense")] == [h.id for h in plain.search(q, k=8, mode="dense")]
+    del idx
+
+
+def test_fallback_to_pytorch_with_notice(tiny_catalog_file, tiny_model, monkeypatch):
+    import shutil
+
+    idx = build_index(Catalog.from_file(tiny_catalog_file), "tiny", model=str(tiny_model))
+    sha = idx.manifest["encoder"]["weights_sha256"]
+    shutil.rmtree(onnx_dir(sha))
+    import nlrec.encoders.onnx as onnx_mod
+
+    with monkeypatch.context() as m:
+        m.setattr(onnx_mod, "onnx_export_available", lambda: False)
+        with pytest.warns(EncoderFallbackWarning, match="using PyTorch"):
+            hits = Index.open("tiny").search("calm piano", k=2, mode="dense")
+    assert len(hits) == 2
+    # with the exporter present, the fallback exports for next time
+    with pytest.warns(EncoderFallbackWarning, match="exported it"):
+        Index.open("tiny").search("calm piano", k=2, mode="dense")
+    assert (onnx_dir(sha) / "model.onnx").is_file()
+
+
+@pytest.mark.slow
+def test_packaged_minilm_onnx_agrees():
+    enc = load_encoder("default")
+    fast = OnnxEncoder(export_onnx(enc))
+    texts = TEXTS + ["upbeat tropical steel drum, no vocals", "a very long request " * 40]
+    assert np.min(np.sum(enc.encode(texts) * fast.encode(texts), axis=1)) >= 0.999
