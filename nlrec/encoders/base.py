@@ -80,10 +80,11 @@ def top_k(scores: np.ndarray, k: int) -> Ranking:
     if k <= 0:
         return Ranking(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
     if k < n:
-        part = np.argpartition(-scores, k - 1)[:k]
-        # include every doc tied with the k-th score so the stable tie-break is exact
-        kth = scores[part].min()
-        part = np.flatnonzero(scores >= kth)
+        kth = scores[np.argpartition(-scores, k - 1)[k - 1]]
+        above = np.flatnonzero(scores > kth)
+        # of the documents tied with the k-th score, the lowest rows win (stable tie-break)
+        tied = np.flatnonzero(scores == kth)[: k - len(above)]
+        part = np.concatenate([above, tied])
     else:
         part = np.arange(n)
     order = np.lexsort((part, -scores[part]))[:k]

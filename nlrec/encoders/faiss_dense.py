@@ -13,8 +13,10 @@ from nlrec.errors import IndexFileError
 
 EXACT_LIMIT = 50_000
 HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 200
+HNSW_EF_CONSTRUCTION = 40
 HNSW_EF_SEARCH = 128
+TARGET_RECALL = 0.99
+EF_SEARCH_CANDIDATES = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 
 
 def auto_factory(n: int) -> str:
@@ -40,7 +42,44 @@ def build_faiss(vectors: np.ndarray, factory: str = "auto") -> Any:
     if not index.is_trained:
         index.train(x)
     index.add(x)
+    if hnsw is not None:
+        hnsw.efSearch = tune_ef_search(index, x)
     return index
+
+
+def tune_ef_search(index: Any, vectors: np.ndarray, *, target: float = TARGET_RECALL,
+                   n_queries: int = 200, k: int = 10, seed: int = 0) -> int:
+    """Smallest HNSW ``efSearch`` whose recall@k against exact search reaches ``target``.
+
+    Probe queries are midpoints of random pairs of indexed vectors (they are not themselves in
+    the index, like real requests); exact neighbours come from a brute-force inner product.
+    """
+    hnsw = _hnsw(index)
+    n = vectors.shape[0]
+    if hnsw is None or n <= k:
+        return HNSW_EF_SEARCH
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(0, n, n_queries), rng.integers(0, n, n_queries)
+    q = vectors[a] + vectors[b]
+    q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
+    exact = np.empty((n_queries, k), dtype=np.int64)
+    for start in range(0, n, 200_000):  # bounded memory at millions of vectors
+        block = q @ vectors[start : start + 200_000].T
+        cand = np.argpartition(-block, min(k, block.shape[1] - 1), axis=1)[:, :k] + start
+        if start == 0:
+            exact, best = cand, np.take_along_axis(block, cand - start, axis=1)
+        else:
+            vals = np.take_along_axis(block, cand - start, axis=1)
+            allv, alli = np.concatenate([best, vals], 1), np.concatenate([exact, cand], 1)
+            top = np.argsort(-allv, axis=1)[:, :k]
+            exact, best = np.take_along_axis(alli, top, 1), np.take_along_axis(allv, top, 1)
+    for ef in EF_SEARCH_CANDIDATES:
+        hnsw.efSearch = ef
+        _, got = index.search(q, k)
+        recall = np.mean([len(set(g) & set(e)) / k for g, e in zip(got.tolist(), exact.tolist())])
+        if recall >= target:
+            return ef
+    return EF_SEARCH_CANDIDATES[-1]
 
 
 def _hnsw(index: Any) -> Any:

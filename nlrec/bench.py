@@ -1,0 +1,253 @@
+"""Speed benchmarks: every figure is printed beside a baseline measured in the same run.
+
+* cold CLI: ``nlrec query`` wall time vs ``python -c "import sentence_transformers"``;
+* warm end-to-end query latency (encode + search + hit assembly), p50 / p99, at several catalog
+  sizes, with the HNSW recall@10 against exact search;
+* index build throughput vs the raw encoder's throughput on the same unique descriptor sets;
+* BM25 query latency (bm25s) vs rank-bm25.
+
+Catalogs come from real descriptor sets (MusicCaps aspect lists, MTT and MSD tag sets, the
+demo catalog). Larger sizes than the real sets provide are made of *merged* pairs of real sets
+(embedded for real); at 1M the vectors are *derived* from real embeddings (normalised sums of
+two real embeddings), as the report says.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+EVERYDAY_QUERIES = [
+    "upbeat steel drum", "calm piano for studying", "aggressive metal", "relaxing piano without vocals",
+    "sad acoustic guitar with female vocals", "workout music high energy", "romantic dinner jazz",
+    "lofi beats to study to", "80s synthwave night drive", "happy ukulele", "dark techno",
+    "christmas songs", "sleep music", "party dance hits", "classical string quartet",
+    "reggae summer vibes", "epic orchestral trailer music", "coffee shop acoustic",
+    "something chill for a rainy sunday", "songs to cry to", "old school hip hop",
+    "music for a road trip with friends", "meditation music with no drums", "female vocal soul ballad",
+    "fast punk rock", "ambient drone for focus", "latin dance with trumpets", "country with banjo",
+    "electronic dance music with heavy bass", "soft lullaby for a baby",
+]
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q))
+
+
+def _median_wall(cmd: list[str], runs: int, env: dict[str, str]) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+        times.append(time.perf_counter() - t0)
+        if out.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed: {out.stderr.strip()[-300:]}")
+    return statistics.median(times), times
+
+
+def bench_cold(runs: int = 5, query: str = "upbeat steel drum") -> dict[str, Any]:
+    """Cold CLI wall time (a new process each run) vs importing sentence-transformers alone."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    exe = [sys.executable, "-m", "nlrec"]
+    subprocess.run(exe + ["query", "warm up", "-k", "1", "--json"], capture_output=True, env=env, timeout=900)
+    out: dict[str, Any] = {}
+    for mode in ("hybrid", "dense", "bm25"):
+        med, times = _median_wall(exe + ["query", query, "--mode", mode, "--json"], runs, env)
+        out[f"query_{mode}_s"] = round(med, 3)
+        out[f"query_{mode}_runs"] = [round(t, 3) for t in times]
+    med, times = _median_wall(exe + ["--help"], runs, env)
+    out["help_s"] = round(med, 3)
+    med, times = _median_wall([sys.executable, "-c", "import sentence_transformers"], max(3, runs // 2), env)
+    out["import_sentence_transformers_s"] = round(med, 3)
+    out["ratio_query_hybrid_vs_import"] = round(out["query_hybrid_s"] / med, 3)
+    return out
+
+
+# --------------------------------------------------------------------------- catalogs
+def real_descriptor_sets(data_dir: str | os.PathLike | None) -> list[str]:
+    """Unique descriptor-set strings from the demo catalog and, when present, the public data."""
+    from nlrec.demo import demo_catalog
+
+    texts = [t.text for t in demo_catalog().tracks]
+    if data_dir is not None:
+        from nlrec.datasets import load_dataset
+
+        for name in ("musiccaps", "mtt", "msd"):
+            try:
+                texts += [t.text for t in load_dataset(name, data_dir).tracks]
+            except Exception:  # noqa: BLE001 - a missing dataset only shrinks the pool
+                pass
+    return list(dict.fromkeys(texts))
+
+
+def merged_sets(real: Sequence[str], n: int, seed: int = 0) -> list[str]:
+    """``n`` unique strings: the real sets first, then unions of 2-4 random real sets.
+
+    Raises:
+        ValueError: if the pool is too small to make ``n`` distinct strings.
+    """
+    rng = np.random.default_rng(seed)
+    out = dict.fromkeys(real[:n])
+    misses = 0
+    while len(out) < n:
+        picks = rng.integers(0, len(real), int(rng.integers(2, 5)))
+        tags = list(dict.fromkeys(t for i in picks for t in real[i].split(", ")))
+        before = len(out)
+        out.setdefault(", ".join(tags), None)
+        misses = misses + 1 if len(out) == before else 0
+        if misses > 10_000:
+            raise ValueError(f"cannot make {n} distinct descriptor sets from {len(real)} real ones")
+    return list(out)
+
+
+def derived_vectors(real: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """``n`` unit vectors: the real ones, then normalised sums of two random real vectors."""
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, real.shape[1]), dtype=np.float32)
+    m = min(n, len(real))
+    out[:m] = real[:m]
+    for start in range(m, n, 100_000):
+        end = min(n, start + 100_000)
+        a, b = rng.integers(0, len(real), end - start), rng.integers(0, len(real), end - start)
+        v = real[a] + real[b]
+        out[start:end] = v / np.linalg.norm(v, axis=1, keepdims=True)
+    return out
+
+
+def embed_cached(encoder: Any, texts: Sequence[str], cache: Path,
+                 progress: Callable[[int], None] | None = None) -> np.ndarray:
+    """Embed ``texts`` once; later runs load ``cache`` (keyed by encoder and texts)."""
+    import hashlib
+
+    key = hashlib.sha256((encoder.fingerprint() + "\n".join(texts)).encode()).hexdigest()[:16]
+    path = cache / f"emb-{key}.npy"
+    if path.is_file():
+        return np.load(path, allow_pickle=False)
+    vecs = encoder.encode(list(texts), batch_size=128, progress=progress)
+    cache.mkdir(parents=True, exist_ok=True)
+    np.save(path, vecs, allow_pickle=False)
+    return vecs
+
+
+# --------------------------------------------------------------------------- warm latency
+def memory_index(texts: Sequence[str], vectors: np.ndarray, encoder: Any, factory: str = "auto") -> Any:
+    """An in-memory :class:`~nlrec.index.Index` over ``texts`` (one track per text)."""
+    from nlrec.catalog import Track
+    from nlrec.encoders.faiss_dense import DenseRetriever, auto_factory, build_faiss
+    from nlrec.index import Index
+
+    tracks = [Track(id=f"b{i}", descriptors=tuple(t.split(", "))) for i, t in enumerate(texts)]
+    fac = auto_factory(len(texts)) if factory == "auto" else factory
+    idx = Index(path=Path("<memory>"), manifest={"dimension": vectors.shape[1], "encoder": {}},
+                tracks=tracks, documents=list(texts), track_doc=np.arange(len(texts)))
+    idx._encoder = encoder
+    idx._retrievers["dense"] = DenseRetriever(encoder, build_faiss(vectors, fac))
+    idx.manifest["faiss"] = {"factory": fac}
+    return idx
+
+
+def hnsw_recall(index: Any, vectors: np.ndarray, queries: np.ndarray, k: int = 10) -> float | None:
+    """Recall@k of the index's FAISS search against exact inner product (None if exact)."""
+    faiss_index = index._retrievers["dense"].index
+    if index.manifest["faiss"]["factory"] == "Flat":
+        return None
+    _, got = faiss_index.search(queries, k)
+    hits = 0
+    for qi in range(len(queries)):
+        sims = vectors @ queries[qi]
+        exact = np.argpartition(-sims, k)[:k]
+        hits += len(set(got[qi].tolist()) & set(exact.tolist()))
+    return hits / (k * len(queries))
+
+
+def bench_latency(index: Any, queries: Sequence[str], *, mode: str = "dense", repeats: int = 3) -> dict[str, float]:
+    """p50 / p99 milliseconds of ``index.search`` for single queries (after one warm-up)."""
+    from nlrec.search import search
+
+    search(index, queries[0], k=10, mode=mode)
+    times = []
+    for _ in range(repeats):
+        for q in queries:
+            t0 = time.perf_counter()
+            search(index, q, k=10, mode=mode)
+            times.append((time.perf_counter() - t0) * 1000)
+    return {"p50_ms": round(percentile(times, 50), 3), "p99_ms": round(percentile(times, 99), 3),
+            "timed_queries": len(times)}
+
+
+def bench_build(texts: Sequence[str], model: str = "default") -> dict[str, Any]:
+    """Index build throughput vs raw encoder throughput on the same unique descriptor sets."""
+    import tempfile
+
+    from nlrec.catalog import Catalog
+    from nlrec.encoders.dense import load_encoder
+    from nlrec.index import build_index
+
+    enc = load_encoder(model)
+    enc.encode(["warm up"])
+    t0 = time.perf_counter()
+    enc.encode(list(texts), batch_size=64)
+    raw_s = time.perf_counter() - t0
+    cat = Catalog.from_records([{"id": f"b{i}", "descriptors": t.split(", ")} for i, t in enumerate(texts)])
+    with tempfile.TemporaryDirectory() as home:
+        t0 = time.perf_counter()
+        build_index(cat, "bench", encoder=enc, home=Path(home))
+        build_s = time.perf_counter() - t0
+    return {
+        "n_documents": len(texts),
+        "raw_encoder_docs_per_s": round(len(texts) / raw_s, 1),
+        "build_docs_per_s": round(len(texts) / build_s, 1),
+        "ratio_build_vs_raw": round(raw_s / build_s, 3),
+    }
+
+
+def bench_bm25(texts: Sequence[str], queries: Sequence[str], *, rank_bm25_queries: int = 5) -> dict[str, Any]:
+    """bm25s (as nlrec uses it) vs rank-bm25 single-query latency on the same documents."""
+    from nlrec.encoders.sparse import BM25Retriever
+
+    t0 = time.perf_counter()
+    ours = BM25Retriever.build(texts)
+    build_s = time.perf_counter() - t0
+    ours.search([queries[0]], 10)
+    times = []
+    for q in queries:
+        t0 = time.perf_counter()
+        ours.search([q], 10)
+        times.append((time.perf_counter() - t0) * 1000)
+    out: dict[str, Any] = {"n_documents": len(texts), "bm25s_build_s": round(build_s, 2),
+                           "bm25s_p50_ms": round(percentile(times, 50), 3),
+                           "bm25s_p99_ms": round(percentile(times, 99), 3)}
+    try:
+        import rank_bm25
+    except ImportError:
+        return out
+    corpus = ours.tokenize(texts)
+    ref = rank_bm25.BM25Okapi(corpus)
+    rtimes = []
+    for q in queries[:rank_bm25_queries]:
+        tokens = ours.tokenize([q])[0]
+        t0 = time.perf_counter()
+        np.argsort(-ref.get_scores(tokens))[:10]
+        rtimes.append((time.perf_counter() - t0) * 1000)
+    out["rank_bm25_p50_ms"] = round(percentile(rtimes, 50), 3)
+    out["speedup_vs_rank_bm25"] = round(out["rank_bm25_p50_ms"] / out["bm25s_p50_ms"], 1)
+    return out
+
+
+def write_report(results: dict[str, Any], path: str | os.PathLike) -> None:
+    from nlrec.io import write_json
+
+    write_json(path, results)
+
+
+def load_report(path: str | os.PathLike) -> dict[str, Any]:
+    return json.loads(Path(path).read_text())

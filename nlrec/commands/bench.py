@@ -1,0 +1,108 @@
+"""``nlrec bench``: speed benchmarks with their baselines and targets (see :mod:`nlrec.bench`)."""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+
+import click
+
+TARGETS = {
+    "cold_query_s": 1.0,
+    "p50_ms_100k": 10.0,
+    "p50_ms_1m": 15.0,
+    "recall_at_10": 0.98,
+    "build_ratio": 0.9,
+    "bm25_p50_ms_1m": 15.0,
+}
+
+
+@click.command("bench")
+@click.option("--data-dir", envvar="NLREC_DATA", type=click.Path(file_okay=False),
+              help="Public data directory for real descriptor sets [env: NLREC_DATA].")
+@click.option("--sizes", default="10000,100000,1000000", show_default=True,
+              help="Catalog sizes for the warm-latency benchmark.")
+@click.option("--embed-up-to", type=int, default=100_000, show_default=True,
+              help="Sizes up to this are embedded for real; larger ones derive vectors from real embeddings.")
+@click.option("--build-docs", type=int, default=5000, show_default=True, help="Documents for the build-throughput benchmark.")
+@click.option("--bm25-docs", type=int, default=1_000_000, show_default=True, help="Documents for the BM25 benchmark.")
+@click.option("--cold-runs", type=int, default=5, show_default=True, help="Runs of each cold CLI measurement.")
+@click.option("--skip", multiple=True, type=click.Choice(["cold", "latency", "build", "bm25"]), help="Parts to skip.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="eval/results/bench.json", show_default=True)
+@click.option("--json", "json_out", is_flag=True, help="Print the results as JSON on stdout.")
+def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, cold_runs, skip, output, json_out):
+    """Measure cold and warm query speed, build throughput and BM25 latency against baselines."""
+    import numpy as np
+
+    from nlrec import bench as B
+    from nlrec.encoders.dense import load_encoder
+    from nlrec.encoders.onnx import OnnxEncoder, export_onnx
+    from nlrec.paths import cache_dir
+
+    say = lambda m: click.echo(m, err=True)  # noqa: E731
+    results: dict = {"machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version(),
+                                 "platform": platform.platform()},
+                     "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "targets": TARGETS}
+    if "cold" not in skip:
+        say("cold CLI ...")
+        results["cold"] = B.bench_cold(runs=cold_runs)
+        say(f"  {results['cold']}")
+    real = B.real_descriptor_sets(data_dir)
+    results["real_descriptor_sets"] = len(real)
+    say(f"{len(real):,} real unique descriptor sets")
+    torch_enc = load_encoder("default")
+    onnx_path = export_onnx(torch_enc)
+    if "latency" not in skip:
+        query_enc = OnnxEncoder(onnx_path, threads=1)
+        batch_enc = OnnxEncoder(onnx_path, threads=2)
+        size_list = [int(s) for s in sizes.split(",") if s.strip()]
+        n_real = min(max(size_list), embed_up_to)
+        texts = B.merged_sets(real, n_real)
+        t0 = time.perf_counter()
+        vecs = B.embed_cached(batch_enc, texts, cache_dir() / "bench")
+        say(f"embedded {len(texts):,} descriptor sets ({time.perf_counter() - t0:.0f} s, cached)")
+        qvecs = query_enc.encode(B.EVERYDAY_QUERIES)
+        results["latency"] = {}
+        for n in size_list:
+            derived = n > embed_up_to
+            v = B.derived_vectors(vecs, n) if derived else vecs[:n]
+            t = texts[:n] if not derived else texts + [texts[i % len(texts)] for i in range(len(texts), n)]
+            t0 = time.perf_counter()
+            idx = B.memory_index(t, v, query_enc)
+            build_s = time.perf_counter() - t0
+            row = {"n": n, "vectors": "derived from real embeddings" if derived else "real embeddings",
+                   "factory": idx.manifest["faiss"]["factory"], "faiss_build_s": round(build_s, 1)}
+            hn = __import__("nlrec.encoders.faiss_dense", fromlist=["_hnsw"])._hnsw(idx._retrievers["dense"].index)
+            if hn is not None:
+                row["efSearch"] = int(hn.efSearch)
+            row["recall_at_10"] = B.hnsw_recall(idx, v, qvecs)
+            row.update(B.bench_latency(idx, B.EVERYDAY_QUERIES, mode="dense"))
+            enc_times = []
+            for q in B.EVERYDAY_QUERIES:
+                t0 = time.perf_counter()
+                query_enc.encode([q])
+                enc_times.append((time.perf_counter() - t0) * 1000)
+            row["encode_p50_ms"] = round(B.percentile(enc_times, 50), 3)
+            exact_t = []
+            for qv in qvecs[:10]:
+                t0 = time.perf_counter()
+                s = v @ qv
+                np.argpartition(-s, 10)[:10]
+                exact_t.append((time.perf_counter() - t0) * 1000)
+            row["numpy_exact_scan_p50_ms"] = round(B.percentile(exact_t, 50), 3)
+            results["latency"][str(n)] = row
+            say(f"  {row}")
+            del idx
+    if "build" not in skip:
+        say("build throughput ...")
+        results["build"] = B.bench_build(B.merged_sets(real, build_docs, seed=1))
+        say(f"  {results['build']}")
+    if "bm25" not in skip:
+        say("bm25 ...")
+        results["bm25"] = B.bench_bm25(B.merged_sets(real, bm25_docs, seed=2), B.EVERYDAY_QUERIES)
+        say(f"  {results['bm25']}")
+    B.write_report(results, output)
+    say(f"wrote {output}")
+    if json_out:
+        click.echo(json.dumps(results, indent=2))
