@@ -125,12 +125,19 @@ def cli() -> None:
 @click.option("--queries", "queries_file", type=click.Path(dir_okay=False), help="Batch: TSV (qid<TAB>text) or BEIR JSONL; writes a TREC run.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Where to write the TREC run (default stdout).")
 @click.option("--json", "json_out", is_flag=True, help="Print hits as JSON on stdout.")
-def query(text, index_name, k, mode, sparse, fusion, alpha, model, queries_file, output, json_out):
+@click.option("--profile", metavar="NAME", help="Re-rank with a taste profile (see: nlrec profile --help).")
+@click.option("--profile-weight", type=click.FloatRange(0, 1), default=None, help="Weight of the profile in [0, 1]  [default: 0.3].")
+def query(text, index_name, k, mode, sparse, fusion, alpha, model, queries_file, output, json_out, profile, profile_weight):
     """Find tracks for a request, e.g. nlrec query "calm piano for studying"."""
     from nlrec.search import search_many
 
     if (text is None) == (queries_file is None):
         raise click.UsageError("give a request TEXT or --queries FILE (not both)")
+    if profile is not None or profile_weight is not None:
+        from nlrec.commands.profile import query_with_profile
+
+        return query_with_profile(text, queries_file, index_name, k, profile, profile_weight, json_out,
+                                  mode=mode, sparse=sparse, fusion=fusion, alpha=alpha, model=model)
     index = _open_for_query(index_name, json_out)
     options = {"mode": mode, "sparse": sparse, "fusion": fusion, "alpha": alpha, "model": model}
     if queries_file:
@@ -384,3 +391,12 @@ def main() -> None:  # pragma: no cover - console entry point alias
 
 if __name__ == "__main__":  # pragma: no cover
     cli()
+
+# Sub-command groups live in nlrec/commands/; each imports its heavy libraries lazily.
+from nlrec.commands.bench import bench  # noqa: E402
+from nlrec.commands.eval import eval_group  # noqa: E402
+from nlrec.commands.profile import eval_profiles, profile_group  # noqa: E402
+
+eval_group.add_command(eval_profiles, "profiles")
+for _command in (bench, eval_group, profile_group):
+    cli.add_command(_command)

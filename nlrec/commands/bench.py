@@ -19,17 +19,55 @@ TARGETS = {
 
 
 @click.command("bench")
-@click.option("--data-dir", envvar="NLREC_DATA", type=click.Path(file_okay=False),
-              help="Public data directory for real descriptor sets [env: NLREC_DATA].")
-@click.option("--sizes", default="10000,100000,1000000", show_default=True,
-              help="Catalog sizes for the warm-latency benchmark.")
-@click.option("--embed-up-to", type=int, default=100_000, show_default=True,
-              help="Sizes up to this are embedded for real; larger ones derive vectors from real embeddings.")
-@click.option("--build-docs", type=int, default=5000, show_default=True, help="Documents for the build-throughput benchmark.")
-@click.option("--bm25-docs", type=int, default=1_000_000, show_default=True, help="Documents for the BM25 benchmark.")
-@click.option("--cold-runs", type=int, default=5, show_default=True, help="Runs of each cold CLI measurement.")
-@click.option("--skip", multiple=True, type=click.Choice(["cold", "latency", "build", "bm25"]), help="Parts to skip.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default="eval/results/bench.json", show_default=True)
+@click.option(
+    "--data-dir",
+    envvar="NLREC_DATA",
+    type=click.Path(file_okay=False),
+    help="Public data directory for real descriptor sets [env: NLREC_DATA].",
+)
+@click.option(
+    "--sizes",
+    default="10000,100000,1000000",
+    show_default=True,
+    help="Catalog sizes for the warm-latency benchmark.",
+)
+@click.option(
+    "--embed-up-to",
+    type=int,
+    default=100_000,
+    show_default=True,
+    help="Sizes up to this are embedded for real; larger ones derive vectors from real embeddings.",
+)
+@click.option(
+    "--build-docs",
+    type=int,
+    default=5000,
+    show_default=True,
+    help="Documents for the build-throughput benchmark.",
+)
+@click.option(
+    "--bm25-docs",
+    type=int,
+    default=1_000_000,
+    show_default=True,
+    help="Documents for the BM25 benchmark.",
+)
+@click.option(
+    "--cold-runs", type=int, default=5, show_default=True, help="Runs of each cold CLI measurement."
+)
+@click.option(
+    "--skip",
+    multiple=True,
+    type=click.Choice(["cold", "latency", "build", "bm25"]),
+    help="Parts to skip.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default="eval/results/bench.json",
+    show_default=True,
+)
 @click.option("--json", "json_out", is_flag=True, help="Print the results as JSON on stdout.")
 def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, cold_runs, skip, output, json_out):
     """Measure cold and warm query speed, build throughput and BM25 latency against baselines."""
@@ -41,9 +79,15 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, cold_runs, skip, 
     from nlrec.paths import cache_dir
 
     say = lambda m: click.echo(m, err=True)  # noqa: E731
-    results: dict = {"machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version(),
-                                 "platform": platform.platform()},
-                     "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "targets": TARGETS}
+    results: dict = {
+        "machine": {
+            "cpus": __import__("os").cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "targets": TARGETS,
+    }
     if "cold" not in skip:
         say("cold CLI ...")
         results["cold"] = B.bench_cold(runs=cold_runs)
@@ -67,13 +111,23 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, cold_runs, skip, 
         for n in size_list:
             derived = n > embed_up_to
             v = B.derived_vectors(vecs, n) if derived else vecs[:n]
-            t = texts[:n] if not derived else texts + [texts[i % len(texts)] for i in range(len(texts), n)]
+            t = (
+                texts[:n]
+                if not derived
+                else texts + [texts[i % len(texts)] for i in range(len(texts), n)]
+            )
             t0 = time.perf_counter()
             idx = B.memory_index(t, v, query_enc)
             build_s = time.perf_counter() - t0
-            row = {"n": n, "vectors": "derived from real embeddings" if derived else "real embeddings",
-                   "factory": idx.manifest["faiss"]["factory"], "faiss_build_s": round(build_s, 1)}
-            hn = __import__("nlrec.encoders.faiss_dense", fromlist=["_hnsw"])._hnsw(idx._retrievers["dense"].index)
+            row = {
+                "n": n,
+                "vectors": "derived from real embeddings" if derived else "real embeddings",
+                "factory": idx.manifest["faiss"]["factory"],
+                "faiss_build_s": round(build_s, 1),
+            }
+            hn = __import__("nlrec.encoders.faiss_dense", fromlist=["_hnsw"])._hnsw(
+                idx._retrievers["dense"].index
+            )
             if hn is not None:
                 row["efSearch"] = int(hn.efSearch)
             row["recall_at_10"] = B.hnsw_recall(idx, v, qvecs)

@@ -1,0 +1,391 @@
+"""``nlrec eval``: build the benchmarks, run systems over seeds, regenerate the results table.
+
+Data (``--json``) goes to stdout; messages and progress go to stderr. Heavy libraries are
+imported inside the commands.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+BENCHMARK_CHOICES = ("mc", "mc_reco", "mc_human")
+SYSTEM_CHOICES = ("tfidf", "bm25", "dense", "hybrid")
+#: What ``nlrec eval all`` runs: the four baselines, plus hybrid with TF-IDF as its lexical side.
+BASELINES: tuple[dict[str, Any], ...] = (
+    {"system": "tfidf"},
+    {"system": "bm25"},
+    {"system": "dense"},
+    {"system": "hybrid"},
+    {"system": "hybrid", "sparse": "tfidf"},
+)
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _default_out() -> Path:
+    from nlrec.paths import repo_root
+
+    root = repo_root()
+    return root / "eval" if root is not None else Path("eval")
+
+
+def _note(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@contextmanager
+def _progress(enabled: bool, description: str):
+    """A rich progress bar on stderr; yields ``update(stage, done, total)`` or None."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{description}: {stage}", completed=done, total=total)
+
+        yield update
+
+
+def _interactive(json_out: bool) -> bool:
+    return not json_out and sys.stderr.isatty()
+
+
+def _seeds(value: str) -> tuple[int, ...]:
+    try:
+        seeds = tuple(dict.fromkeys(int(s) for s in value.replace(" ", "").split(",") if s))
+    except ValueError:
+        raise click.BadParameter(
+            f"expected comma-separated integers, got {value!r}", param_hint="--seeds"
+        ) from None
+    if not seeds or min(seeds) < 0:
+        raise click.BadParameter("give at least one non-negative seed", param_hint="--seeds")
+    return seeds
+
+
+def _data_dir(value: str | None) -> Path:
+    from nlrec.paths import data_dir
+
+    return data_dir(value)
+
+
+def _summary_line(r: dict[str, Any]) -> str:
+    m = r["measures"]
+    model = f" ({r['model_slug']})" if r.get("model_slug", "none") != "none" else ""
+    return (
+        f"{r['benchmark']:<9} {r['label'] + model:<32} R@10 {m['R@10']['mean']:5.1f} ± {m['R@10']['std']:.1f}  "
+        f"R@1 {m['R@1']['mean']:5.1f}  RR@10 {m['RR@10']['mean']:5.1f}  nDCG@10 {m['nDCG@10']['mean']:5.1f}  "
+        f"MedR {m['MedR']['mean']:g}  [{r['n_queries']:,} queries, {r['timing']['seconds']:.0f} s]"
+    )
+
+
+data_dir_option = click.option(
+    "--data-dir",
+    envvar="NLREC_DATA",
+    type=click.Path(file_okay=False),
+    help="Public data directory (holds musiccaps/) [env: NLREC_DATA].",
+)
+out_option = click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Evaluation workspace [default: eval/ of the checkout, else ./eval].",
+)
+seeds_option = click.option(
+    "--seeds", default="0,1,2", show_default=True, help="Sampling seeds, comma-separated."
+)
+no_match_option = click.option(
+    "--no-match",
+    type=click.Choice(["empty", "drop"]),
+    default=None,
+    help="Override what happens to sentences without an exact-match tag "
+    "(the benchmark is then named e.g. mc+drop).",
+)
+
+
+@click.group("eval", context_settings=CONTEXT_SETTINGS)
+def eval_group() -> None:
+    """Evaluate on the reference paper's MusicCaps benchmarks (mc, mc_reco, mc_human).
+
+    \b
+    Regenerate every baseline and the table (under 13 CPU-minutes; see eval/README.md):
+      nlrec eval all --data-dir ../shared/data
+    One system:
+      nlrec eval run --benchmark mc --system tfidf --data-dir ../shared/data --json
+    """
+
+
+@eval_group.command("benchmarks")
+@click.option(
+    "--benchmark",
+    "names",
+    type=click.Choice([*BENCHMARK_CHOICES, "all"]),
+    default="all",
+    show_default=True,
+    help="Which benchmark to build.",
+)
+@data_dir_option
+@out_option
+@seeds_option
+@no_match_option
+@click.option("--json", "json_out", is_flag=True, help="Print the benchmark manifests as JSON.")
+def benchmarks_cmd(names, data_dir, out_dir, seeds, no_match, json_out):
+    """Build the benchmarks and write them in the BEIR layout under <out>/benchmarks/."""
+    from nlrec.evaluation.benchmarks import (
+        benchmark_manifest,
+        build_benchmark,
+        load_clips,
+        save_benchmark,
+    )
+
+    seeds = _seeds(seeds)
+    out = Path(out_dir) if out_dir else _default_out()
+    clips = load_clips(_data_dir(data_dir))
+    manifests = []
+    for name in BENCHMARK_CHOICES if names == "all" else (names,):
+        benches = [build_benchmark(clips, name, s, no_match=no_match) for s in seeds]
+        path = save_benchmark(out / "benchmarks", clips, benches)
+        manifest = {**benchmark_manifest(benches[0].spec, clips, benches), "path": str(path)}
+        manifests.append(manifest)
+        if not json_out:
+            s = benches[0].stats
+            _note(
+                f"{benches[0].name}: {s['queries']:,} queries from {s['clips']:,} clips "
+                f"({s['no_match']:,} sentences without an exact-match tag), "
+                f"{', '.join(str(b.stats['documents']) for b in benches)} documents -> {path}"
+            )
+    if json_out:
+        click.echo(json.dumps(manifests, indent=2, ensure_ascii=False))
+
+
+@eval_group.command("run")
+@click.option(
+    "--benchmark", required=True, type=click.Choice(BENCHMARK_CHOICES), help="Benchmark to run on."
+)
+@click.option(
+    "--system", required=True, type=click.Choice(SYSTEM_CHOICES), help="Retrieval system."
+)
+@click.option(
+    "--model",
+    metavar="PATH",
+    help="Dense encoder for dense / hybrid: 'default' (packaged "
+    "all-MiniLM-L6-v2) or a local sentence-transformers directory.  [default: default]",
+)
+@click.option(
+    "--sparse",
+    type=click.Choice(["bm25", "tfidf"]),
+    default="bm25",
+    show_default=True,
+    help="Lexical side of hybrid.",
+)
+@click.option(
+    "--fusion",
+    type=click.Choice(["rrf", "weighted"]),
+    default="rrf",
+    show_default=True,
+    help="How hybrid fuses the rankings.",
+)
+@click.option(
+    "--alpha",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    help="Dense weight for --fusion weighted (not tuned on test data).",
+)
+@click.option(
+    "--hybrid-depth",
+    type=click.IntRange(1, 100_000),
+    default=100,
+    show_default=True,
+    help="Documents each side gives to the fusion (as `nlrec query`).",
+)
+@data_dir_option
+@out_option
+@seeds_option
+@no_match_option
+@click.option(
+    "--run-depth",
+    type=click.IntRange(10, 100_000),
+    default=100,
+    show_default=True,
+    help="Documents a query in the TREC run files.",
+)
+@click.option("--batch-size", type=click.IntRange(1, 4096), default=64, show_default=True)
+@click.option(
+    "--cache/--no-cache",
+    default=True,
+    show_default=True,
+    help="Keep dense embeddings under <out>/runs/embeddings/ for later runs.",
+)
+@click.option("--json", "json_out", is_flag=True, help="Print the results object as JSON.")
+def run_cmd(
+    benchmark,
+    system,
+    model,
+    sparse,
+    fusion,
+    alpha,
+    hybrid_depth,
+    data_dir,
+    out_dir,
+    seeds,
+    no_match,
+    run_depth,
+    batch_size,
+    cache,
+    json_out,
+):
+    """Run one system on every seed of a benchmark; write TREC runs and a results JSON."""
+    from nlrec.evaluation.runner import SystemConfig, run_benchmark
+
+    if model and system not in ("dense", "hybrid"):
+        raise click.UsageError("--model applies to --system dense and hybrid")
+    seeds = _seeds(seeds)
+    out = Path(out_dir) if out_dir else _default_out()
+    config = SystemConfig(
+        system,
+        model=model or "default",
+        sparse=sparse,
+        fusion=fusion,
+        alpha=alpha,
+        hybrid_depth=hybrid_depth,
+    )
+    shared = _cache(config, out, batch_size, cache)
+    with _progress(_interactive(json_out), f"{benchmark} · {config.label}") as update:
+        result = run_benchmark(
+            benchmark,
+            config,
+            data_dir=_data_dir(data_dir),
+            seeds=seeds,
+            out_dir=out,
+            run_depth=run_depth,
+            cache=shared,
+            no_match=no_match,
+            progress=update,
+        )
+    if json_out:
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        _note(_summary_line(result))
+        _note(f"Wrote {out / 'results'} and {len(result['runs'])} run files under {out / 'runs'}.")
+
+
+def _cache(config, out: Path, batch_size: int, keep: bool):
+    if not config.uses_model:
+        return None
+    from nlrec.encoders.dense import load_encoder
+    from nlrec.evaluation.runner import EmbeddingCache
+
+    return EmbeddingCache(
+        load_encoder(config.model),
+        out / "runs" / "embeddings" if keep else None,
+        batch_size=batch_size,
+    )
+
+
+@eval_group.command("table")
+@out_option
+@click.option("--no-plot", is_flag=True, help="Skip the PNG plot.")
+@click.option("--json", "json_out", is_flag=True, help="Print what was written as JSON.")
+def table_cmd(out_dir, no_plot, json_out):
+    """Regenerate <out>/RESULTS.md and <out>/recall_at_k.png from <out>/results/*.json."""
+    from nlrec.evaluation.table import write_table
+
+    out = Path(out_dir) if out_dir else _default_out()
+    info = write_table(out, plot=not no_plot)
+    if json_out:
+        click.echo(json.dumps(info, indent=2))
+    else:
+        _note(
+            f"Wrote {info['markdown']}"
+            + (f" and {info['plot']}" if info["plot"] else "")
+            + f" from {info['results']} results."
+        )
+
+
+@eval_group.command("all")
+@click.option(
+    "--benchmark",
+    "names",
+    multiple=True,
+    type=click.Choice(BENCHMARK_CHOICES),
+    help="Restrict to these benchmarks (repeatable) [default: all three].",
+)
+@click.option(
+    "--model",
+    default="default",
+    show_default=True,
+    metavar="PATH",
+    help="Dense encoder for the dense and hybrid rows.",
+)
+@data_dir_option
+@out_option
+@seeds_option
+@click.option("--batch-size", type=click.IntRange(1, 4096), default=64, show_default=True)
+@click.option(
+    "--cache/--no-cache",
+    default=True,
+    show_default=True,
+    help="Keep dense embeddings under <out>/runs/embeddings/ for later runs.",
+)
+@click.option("--json", "json_out", is_flag=True, help="Print every results object as a JSON list.")
+def all_cmd(names, model, data_dir, out_dir, seeds, batch_size, cache, json_out):
+    """Run the baselines (tfidf, bm25, dense, hybrid, hybrid-tfidf) on every benchmark, then the table."""
+    from nlrec.evaluation.benchmarks import load_clips
+    from nlrec.evaluation.runner import SystemConfig, run_benchmark
+    from nlrec.evaluation.table import write_table
+
+    t0 = time.perf_counter()
+    seeds = _seeds(seeds)
+    out = Path(out_dir) if out_dir else _default_out()
+    clips = load_clips(_data_dir(data_dir))
+    configs = [SystemConfig(**b, model=model) for b in BASELINES]
+    shared = _cache(configs[2], out, batch_size, cache)
+    results = []
+    for name in names or BENCHMARK_CHOICES:
+        for config in configs:
+            with _progress(_interactive(json_out), f"{name} · {config.label}") as update:
+                r = run_benchmark(
+                    name,
+                    config,
+                    clips=clips,
+                    seeds=seeds,
+                    out_dir=out,
+                    cache=shared if config.uses_model else None,
+                    progress=update,
+                )
+            results.append(r)
+            if not json_out:
+                _note(_summary_line(r))
+    info = write_table(out)
+    elapsed = time.perf_counter() - t0
+    if json_out:
+        click.echo(json.dumps(results, indent=2, ensure_ascii=False))
+    else:
+        _note(
+            f"Wrote {info['markdown']} and {info['plot']} ({len(results)} runs in {elapsed / 60:.1f} min)."
+        )

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from nlrec.evaluation.metrics import (
+    CURVE_KS,
+    SeedMetrics,
+    check_against_ranks,
+    evaluate,
+    median_rank,
+    recall_curve,
+    run_from_rankings,
+    summarize,
+)
+
+# four queries whose relevant document sits at rank 1, 3, 12 and 7
+RANKS = {"q1": 1, "q2": 3, "q3": 12, "q4": 7}
+
+
+def toy():
+    qrels = {q: {f"rel-{q}": 1} for q in RANKS}
+    rankings = {}
+    for q, r in RANKS.items():
+        docs = [f"other-{q}-{i:02d}" for i in range(20)]
+        docs.insert(r - 1, f"rel-{q}")
+        rankings[q] = docs
+    return qrels, rankings
+
+
+def test_measures_match_a_hand_computation():
+    qrels, rankings = toy()
+    m = evaluate(qrels, run_from_rankings(rankings), list(RANKS.values()))
+    assert m.n_queries == 4
+    expected = {
+        "R@1": 100 * 1 / 4,
+        "R@5": 100 * 2 / 4,
+        "R@10": 100 * 3 / 4,
+        "RR@10": 100 * (1 + 1 / 3 + 0 + 1 / 7) / 4,
+        "nDCG@10": 100 * (1 + 1 / math.log2(4) + 0 + 1 / math.log2(8)) / 4,
+        "MedR": 5.0,  # median of 1, 3, 7, 12
+    }
+    assert m.values == pytest.approx(expected)
+    assert len(m.curve) == len(CURVE_KS)
+    assert m.curve[0] == pytest.approx(25.0) and m.curve[11] == pytest.approx(100.0)  # R@12
+    check_against_ranks(m, list(RANKS.values()))
+
+
+def test_rank_scores_keep_our_order_against_trec_eval_tie_breaking():
+    # trec_eval would order equal scores by descending doc id ("b" before "a"); our run
+    # carries rank-derived scores so the order we computed ("a" first) is what gets measured
+    run = run_from_rankings({"q": ["a", "b"]})
+    assert run == {"q": {"a": 10.0, "b": 9.0}}
+    m = evaluate({"q": {"a": 1}}, run, [1])
+    assert m.values["R@1"] == 100.0
+
+
+def test_recall_curve_from_ranks_equals_ir_measures():
+    import ir_measures
+
+    qrels, rankings = toy()
+    run = run_from_rankings(rankings, depth=21)
+    m = evaluate(qrels, run, list(RANKS.values()))
+    agg = ir_measures.calc_aggregate(
+        [ir_measures.parse_measure(f"R@{k}") for k in range(1, 21)], qrels, run
+    )
+    assert m.curve[:20] == pytest.approx(
+        [100 * agg[ir_measures.parse_measure(f"R@{k}")] for k in range(1, 21)]
+    )
+    assert recall_curve([1, 3], ks=(1, 2, 3)) == [50.0, 50.0, 100.0]
+
+
+def test_summary_is_mean_and_population_std():
+    seeds = [
+        SeedMetrics({"R@10": v, "MedR": r}, [v] * len(CURVE_KS))
+        for v, r in ((60.0, 2), (70.0, 3), (80.0, 7))
+    ]
+    s = summarize(seeds)
+    assert s["measures"]["R@10"] == {
+        "mean": 70.0,
+        "std": round(math.sqrt(200 / 3), 4),
+        "per_seed": [60.0, 70.0, 80.0],
+    }
+    assert s["measures"]["MedR"]["mean"] == 4.0
+    assert s["recall_curve"]["k"] == list(CURVE_KS) and s["recall_curve"]["mean"][0] == 70.0
+    assert np.isclose(s["recall_curve"]["std"][0], np.std([60, 70, 80]))
+
+
+def test_guards():
+    qrels, rankings = toy()
+    with pytest.raises(ValueError, match="no ranking"):
+        evaluate(qrels, run_from_rankings({"q1": rankings["q1"]}))
+    m = evaluate(qrels, run_from_rankings(rankings))
+    assert "MedR" not in m.values
+    with pytest.raises(RuntimeError):
+        check_against_ranks(m, [1, 1, 1, 1])
+    with pytest.raises(ValueError):
+        median_rank([])
+    with pytest.raises(ValueError):
+        median_rank([0, 1])

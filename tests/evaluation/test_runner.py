@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from nlrec.encoders.base import Ranking, top_k
+from nlrec.encoders.sparse import BM25Retriever, TfidfRetriever
+from nlrec.errors import NlrecError
+from nlrec.evaluation.benchmarks import build_benchmark, load_clips
+from nlrec.evaluation.runner import EmbeddingCache, SystemConfig, rank_seed, run_benchmark
+from nlrec.fusion import fuse
+
+
+class FakeEncoder:
+    """Instant, deterministic bag-of-hashed-words vectors."""
+
+    id = "fake/bag-of-words"
+    dimension = 16
+
+    def __init__(self):
+        self.calls: list[list[str]] = []
+
+    def fingerprint(self) -> str:
+        return "f" * 64
+
+    def encode(self, texts, *, batch_size=64, progress=None):
+        self.calls.append(list(texts))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in t.lower().replace(",", " ").split():
+                out[i, int(hashlib.md5(w.encode()).hexdigest(), 16) % self.dimension] += 1.0
+            out[i] = out[i] / (np.linalg.norm(out[i]) or 1.0)
+        if progress:
+            progress(len(texts))
+        return out
+
+
+def full_order(scores: np.ndarray) -> list[int]:
+    return np.lexsort((np.arange(len(scores)), -scores)).tolist()
+
+
+@pytest.fixture
+def bench(tiny_data):
+    return build_benchmark(load_clips(tiny_data), "mc_human", seed=0)
+
+
+@pytest.mark.parametrize("kind", ["tfidf", "bm25"])
+def test_lexical_ranking_matches_the_core_retrievers(bench, kind):
+    queries = [q.text for q in bench.queries]
+    ranked = rank_seed(SystemConfig(kind), bench, depth=5)
+    ret = (TfidfRetriever if kind == "tfidf" else BM25Retriever).build(bench.corpus)
+    for i, (q, ref) in enumerate(zip(queries, ret.search(queries, 5))):
+        assert ranked.top[i].tolist() == ref.doc_ids.tolist()
+        assert np.allclose(ranked.top_scores[i], ref.scores, atol=1e-6)
+        assert ranked.relevant_rank[i] == full_order(ret.scores(q)).index(bench.relevant[i]) + 1
+
+
+def test_dense_and_hybrid_follow_the_query_path(bench):
+    enc = FakeEncoder()
+    cache = EmbeddingCache(enc)
+    queries = [q.text for q in bench.queries]
+    eq, ec = enc.encode(queries), enc.encode(bench.corpus)
+    dense = rank_seed(SystemConfig("dense"), bench, embed=cache.encode)
+    bm25 = BM25Retriever.build(bench.corpus)
+    for hd in (100, 2):  # 2: the fused list is shorter than the corpus, so a dense tail follows
+        cfg = SystemConfig("hybrid", hybrid_depth=hd)
+        hybrid = rank_seed(cfg, bench, depth=len(bench.corpus), embed=cache.encode)
+        for i, q in enumerate(queries):
+            d_scores = eq[i] @ ec.T
+            if hd == 100:
+                assert dense.top[i].tolist() == full_order(d_scores)[: len(dense.top[i])]
+            # what nlrec.search.rank_documents does for --mode hybrid
+            lex = bm25.search([q], hd)[0]
+            keep = lex.scores > 0
+            fused = fuse(
+                [top_k(d_scores, hd), Ranking(lex.doc_ids[keep], lex.scores[keep])], 2 * hd
+            )
+            assert hybrid.top[i][: len(fused)].tolist() == fused.doc_ids.tolist()
+            order = fused.doc_ids.tolist() + [
+                d for d in full_order(d_scores) if d not in fused.doc_ids
+            ]
+            assert hybrid.top[i].tolist() == order
+            assert hybrid.relevant_rank[i] == order.index(bench.relevant[i]) + 1
+
+
+def test_embedding_cache_encodes_each_text_once_and_persists(tmp_path):
+    enc = FakeEncoder()
+    cache = EmbeddingCache(enc, tmp_path / "emb")
+    a = cache.encode(["calm piano", "loud drums", "calm piano"])
+    assert a.shape == (3, 16) and np.array_equal(a[0], a[2])
+    cache.encode(["loud drums", "night drive"])
+    assert enc.calls == [["calm piano", "loud drums"], ["night drive"]]
+    cache.save()
+    again = EmbeddingCache(FakeEncoder(), tmp_path / "emb")
+    assert len(again) == 3
+    assert np.array_equal(again.encode(["night drive"]), cache.encode(["night drive"]))
+    assert again.encoder.calls == []
+
+
+def test_system_labels_and_validation():
+    assert SystemConfig("tfidf").label == "tfidf" and SystemConfig("tfidf").model_slug == "none"
+    assert SystemConfig("dense").model_slug == "all-minilm-l6-v2"
+    assert SystemConfig("dense", model="/models/My Model/").model_slug == "my-model"
+    assert SystemConfig("hybrid").label == "hybrid"
+    assert SystemConfig("hybrid", sparse="tfidf").label == "hybrid-tfidf"
+    assert SystemConfig("hybrid", fusion="weighted", alpha=0.3).label == "hybrid-bm25-weighted0.3"
+    with pytest.raises(NlrecError):
+        SystemConfig("colbert")  # type: ignore[arg-type]
+    with pytest.raises(NlrecError):
+        SystemConfig("hybrid", alpha=2.0)
+
+
+def test_run_benchmark_writes_everything(tiny_data, tmp_path):
+    out = tmp_path / "eval"
+    cache = EmbeddingCache(FakeEncoder())
+    r = run_benchmark(
+        "mc_reco",
+        SystemConfig("hybrid", sparse="tfidf"),
+        data_dir=tiny_data,
+        out_dir=out,
+        cache=cache,
+        seeds=(0, 1),
+    )
+    assert r["benchmark"] == "mc_reco" and r["label"] == "hybrid-tfidf" and r["seeds"] == [0, 1]
+    assert r["n_queries"] == 6 and r["model"]["id"] == "fake/bag-of-words"
+    assert (out / "results" / "mc_reco__hybrid-tfidf__all-minilm-l6-v2.json").is_file()
+    assert all((out / p).is_file() for p in r["runs"])
+    assert (out / "benchmarks" / "mc_reco" / "seed1" / "qrels" / "test.tsv").is_file()
+    with pytest.raises(NlrecError):
+        run_benchmark("mc", SystemConfig("tfidf"), data_dir=tiny_data, out_dir=out, run_depth=5)
