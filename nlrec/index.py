@@ -47,12 +47,17 @@ ProgressCallback = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called while building."""
 
 
+RESERVED_NAMES = frozenset({"profiles"})  # other folders that live in NLREC_HOME
+
+
 def validate_name(name: str) -> str:
     if not _NAME_RE.match(name or ""):
         raise NlrecError(
             f"invalid index name {name!r}: use 1-64 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit"
         )
+    if name in RESERVED_NAMES:
+        raise NlrecError(f"index name {name!r} is reserved (NLREC_HOME/{name} holds other data)")
     return name
 
 
@@ -122,6 +127,8 @@ def build_index(
 
     t0 = time.perf_counter()
     dest = resolve_index_path(name, home)
+    if dest.exists() and not (dest / MANIFEST).is_file():
+        raise NlrecError(f"{dest} exists and is not an nlrec index; refusing to replace it")
     dest.parent.mkdir(parents=True, exist_ok=True)
     _cleanup_stale(dest.parent)
     enc = encoder if encoder is not None else load_encoder(model)

@@ -224,3 +224,14 @@ def test_hnsw_factory_option(catalog, tiny_model):
     idx = build_index(catalog, "hnsw", model=str(tiny_model), factory="HNSW8,Flat")
     assert idx.manifest["faiss"]["factory"] == "HNSW8,Flat"
     assert {h.id for h in idx.search("calm piano", k=8, mode="dense")} == {t.id for t in catalog.tracks}
+
+
+def test_never_replaces_a_directory_that_is_not_an_index(catalog, tiny_model, nlrec_home, tmp_path):
+    with pytest.raises(NlrecError, match="reserved"):
+        build_index(catalog, "profiles", model=str(tiny_model))
+    precious = nlrec_home / "mydata"
+    precious.mkdir(parents=True)
+    (precious / "keep.txt").write_text("x")
+    with pytest.raises(NlrecError, match="is not an nlrec index"):
+        build_index(catalog, "mydata", model=str(tiny_model))
+    assert (precious / "keep.txt").read_text() == "x"
