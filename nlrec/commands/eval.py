@@ -325,6 +325,8 @@ def table_cmd(out_dir, no_plot, json_out):
             + (f" and {info['plot']}" if info["plot"] else "")
             + f" from {info['results']} results."
         )
+    if info["skipped"] and not json_out:
+        _note(f"Skipped (not results files): {', '.join(info['skipped'])}")
 
 
 @eval_group.command("all")

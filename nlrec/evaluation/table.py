@@ -34,27 +34,29 @@ SYSTEM_ORDER = ("tfidf", "bm25", "dense", "hybrid")
 TITLES = {"mc": "MC", "mc_reco": "MC_reco", "mc_human": "MC_human"}
 
 
-def load_results(results_dir: str | Path) -> list[dict[str, Any]]:
-    """Every ``*.json`` results object under ``results_dir``, in table order.
+def load_results(results_dir: str | Path, skipped: list[str] | None = None) -> list[dict[str, Any]]:
+    """Every results object (``*.json`` with benchmark, label and measures) under ``results_dir``,
+    in table order; other JSON files there are skipped (their names appended to ``skipped``).
 
     Raises:
-        NlrecError: if the directory has none or a file is not a results object.
+        NlrecError: if the directory holds no results object.
     """
     results_dir = Path(results_dir)
-    files = sorted(results_dir.glob("*.json"))
-    if not files:
+    out = []
+    for f in sorted(results_dir.glob("*.json")):
+        try:
+            r = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            r = None
+        if not isinstance(r, dict) or not {"benchmark", "label", "measures"} <= set(r):
+            if skipped is not None:
+                skipped.append(f.name)
+            continue
+        out.append(r)
+    if not out:
         raise NlrecError(
             f"no results in {results_dir}; run `nlrec eval run` (or `nlrec eval all`) first"
         )
-    out = []
-    for f in files:
-        try:
-            r = json.loads(f.read_text(encoding="utf-8"))
-            if not {"benchmark", "label", "measures"} <= set(r):
-                raise ValueError("missing benchmark / label / measures")
-        except (OSError, ValueError) as e:
-            raise NlrecError(f"{f}: not a results file ({e})") from None
-        out.append(r)
     return sorted(out, key=_row_key)
 
 
@@ -255,7 +257,8 @@ def write_table(out_dir: str | Path = "eval", *, plot: bool = True) -> dict[str,
     from nlrec.io import atomic_write_text
 
     out_dir = Path(out_dir)
-    results = load_results(out_dir / "results")
+    skipped: list[str] = []
+    results = load_results(out_dir / "results", skipped)
     png = plot_recall(results, out_dir / PLOT_PNG) if plot else None
     md = out_dir / RESULTS_MD
     atomic_write_text(md, render_markdown(results, PLOT_PNG if plot else None))
@@ -264,4 +267,5 @@ def write_table(out_dir: str | Path = "eval", *, plot: bool = True) -> dict[str,
         "markdown": str(md),
         "plot": str(png) if png else None,
         "benchmarks": _benchmarks(results),
+        "skipped": skipped,
     }

@@ -98,10 +98,13 @@ def test_benchmarks_and_table(tiny_data, tmp_path):
             )
             assert res.exit_code == 0, res.output
             assert "R@10" in res.stderr and res.stdout == ""
+    (out / "results" / "notes.json").write_text('{"something": "else"}')
+    (out / "results" / "broken.json").write_text("{")
     res = invoke("eval", "table", "--out", str(out), "--json")
     assert res.exit_code == 0, res.output
     info = json.loads(res.stdout)
     assert info["results"] == 4 and info["benchmarks"] == ["mc", "mc_reco"]
+    assert info["skipped"] == ["broken.json", "notes.json"]
     md = (out / "RESULTS.md").read_text()
     assert "| tfidf | 100.0 ± 0.0 | 89.4 |" in md  # ours beside the paper's Tf-Idf
     assert "*paper: GPL (msmarco-bert-base-dot-v5)*" in md and "recall_at_k.png" in md
