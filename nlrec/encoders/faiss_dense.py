@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,25 @@ HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 40
 HNSW_EF_SEARCH = 128
 TARGET_RECALL = 0.99
+SINGLE_THREAD_BELOW = 16  # queries per call searched on one thread
 EF_SEARCH_CANDIDATES = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+
+
+@contextmanager
+def _omp_threads(n: int | None):
+    """Run FAISS with ``n`` OpenMP threads (``None``: leave as is). One query is fastest on one
+    thread: waking a thread team costs more than the search, badly so on a busy machine."""
+    import faiss
+
+    if n is None:
+        yield
+        return
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(n)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def auto_factory(n: int) -> str:
@@ -104,7 +123,8 @@ class DenseRetriever:
         k = min(k, self.index.ntotal)
         if k <= 0:
             return [Ranking(np.empty(0, np.int64), np.empty(0, np.float32)) for _ in vectors]
-        scores, ids = self.index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
+        with _omp_threads(1 if len(vectors) < SINGLE_THREAD_BELOW else None):
+            scores, ids = self.index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
         out = []
         for s, i in zip(scores, ids):
             keep = i >= 0
