@@ -16,9 +16,9 @@ EXACT_LIMIT = 50_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 40
 HNSW_EF_SEARCH = 128
-TARGET_RECALL = 0.99
+TARGET_RECALL = 0.995
 SINGLE_THREAD_BELOW = 16  # queries per call searched on one thread
-EF_SEARCH_CANDIDATES = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+EF_SEARCH_CANDIDATES = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024)
 
 
 @contextmanager
@@ -70,8 +70,10 @@ def tune_ef_search(index: Any, vectors: np.ndarray, *, target: float = TARGET_RE
                    n_queries: int = 200, k: int = 10, seed: int = 0) -> int:
     """Smallest HNSW ``efSearch`` whose recall@k against exact search reaches ``target``.
 
-    Probe queries are midpoints of random pairs of indexed vectors (they are not themselves in
-    the index, like real requests); exact neighbours come from a brute-force inner product.
+    Probe queries are midpoints of random pairs of indexed vectors (not themselves in the
+    index, like real requests); exact neighbours come from a brute-force inner product. Real
+    requests proved harder than these probes (at 1M derived vectors, probe recall 0.99 came
+    with request recall 0.94), hence the stricter default target.
     """
     hnsw = _hnsw(index)
     n = vectors.shape[0]
@@ -80,7 +82,7 @@ def tune_ef_search(index: Any, vectors: np.ndarray, *, target: float = TARGET_RE
     rng = np.random.default_rng(seed)
     a, b = rng.integers(0, n, n_queries), rng.integers(0, n, n_queries)
     q = vectors[a] + vectors[b]
-    q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
+    q = (q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)).astype(np.float32)
     exact = np.empty((n_queries, k), dtype=np.int64)
     for start in range(0, n, 200_000):  # bounded memory at millions of vectors
         block = q @ vectors[start : start + 200_000].T
