@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 
@@ -87,6 +88,7 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, cold_runs, skip, 
         },
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "targets": TARGETS,
+        "load": f"{os.getloadavg()[0]:.1f}",
     }
     if "cold" not in skip:
         say("cold CLI ...")
@@ -156,6 +158,7 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, cold_runs, skip, 
         say("bm25 ...")
         results["bm25"] = B.bench_bm25(B.merged_sets(real, bm25_docs, seed=2), B.EVERYDAY_QUERIES)
         say(f"  {results['bm25']}")
+    results["load"] += f" -> {os.getloadavg()[0]:.1f} (1-minute load average, start -> end)"
     B.write_report(results, output)
     say(f"wrote {output}")
     if json_out:

@@ -252,6 +252,24 @@ def plot_recall(results: Sequence[dict[str, Any]], path: str | Path) -> Path:
     return path
 
 
+def render_extras(out_dir: Path) -> str:
+    """Sections after the retrieval table: other generated reports and the speed benchmark."""
+    import json
+
+    from nlrec.bench import render_bench_markdown
+
+    lines: list[str] = []
+    others = [(n, t) for n, t in (("PROFILES.md", "taste profiles (controllability and accuracy)"),
+                                  ("TRAINING.md", "fine-tuning (GPL and supervised)"))
+              if (out_dir / n).is_file()]
+    if others:
+        lines += ["## Other reports", ""] + [f"- [{n}]({n}): {t}" for n, t in others] + [""]
+    bench = out_dir / "results" / "bench.json"
+    if bench.is_file():
+        lines.append(render_bench_markdown(json.loads(bench.read_text())))
+    return "\n".join(lines)
+
+
 def write_table(out_dir: str | Path = "eval", *, plot: bool = True) -> dict[str, Any]:
     """Regenerate ``<out_dir>/RESULTS.md`` (and ``recall_at_k.png``) from ``<out_dir>/results``."""
     from nlrec.io import atomic_write_text
@@ -261,7 +279,7 @@ def write_table(out_dir: str | Path = "eval", *, plot: bool = True) -> dict[str,
     results = load_results(out_dir / "results", skipped)
     png = plot_recall(results, out_dir / PLOT_PNG) if plot else None
     md = out_dir / RESULTS_MD
-    atomic_write_text(md, render_markdown(results, PLOT_PNG if plot else None))
+    atomic_write_text(md, render_markdown(results, PLOT_PNG if plot else None) + render_extras(out_dir))
     return {
         "results": len(results),
         "markdown": str(md),
