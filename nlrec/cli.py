@@ -396,7 +396,8 @@ if __name__ == "__main__":  # pragma: no cover
 from nlrec.commands.bench import bench  # noqa: E402
 from nlrec.commands.eval import eval_group  # noqa: E402
 from nlrec.commands.profile import eval_profiles, profile_group  # noqa: E402
+from nlrec.commands.train import train_group  # noqa: E402
 
 eval_group.add_command(eval_profiles, "profiles")
-for _command in (bench, eval_group, profile_group):
+for _command in (bench, eval_group, profile_group, train_group):
     cli.add_command(_command)

@@ -1,0 +1,66 @@
+"""Plain supervised fine-tuning: the baseline GPL has to beat.
+
+The same requests as GPL's stage 1 (caption sentences and whole captions with protocol-sampled
+descriptor sets, recommendation-style rewrites, template requests with full descriptor sets), as
+(request, positive) pairs, trained with sentence-transformers' ``MultipleNegativesRankingLoss``
+(in-batch negatives; no batch holds the same text twice; each batch from one length bucket).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlrec.training.config import GPLConfig
+from nlrec.training.gpl import build_queries, peak_rss_mb
+
+
+def finetune(config: GPLConfig, output_dir: str | Path, *, data_dir: str | Path | None = None,
+             scale: float = 20.0, show_progress: bool = True, notify: Any = None) -> dict[str, Any]:
+    """Fine-tune ``config.student`` (base, steps, batch size, lr, layers) with MNRL on the recipe's
+    requests; save the model to ``output_dir``.
+
+    Returns:
+        A summary: pairs, steps, seconds, peak memory, first and last logged loss.
+    """
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+
+    from nlrec.training.student import (
+        bucket_by_length,
+        freeze_below,
+        load_student,
+        train_bi_encoder,
+    )
+
+    t0 = time.perf_counter()
+    sc = config.student
+    queries, info = build_queries(config, data_dir, notify=notify)
+    t_queries = time.perf_counter() - t0
+    rng = np.random.default_rng(config.seed)
+    pairs = [(q.text, p) for q in queries for p in q.positives]
+    order = rng.permutation(len(pairs))
+    data = bucket_by_length({"anchor": [pairs[i][0] for i in order], "positive": [pairs[i][1] for i in order]},
+                            "anchor", sc.batch_size)
+    model = load_student(sc.base, device=None if config.device == "auto" else config.device,
+                         max_seq_length=sc.max_seq_length)
+    freeze_below(model, sc.train_layers)
+    log: list[dict] = []
+    t_train = time.perf_counter()
+    train_bi_encoder(model, data, MultipleNegativesRankingLoss(model, scale=scale), output_dir, steps=sc.steps,
+                     batch_size=sc.batch_size, lr=sc.lr, warmup_ratio=sc.warmup_ratio, save_steps=sc.save_steps,
+                     seed=config.seed, device=None if config.device == "auto" else config.device,
+                     show_progress=show_progress, no_duplicates=True, on_log=log.append)
+    losses = [x["loss"] for x in log if "loss" in x]
+    return {"output": str(output_dir), "pairs": len(pairs), "queries": len(queries), "kinds": info["kinds"],
+            "validation_clips": len(info["validation"]), "steps": sc.steps, "batch_size": sc.batch_size,
+            "train_layers": sc.train_layers, "train_seconds": round(time.perf_counter() - t_train, 1),
+            "seconds": round(time.perf_counter() - t0, 1), "peak_rss_mb": round(peak_rss_mb(), 1),
+            "first_loss": losses[0] if losses else None, "last_loss": losses[-1] if losses else None,
+            "stages": [{"name": "queries", "skipped": False, "seconds": round(t_queries, 1), "peak_rss_mb": 0.0,
+                        "details": {"queries": len(queries)}},
+                       {"name": "train (MNRL)", "skipped": False, "seconds": round(time.perf_counter() - t_train, 1),
+                        "peak_rss_mb": round(peak_rss_mb(), 1), "details": {"pairs": len(pairs), "steps": sc.steps}}],
+            "validation": info["validation"]}

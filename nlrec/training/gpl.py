@@ -1,0 +1,369 @@
+"""GPL (generative pseudo labeling) as a resumable pipeline of files.
+
+Every stage writes its output under the run directory and is skipped when that output exists::
+
+    <run_dir>/
+      config.json                 the recipe the run was started with
+      validation.json             MusicCaps training clips held out for validation
+      corpus.jsonl  queries.jsonl  qrels/train.tsv     1. queries (BEIR layout)
+      hard-negatives.jsonl                              2. hard negatives per retriever
+      teacher/                                          3. the cross-encoder (unless given)
+      gpl-training-data.tsv                             4. qid, pos id, neg id, teacher margin
+      gpl-<run name>/                                   5. the student (sentence-transformers)
+      stages.json                 wall time and peak memory of each stage
+
+Interrupting a run and starting it again resumes at the first missing output (and the two
+training stages resume from their latest checkpoint).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlrec.errors import NlrecError
+from nlrec.io import atomic_write_text, read_jsonl, write_json, write_jsonl
+from nlrec.training.config import GPLConfig
+from nlrec.training.data import LeakageGuard, load_training_clips, split_validation
+from nlrec.training.negatives import merge_negatives, mine_bm25, mine_dense, sample_negatives
+from nlrec.training.queries import (
+    Query,
+    caption_queries,
+    generated_queries,
+    make_generator,
+    to_beir,
+)
+
+Progress = Callable[[str, int, int], None]
+Notify = Callable[[str], None]
+STAGES: tuple[str, ...] = ("queries", "negatives", "teacher", "labels", "student")
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process (and finished children), in MB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, kids) / 1024.0
+
+
+@dataclass
+class StageReport:
+    """What one stage did: ``skipped`` (its output existed) or its wall time and peak memory."""
+
+    name: str
+    skipped: bool
+    seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------ paths
+class RunDir:
+    """File names of a GPL run directory."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    corpus = property(lambda self: self.root / "corpus.jsonl")
+    queries = property(lambda self: self.root / "queries.jsonl")
+    qrels = property(lambda self: self.root / "qrels" / "train.tsv")
+    negatives = property(lambda self: self.root / "hard-negatives.jsonl")
+    teacher = property(lambda self: self.root / "teacher")
+    labels = property(lambda self: self.root / "gpl-training-data.tsv")
+    #: named after the run, so results of different runs do not share a model slug
+    model = property(lambda self: self.root / f"gpl-{self.root.name}")
+    stages = property(lambda self: self.root / "stages.json")
+    validation = property(lambda self: self.root / "validation.json")
+
+    def done(self, stage: str) -> bool:
+        if stage == "queries":
+            return self.corpus.is_file() and self.queries.is_file() and self.qrels.is_file()
+        if stage == "negatives":
+            return self.negatives.is_file()
+        if stage == "teacher":
+            return (self.teacher / "config.json").is_file()
+        if stage == "labels":
+            return self.labels.is_file()
+        if stage == "student":
+            return (self.model / "modules.json").is_file()
+        raise ValueError(stage)
+
+
+# ----------------------------------------------------------------------------- BEIR io
+def write_qrels(path: Path, qrels: dict[str, dict[str, int]]) -> None:
+    lines = ["query-id\tcorpus-id\tscore"] + [f"{q}\t{d}\t{s}" for q, rel in qrels.items() for d, s in rel.items()]
+    atomic_write_text(path, "\n".join(lines) + "\n")
+
+
+def read_training_set(run: RunDir) -> tuple[dict[str, str], dict[str, str], dict[str, dict[str, int]]]:
+    """``(corpus, queries, qrels)`` of stage 1."""
+    corpus = {r["_id"]: r["text"] for r in read_jsonl(run.corpus)}
+    queries = {r["_id"]: r["text"] for r in read_jsonl(run.queries)}
+    qrels: dict[str, dict[str, int]] = {}
+    with open(run.qrels, encoding="utf-8") as f:
+        next(f, None)
+        for line in f:
+            q, d, s = line.rstrip("\n").split("\t")
+            qrels.setdefault(q, {})[d] = int(s)
+    return corpus, queries, qrels
+
+
+def read_items(run: RunDir) -> dict[str, str]:
+    """``{qid: id of the clip or track the request was made from}``."""
+    return {r["_id"]: str(r.get("metadata", {}).get("item", "")) for r in read_jsonl(run.queries)}
+
+
+def drop_same_item(negatives: dict[str, list[str]], qrels: dict[str, dict[str, int]], items: dict[str, str],
+                   top_k: int) -> dict[str, list[str]]:
+    """Remove documents that are positives of another request about the same track (another
+    sampled descriptor set of the same clip is no negative), keep the top ``top_k``."""
+    doc_items: dict[str, set[str]] = {}
+    for qid, rel in qrels.items():
+        for d in rel:
+            doc_items.setdefault(d, set()).add(items.get(qid, ""))
+    return {qid: [d for d in docs if items.get(qid, "") not in doc_items.get(d, ())][:top_k]
+            for qid, docs in negatives.items()}
+
+
+# ------------------------------------------------------------------------------ stage 1
+def build_queries(config: GPLConfig, data_dir: str | Path | None, *, notify: Notify | None = None) -> tuple[list[Query], dict[str, Any]]:
+    """The training requests of a recipe (stage 1, in memory), checked against the evaluation clips.
+
+    Returns:
+        ``(queries, info)``; ``info`` lists the validation clip ids and counts per kind.
+
+    Raises:
+        NlrecError: if the data overlaps the evaluation clips, or no request is produced.
+    """
+    from nlrec.paths import data_dir as resolve_data_dir
+
+    dc, qc = config.data, config.queries
+    root = resolve_data_dir(dc.data_dir or data_dir) if (dc.data_dir or data_dir or dc.dataset != "catalog") else None
+    guard = LeakageGuard.for_musiccaps(root) if root is not None and (root / "musiccaps").is_dir() else None
+    info: dict[str, Any] = {"dataset": dc.dataset, "validation": []}
+    queries: list[Query] = []
+    if dc.dataset == "musiccaps":
+        clips = load_training_clips(root)
+        if guard is not None:
+            guard.check_clips(clips)
+        train, val = split_validation(clips, dc.validation_clips)
+        info["validation"] = [c.ytid for c in val]
+        info["train_clips"] = len(train)
+        if qc.captions:
+            queries += caption_queries(train, sets_per_query=qc.sets_per_query, whole_captions=qc.whole_captions,
+                                       reco_fraction=qc.reco_fraction, seed=config.seed)
+        items = [(c.ytid, c.tags) for c in train]
+    else:
+        from nlrec.catalog import Catalog
+        from nlrec.datasets import load_top50
+
+        if dc.dataset == "catalog":
+            if not dc.catalog:
+                raise NlrecError("data.dataset = 'catalog' needs data.catalog = PATH")
+            catalog = Catalog.from_file(dc.catalog)
+        else:
+            catalog = load_top50(dc.dataset, root, split=dc.split)  # type: ignore[arg-type]
+        items = [(t.id, list(t.descriptors)) for t in catalog.tracks]
+        if guard is not None:
+            guard.check(ids=[i for i, _ in items])
+        if notify and dc.dataset != "catalog":
+            notify(f"{dc.dataset} has tags only: requests come from the query generator")
+    if qc.generator:
+        gen = make_generator(qc.generator, per_item=qc.per_item, seed=config.seed, device=_device(config))
+        queries += generated_queries(items, gen)
+    if not queries:
+        raise NlrecError("no training request: enable queries.captions or set queries.generator")
+    if qc.max_queries and len(queries) > qc.max_queries:
+        rng = np.random.default_rng(config.seed)
+        keep = set(rng.choice(len(queries), size=qc.max_queries, replace=False).tolist())
+        queries = [q for i, q in enumerate(queries) if i in keep]
+    if guard is not None:
+        guard.check(ids={q.item for q in queries}, texts=[q.text for q in queries])
+    kinds: dict[str, int] = {}
+    for q in queries:
+        kinds[q.kind] = kinds.get(q.kind, 0) + 1
+    info["kinds"] = kinds
+    return queries, info
+
+
+def _device(config: GPLConfig) -> str | None:
+    return None if config.device == "auto" else config.device
+
+
+# ------------------------------------------------------------------------------ pipeline
+class GPLPipeline:
+    """Runs the stages of a recipe in order, skipping those whose output exists.
+
+    Args:
+        config: the recipe.
+        data_dir: public-data directory when the recipe does not name one.
+        progress: ``progress(stage, done, total)`` for long loops.
+        notify: one-line messages (stderr in the CLI).
+        show_progress: let the trainers draw their own progress bars.
+    """
+
+    def __init__(self, config: GPLConfig, *, data_dir: str | Path | None = None, progress: Progress | None = None,
+                 notify: Notify | None = None, show_progress: bool = True) -> None:
+        self.config = config
+        self.data_dir = data_dir
+        self.run = RunDir(config.run_dir)
+        self.progress = progress
+        self.notify = notify or (lambda _m: None)
+        self.show_progress = show_progress
+
+    def run_all(self, until: str | None = None) -> list[StageReport]:
+        """Run every stage (or up to and including ``until``); return one report per stage."""
+        if until is not None and until not in STAGES:
+            raise NlrecError(f"unknown stage {until!r}; choose one of {', '.join(STAGES)}")
+        self.run.root.mkdir(parents=True, exist_ok=True)
+        self._check_config()
+        reports = []
+        for stage in STAGES:
+            reports.append(self._stage(stage))
+            if stage == until:
+                break
+        return reports
+
+    def _check_config(self) -> None:
+        path = self.run.root / "config.json"
+        now = self.config.to_dict()
+        if path.is_file():
+            before = json.loads(path.read_text(encoding="utf-8"))
+            changed = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
+            if changed:
+                self.notify(f"note: the recipe differs from the one this run started with in {', '.join(changed)}; "
+                            "finished stages are kept (delete their outputs to redo them)")
+        else:
+            write_json(path, now)
+
+    def _stage(self, name: str) -> StageReport:
+        if name == "teacher" and self.config.teacher_path:
+            return StageReport(name, True, details={"teacher": self.config.teacher_path})
+        if self.run.done(name):
+            self.notify(f"[{name}] output exists, skipped")
+            return StageReport(name, True)
+        self.notify(f"[{name}] running")
+        t0 = time.perf_counter()
+        details = getattr(self, f"_{name}")()
+        report = StageReport(name, False, round(time.perf_counter() - t0, 1), round(peak_rss_mb(), 1), details)
+        self._record(report)
+        self.notify(f"[{name}] done in {report.seconds:.0f} s")
+        return report
+
+    def _record(self, report: StageReport) -> None:
+        stages = json.loads(self.run.stages.read_text(encoding="utf-8")) if self.run.stages.is_file() else {}
+        stages[report.name] = {"seconds": report.seconds, "peak_rss_mb": report.peak_rss_mb, **report.details}
+        write_json(self.run.stages, stages)
+
+    # -- stages ----------------------------------------------------------------------------
+    def _queries(self) -> dict[str, Any]:
+        queries, info = build_queries(self.config, self.data_dir, notify=self.notify)
+        corpus, rows, qrels = to_beir(queries)
+        write_json(self.run.validation, {"ytids": info.pop("validation")})
+        write_jsonl(self.run.corpus, ({"_id": d, "title": "", "text": t} for d, t in corpus.items()))
+        write_jsonl(self.run.queries, rows.values())
+        write_qrels(self.run.qrels, qrels)
+        return {**info, "queries": len(rows), "documents": len(corpus)}
+
+    def _negatives(self) -> dict[str, Any]:
+        nc = self.config.negatives
+        corpus, queries, qrels = read_training_set(self.run)
+        items = read_items(self.run)
+        depth = nc.top_k + 20  # documents of the query's own track are dropped afterwards
+        mined: dict[str, dict[str, list[str]]] = {}
+        for retriever in nc.retrievers:
+            t0 = time.perf_counter()
+            if retriever == "bm25":
+                found = mine_bm25(queries, corpus, qrels, top_k=depth, progress=self.progress)
+            elif retriever == "dense" or retriever.startswith("dense:"):
+                from nlrec.training.student import load_student
+
+                spec = retriever.split(":", 1)[1] if ":" in retriever else nc.dense_model
+                model = load_student(spec, device=_device(self.config))
+                found = mine_dense(model, queries, corpus, qrels, top_k=depth)
+            else:
+                raise NlrecError(f"unknown retriever {retriever!r}: use bm25, dense or dense:MODEL")
+            mined[retriever] = drop_same_item(found, qrels, items, nc.top_k)
+            self.notify(f"  {retriever}: {time.perf_counter() - t0:.0f} s")
+        write_jsonl(self.run.negatives, merge_negatives(qrels, mined))
+        return {"retrievers": list(mined), "top_k": nc.top_k}
+
+    def _teacher(self) -> dict[str, Any]:
+        from nlrec.training.teacher import teacher_pairs, train_teacher
+
+        ts = self.config.teacher
+        corpus, queries, qrels = read_training_set(self.run)
+        pairs = teacher_pairs(queries, corpus, qrels, read_jsonl(self.run.negatives),
+                              n_pairs=ts.steps * ts.batch_size, negatives_per_query=ts.negatives_per_query,
+                              seed=self.config.seed)
+        train_teacher(pairs, ts, self.run.teacher, device=_device(self.config), seed=self.config.seed,
+                      show_progress=self.show_progress)
+        return {"pairs": len(pairs["label"]), "steps": ts.steps}
+
+    def _labels(self) -> dict[str, Any]:
+        from nlrec.training.teacher import load_teacher, score_pairs
+
+        lc = self.config.labels
+        corpus, queries, qrels = read_training_set(self.run)
+        records = [r for r in read_jsonl(self.run.negatives) if any(r["neg"].values())]
+        rng = np.random.default_rng(self.config.seed + 1)
+        if lc.queries and lc.queries < len(records):
+            records = [records[i] for i in sorted(rng.choice(len(records), size=lc.queries, replace=False).tolist())]
+        triplets = []
+        for rec in records:
+            pos = rec["pos"][int(rng.integers(len(rec["pos"])))]
+            for neg in sample_negatives(rec, lc.negatives_per_query, rng, exclude=rec["pos"]):
+                triplets.append((rec["qid"], pos, neg))
+        if not triplets:
+            raise NlrecError("no (query, positive, negative) triplet to label")
+        pairs = list(dict.fromkeys((q, d) for q, p, n in triplets for d in (p, n)))
+        teacher_dir = self.config.teacher_path or str(self.run.teacher)
+        teacher = load_teacher(teacher_dir, device=_device(self.config), max_length=self.config.teacher.max_length)
+        scores = score_pairs(teacher, [(queries[q], corpus[d]) for q, d in pairs], batch_size=lc.batch_size,
+                             progress=self.progress)
+        score = dict(zip(pairs, scores.tolist()))
+        lines = [f"{q}\t{p}\t{n}\t{score[(q, p)] - score[(q, n)]:.5f}" for q, p, n in triplets]
+        atomic_write_text(self.run.labels, "\n".join(lines) + "\n")
+        margins = np.array([score[(q, p)] - score[(q, n)] for q, p, n in triplets])
+        return {"triplets": len(triplets), "pairs_scored": len(pairs), "teacher": teacher_dir,
+                "margin_mean": round(float(margins.mean()), 3), "margin_std": round(float(margins.std()), 3),
+                "margin_negative_share": round(float((margins < 0).mean()), 3)}
+
+    def _student(self) -> dict[str, Any]:
+
+        from nlrec.training.student import (
+            bucket_by_length,
+            freeze_below,
+            load_student,
+            margin_mse_loss,
+            train_bi_encoder,
+        )
+
+        sc = self.config.student
+        corpus, queries, _ = read_training_set(self.run)
+        cols: dict[str, list] = {"query": [], "positive": [], "negative": [], "label": []}
+        with open(self.run.labels, encoding="utf-8") as f:
+            for line in f:
+                q, p, n, m = line.rstrip("\n").split("\t")
+                cols["query"].append(queries[q])
+                cols["positive"].append(corpus[p])
+                cols["negative"].append(corpus[n])
+                cols["label"].append(float(m))
+        model = load_student(sc.base, device=_device(self.config), max_seq_length=sc.max_seq_length)
+        trainable = freeze_below(model, sc.train_layers)
+        log: list[dict] = []
+        data = bucket_by_length(cols, "query", sc.batch_size)
+        train_bi_encoder(model, data, margin_mse_loss(model, sc.similarity_scale), self.run.model,
+                         steps=sc.steps, batch_size=sc.batch_size, lr=sc.lr, warmup_ratio=sc.warmup_ratio,
+                         save_steps=sc.save_steps, seed=self.config.seed, device=_device(self.config),
+                         show_progress=self.show_progress, on_log=log.append)
+        losses = [x["loss"] for x in log if "loss" in x]
+        return {"triplets": len(cols["label"]), "steps": sc.steps, "trainable_tensors": len(trainable),
+                "first_loss": losses[0] if losses else None, "last_loss": losses[-1] if losses else None}
