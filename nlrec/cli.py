@@ -10,13 +10,16 @@ from __future__ import annotations
 import json
 import sys
 import time
-import warnings
-from contextlib import contextmanager
 from typing import Any
 
 import click
 
 from nlrec import __version__
+from nlrec.commands._ui import console as _console
+from nlrec.commands._ui import interactive as _interactive
+from nlrec.commands._ui import note as _note
+from nlrec.commands._ui import progress as _progress
+from nlrec.commands._ui import warnings_to_stderr as _warnings_to_stderr
 from nlrec.errors import NlrecError
 
 MODES = ("dense", "tfidf", "bm25", "hybrid")
@@ -37,57 +40,6 @@ class NlrecGroup(click.Group):
             sys.exit(130)
         except MemoryError:
             raise click.ClickException("out of memory; try a smaller catalog or batch") from None
-
-
-def _console() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=False)
-
-
-def _note(message: str) -> None:
-    click.echo(message, err=True)
-
-
-@contextmanager
-def _warnings_to_stderr():
-    """Show library warnings (e.g. a truncated query) as one ``warning:`` line each."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        yield
-    for w in caught:
-        if issubclass(w.category, UserWarning) and w.category.__module__.startswith("nlrec"):
-            _note(f"warning: {w.message}")
-
-
-@contextmanager
-def _progress(enabled: bool, description: str):
-    """A rich progress bar on stderr; yields ``update(stage, done, total)``."""
-    if not enabled:
-        yield None
-        return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=_console(), transient=True,
-    ) as bar:
-        task = bar.add_task(description, total=None)
-
-        def update(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=f"{description}: {stage}", completed=done, total=total)
-
-        yield update
-
-
-def _interactive(json_out: bool) -> bool:
-    return not json_out and sys.stderr.isatty()
 
 
 def _peak_rss_mb() -> float:

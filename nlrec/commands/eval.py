@@ -7,13 +7,15 @@ imported inside the commands.
 from __future__ import annotations
 
 import json
-import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
+
+from nlrec.commands._ui import interactive as _interactive
+from nlrec.commands._ui import note as _note
+from nlrec.commands._ui import progress as _progress
 
 BENCHMARK_CHOICES = ("mc", "mc_reco", "mc_human")
 SYSTEM_CHOICES = ("tfidf", "bm25", "dense", "hybrid")
@@ -33,45 +35,6 @@ def _default_out() -> Path:
 
     root = repo_root()
     return root / "eval" if root is not None else Path("eval")
-
-
-def _note(message: str) -> None:
-    click.echo(message, err=True)
-
-
-@contextmanager
-def _progress(enabled: bool, description: str):
-    """A rich progress bar on stderr; yields ``update(stage, done, total)`` or None."""
-    if not enabled:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(description, total=None)
-
-        def update(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=f"{description}: {stage}", completed=done, total=total)
-
-        yield update
-
-
-def _interactive(json_out: bool) -> bool:
-    return not json_out and sys.stderr.isatty()
 
 
 def _seeds(value: str) -> tuple[int, ...]:

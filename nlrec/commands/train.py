@@ -15,50 +15,14 @@ from typing import Any
 
 import click
 
+from nlrec.commands._ui import interactive as _interactive
+from nlrec.commands._ui import note as _note
+from nlrec.commands._ui import progress as _progress
 from nlrec.errors import NlrecError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 DEFAULT_CONFIG = "gpl/configs/musiccaps.toml"
 STAGE_CHOICES = ("queries", "negatives", "teacher", "labels", "student")
-
-
-def _note(message: str) -> None:
-    click.echo(message, err=True)
-
-
-def _interactive(json_out: bool) -> bool:
-    return not json_out and sys.stderr.isatty()
-
-
-@contextmanager
-def _progress(enabled: bool, description: str):
-    """A rich progress bar on stderr; yields ``update(stage, done, total)`` or None."""
-    if not enabled:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(description, total=None)
-
-        def update(stage: str, done: int, total: int) -> None:
-            bar.update(task, description=f"{description}: {stage}", completed=done, total=total)
-
-        yield update
 
 
 @contextmanager

@@ -1,0 +1,67 @@
+"""Terminal helpers shared by every command: messages, progress bars and warnings on stderr."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+
+def console() -> Any:
+    """A rich console on stderr (tables and progress never mix with data on stdout)."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=False)
+
+
+def note(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def interactive(json_out: bool) -> bool:
+    """Show progress bars only for a person at a terminal, never with ``--json``."""
+    return not json_out and sys.stderr.isatty()
+
+
+@contextmanager
+def progress(enabled: bool, description: str):
+    """A rich progress bar on stderr; yields ``update(stage, done, total)``, or None if disabled."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{description}: {stage}", completed=done, total=total)
+
+        yield update
+
+
+@contextmanager
+def warnings_to_stderr():
+    """Show nlrec's own warnings (e.g. a truncated query) as one ``warning:`` line each."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        if issubclass(w.category, UserWarning) and w.category.__module__.startswith("nlrec"):
+            note(f"warning: {w.message}")
