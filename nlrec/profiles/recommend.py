@@ -112,7 +112,8 @@ class IndexProfiles:
     def scorer(self, profile: Profile) -> ProfileScorer:
         names = [d for d, _ in profile.ranked()]
         protos = self.prototypes(names, blend=profile.settings.blend)
-        return ProfileScorer(self.space, protos, profile.weights, lexical=profile.settings.lexical)
+        return ProfileScorer(self.space, protos, profile.weights, lexical=profile.settings.lexical,
+                             muted=profile.muted, mute_penalty=profile.settings.mute_penalty)
 
     def liked_rows(self, likes: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """Document rows and play counts of the liked track ids, and the ids not in the index."""
@@ -257,12 +258,14 @@ def search_with_profile(
     if options.get("mode") in ("tfidf", "bm25"):
         keep = q > 0
         docs, q = docs[keep], q[keep]
-    if profile.weights:
+    if profile.weights or profile.muted:
         scorer = ctx.scorer(profile)
-        p = scorer.scores()[docs]
+        base, p = scorer.base_scores()[docs], scorer.scores()[docs]
     else:
-        scorer, p = None, np.zeros(len(docs))
-    blended = (1.0 - profile_weight) * _minmax(q) + profile_weight * _minmax(p)
+        scorer, base, p = None, np.zeros(len(docs)), np.zeros(len(docs))
+    # normalised over the pool by the range of the scores before the mute penalty, so that muted
+    # carriers fall without squeezing the profile's say over the other items
+    blended = (1.0 - profile_weight) * _minmax(q) + profile_weight * _minmax(p, base)
     order = np.lexsort((np.arange(len(docs)), -blended))
     doc_scores = np.full(len(index.documents), -np.inf)
     doc_scores[docs] = blended
@@ -270,11 +273,13 @@ def search_with_profile(
     return _hits(index, docs[order], doc_scores, k, scorer, reasons, query=text, extra=extra, profile=profile)
 
 
-def _minmax(x: np.ndarray) -> np.ndarray:
+def _minmax(x: np.ndarray, by: np.ndarray | None = None) -> np.ndarray:
+    """``x`` scaled so that ``by`` (default ``x``) spans [0, 1]."""
     if len(x) == 0:
         return x
-    lo, hi = float(x.min()), float(x.max())
-    return (x - lo) / (hi - lo) if hi > lo else np.zeros_like(x)
+    by = x if by is None else by
+    lo, hi = float(by.min()), float(by.max())
+    return (x - lo) / (hi - lo) if hi > lo else x - lo
 
 
 def _hits(
@@ -290,9 +295,9 @@ def _hits(
     query: str | None = None,
     extra: dict[int, tuple[float, float]] | None = None,
 ) -> list[ProfileHit]:
-    from nlrec.search import _terms
+    from nlrec.text import terms
 
-    qterms = _terms(query) if query else frozenset()
+    qterms = terms(query) if query else frozenset()
     hits: list[ProfileHit] = []
     for doc in order.tolist():
         for row in index.doc_tracks[doc]:
@@ -301,7 +306,7 @@ def _hits(
                 continue
             q_score, p_score = extra[doc] if extra is not None else (None, float(doc_scores[doc]))
             if query:
-                matched = [d for d in t.descriptors if _terms(d) & qterms]
+                matched = [d for d in t.descriptors if terms(d) & qterms]
             else:
                 matched = [d for d in t.descriptors if descriptor_key(d) in profile.weights]
             hits.append(ProfileHit(

@@ -8,9 +8,11 @@ name what is distinctive about a taste rather than what every item carries ("fav
 ``w ∝ m / prior ** specificity`` (0 = raw attention, 1 = lift over the average item). ``w`` is cut
 to its ``top_m`` largest entries and renormalised to sum to 1.
 
-Scoring: an item's score is the weighted mean affinity to the profile's prototypes,
-``s(i) = sum_p w(p) a(i, p) / sum_p w(p)``; its **reasons** are the prototypes with the largest
-contributions ``w(p) a(i, p) / sum w``.
+Scoring: an item's score is the weighted mean affinity to the profile's prototypes, less a
+penalty for each **muted** descriptor it carries,
+``s(i) = sum_p w(p) a(i, p) / sum_p w(p) - mute_penalty * sum_{m muted} carries(i, m)``; its
+**reasons** are the prototypes with the largest contributions ``w(p) a(i, p) / sum w``, followed
+by the muted descriptors it carries (contribution ``-mute_penalty`` each).
 """
 
 from __future__ import annotations
@@ -121,34 +123,62 @@ class Reason:
 
 
 class ProfileScorer:
-    """Scores every row of an item space with fixed prototype weights.
+    """Scores every row of an item space with fixed prototype weights and muted descriptors.
 
     Args:
         space: the items.
         prototypes: the prototypes of the weighted descriptors.
         weights: descriptor -> weight (> 0) for each of ``prototypes.names``.
         lexical: the affinity's lexical weight.
+        muted: descriptors whose carriers are demoted (no prototype needed: the evidence is the
+            items' own descriptor sets).
+        mute_penalty: what each muted descriptor an item carries subtracts from its score.
     """
 
-    def __init__(self, space: ItemSpace, prototypes: Prototypes, weights: Mapping[str, float], *, lexical: float) -> None:
+    def __init__(
+        self,
+        space: ItemSpace,
+        prototypes: Prototypes,
+        weights: Mapping[str, float],
+        *,
+        lexical: float,
+        muted: Sequence[str] = (),
+        mute_penalty: float = 0.0,
+    ) -> None:
         self.space = space
         self.names = list(prototypes.names)
         self.weights = np.array([float(weights[n]) for n in self.names], dtype=np.float64)
         self.total = float(self.weights.sum())
         self.affinity = affinity(space, prototypes, lexical=lexical) if self.names else np.zeros((len(space), 0), np.float32)
         self._carried = space.carries(self.names) if self.names else self.affinity
+        self.muted = list(dict.fromkeys(muted))
+        self.mute_penalty = float(mute_penalty)
+        self._muted_carried = space.carries(self.muted).astype(bool) if self.muted else np.zeros((len(space), 0), bool)
 
-    def scores(self) -> np.ndarray:
-        """``(N,)`` profile scores (weighted mean affinity); zeros for an empty profile."""
+    def base_scores(self) -> np.ndarray:
+        """``(N,)`` weighted mean affinities, before the mute penalty; zeros for no weight."""
         if self.total <= 0:
             return np.zeros(len(self.space), dtype=np.float64)
         return self.affinity.astype(np.float64) @ self.weights / self.total
 
+    def penalties(self) -> np.ndarray:
+        """``(N,)`` what the muted descriptors take off each item: ``mute_penalty`` per carried one."""
+        return self.mute_penalty * self._muted_carried.sum(axis=1).astype(np.float64)
+
+    def scores(self) -> np.ndarray:
+        """``(N,)`` profile scores: :meth:`base_scores` less :meth:`penalties`."""
+        return self.base_scores() - self.penalties()
+
     def reasons(self, row: int, top: int = 3) -> list[Reason]:
-        """The ``top`` prototypes contributing most to ``row``'s score (positive ones only)."""
-        if self.total <= 0:
-            return []
-        contrib = self.affinity[row].astype(np.float64) * self.weights / self.total
-        order = sorted(range(len(self.names)), key=lambda j: (-contrib[j], self.names[j]))[:top]
-        return [Reason(self.names[j], round(float(contrib[j]), 6), bool(self._carried[row, j]))
-                for j in order if contrib[j] > 0]
+        """The ``top`` prototypes contributing most to ``row``'s score (positive ones only), then
+        every muted descriptor ``row`` carries (negative contributions, when the penalty is > 0)."""
+        out: list[Reason] = []
+        if self.total > 0:
+            contrib = self.affinity[row].astype(np.float64) * self.weights / self.total
+            order = sorted(range(len(self.names)), key=lambda j: (-contrib[j], self.names[j]))[:top]
+            out = [Reason(self.names[j], round(float(contrib[j]), 6), bool(self._carried[row, j]))
+                   for j in order if contrib[j] > 0]
+        if self.mute_penalty > 0:
+            out += [Reason(m, round(-self.mute_penalty, 6), True)
+                    for j, m in enumerate(self.muted) if self._muted_carried[row, j]]
+        return out

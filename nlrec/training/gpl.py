@@ -347,7 +347,9 @@ class GPLPipeline:
         )
 
         sc = self.config.student
-        corpus, queries, _ = read_training_set(self.run)
+        if sc.loss not in ("margin_mse", "margin_mse+mnrl"):
+            raise NlrecError(f"student.loss: unknown loss {sc.loss!r} (margin_mse or margin_mse+mnrl)")
+        corpus, queries, qrels = read_training_set(self.run)
         cols: dict[str, list] = {"query": [], "positive": [], "negative": [], "label": []}
         with open(self.run.labels, encoding="utf-8") as f:
             for line in f:
@@ -359,11 +361,30 @@ class GPLPipeline:
         model = load_student(sc.base, device=_device(self.config), max_seq_length=sc.max_seq_length)
         trainable = freeze_below(model, sc.train_layers)
         log: list[dict] = []
-        data = bucket_by_length(cols, "query", sc.batch_size)
-        train_bi_encoder(model, data, margin_mse_loss(model, sc.similarity_scale), self.run.model,
+        data: Any = bucket_by_length(cols, "query", sc.batch_size)
+        loss: Any = margin_mse_loss(model, sc.similarity_scale)
+        n_pairs = 0
+        if sc.loss == "margin_mse+mnrl":
+            from datasets import DatasetDict
+            from sentence_transformers.sentence_transformer.losses import (
+                MultipleNegativesRankingLoss,
+            )
+
+            pairs = [(queries[q], corpus[d]) for q, docs in qrels.items() for d, rel in docs.items() if rel > 0]
+            order = np.random.default_rng(self.config.seed + 2).permutation(len(pairs))
+            mnrl_data = bucket_by_length({"anchor": [pairs[i][0] for i in order],
+                                          "positive": [pairs[i][1] for i in order]}, "anchor", sc.batch_size)
+            n_pairs = len(pairs)
+            data = DatasetDict({**{f"gpl-{k}": v for k, v in data.items()},
+                                **{f"mnrl-{k}": v for k, v in mnrl_data.items()}})
+            mnrl = MultipleNegativesRankingLoss(model, scale=sc.similarity_scale)
+            loss = {name: (mnrl if name.startswith("mnrl-") else loss) for name in data}
+        train_bi_encoder(model, data, loss, self.run.model,
                          steps=sc.steps, batch_size=sc.batch_size, lr=sc.lr, warmup_ratio=sc.warmup_ratio,
                          save_steps=sc.save_steps, seed=self.config.seed, device=_device(self.config),
-                         show_progress=self.show_progress, on_log=log.append)
+                         show_progress=self.show_progress, no_duplicates=sc.loss != "margin_mse",
+                         on_log=log.append)
         losses = [x["loss"] for x in log if "loss" in x]
-        return {"triplets": len(cols["label"]), "steps": sc.steps, "trainable_tensors": len(trainable),
+        return {"triplets": len(cols["label"]), "pairs": n_pairs, "loss": sc.loss, "steps": sc.steps,
+                "trainable_tensors": len(trainable),
                 "first_loss": losses[0] if losses else None, "last_loss": losses[-1] if losses else None}

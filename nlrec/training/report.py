@@ -32,7 +32,10 @@ def load_records(directory: str | Path) -> list[dict[str, Any]]:
 
 
 def _slug(model: str) -> str:
-    return "all-MiniLM-L6-v2 (untuned)" if model == "default" else Path(model.rstrip("/")).name
+    # "default" in records written before nlrec shipped a music model meant the packaged MiniLM
+    names = {"default": "all-MiniLM-L6-v2 (untuned)", "minilm": "all-MiniLM-L6-v2 (untuned)",
+             "music-minilm": "music-minilm (shipped default)"}
+    return names.get(model, Path(model.rstrip("/")).name)
 
 
 def _teacher(rs: list[dict[str, Any]]) -> list[str]:

@@ -47,11 +47,17 @@ class TeacherSettings:
 
 
 def resolve_base(spec: str) -> str:
-    """``default`` -> the packaged MiniLM directory; anything else unchanged."""
-    if spec in ("", "default", None):
+    """``default`` / ``minilm`` -> the packaged MiniLM directory (training always starts from the
+    untuned weights unless told otherwise); ``music-minilm`` -> the shipped music model;
+    anything else unchanged."""
+    if spec in ("", "default", "minilm", None):
         from nlrec.encoders.dense import default_model_path
 
         return str(default_model_path())
+    if spec == "music-minilm":
+        from nlrec.encoders.dense import music_model_path
+
+        return str(music_model_path())
     return str(spec)
 
 

@@ -46,11 +46,15 @@ def test_pipeline_writes_stages_and_resumes(recipe, data_dir, tiny_tracks, tmp_p
     again = GPLPipeline(config, data_dir=data_dir, show_progress=False).run_all()
     assert all(r.skipped for r in again)
 
-    # losing the last two outputs redoes exactly those stages
+    assert reports[-1].details["loss"] == "margin_mse+mnrl" and reports[-1].details["pairs"] > 0
+
+    # losing the last two outputs redoes exactly those stages (here with MarginMSE alone)
     run.labels.unlink()
     shutil.rmtree(run.model)
+    config.student.loss = "margin_mse"
     third = GPLPipeline(config, data_dir=data_dir, show_progress=False).run_all()
     assert [r.skipped for r in third] == [True, True, True, False, False]
+    assert third[-1].details["loss"] == "margin_mse" and third[-1].details["pairs"] == 0
 
     # the student is a sentence-transformers directory an index accepts
     from nlrec.catalog import Catalog
