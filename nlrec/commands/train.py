@@ -97,6 +97,20 @@ seed_option = click.option(
 json_option = click.option(
     "--json", "json_out", is_flag=True, help="Print a JSON summary on stdout."
 )
+negation_p_option = click.option(
+    "--negation-p",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Negation-aware training: probability of inserting 'no <tag>' (a tag the item lacks) "
+    "into a request [default: the recipe's negation.p, 0].",
+)
+negation_k_option = click.option(
+    "--negation-k",
+    type=click.FloatRange(0),
+    default=None,
+    help="Negation-aware training: weight of k * mean cos(request, fully negated request) "
+    "[default: the recipe's negation.k, 0].",
+)
 record_option = click.option(
     "--record",
     type=click.Path(dir_okay=False),
@@ -174,12 +188,15 @@ def _run_pipeline(
 @click.option(
     "--until", type=click.Choice(STAGE_CHOICES), default=None, help="Stop after this stage."
 )
+@negation_p_option
+@negation_k_option
 @seed_option
 @device_option
 @record_option
 @json_option
 def gpl_cmd(
-    config_file, sets, data_dir, run_dir, teacher_path, steps, until, seed, device, record, json_out
+    config_file, sets, data_dir, run_dir, teacher_path, steps, until, negation_p, negation_k, seed, device,
+    record, json_out
 ):
     """Run the GPL pipeline: queries, hard negatives, teacher, pseudo-labels, MarginMSE student.
 
@@ -194,6 +211,8 @@ def gpl_cmd(
             "run_dir": run_dir,
             "teacher_path": teacher_path,
             "student.steps": steps,
+            "negation.p": negation_p,
+            "negation.k": negation_k,
             "seed": seed,
             "device": device,
         },
@@ -384,6 +403,8 @@ def teacher_cmd(
     default=None,
     help="Train only the top N layers (0 = all).",
 )
+@negation_p_option
+@negation_k_option
 @seed_option
 @device_option
 @record_option
@@ -397,6 +418,8 @@ def finetune_cmd(
     batch_size,
     lr,
     train_layers,
+    negation_p,
+    negation_k,
     seed,
     device,
     record,
@@ -413,6 +436,8 @@ def finetune_cmd(
             "student.batch_size": batch_size,
             "student.lr": lr,
             "student.train_layers": train_layers,
+            "negation.p": negation_p,
+            "negation.k": negation_k,
             "seed": seed,
             "device": device,
         },

@@ -123,6 +123,21 @@ class StudentConfig:
 
 
 @dataclass
+class NegationConfig:
+    """Negation-aware training (see :mod:`nlrec.training.negation`); both off by default.
+
+    Attributes:
+        p: probability of a negation insert ("no <tag>" for a tag the item lacks) per request.
+        k: weight of the dissimilarity loss ``k * mean cos(request, fully negated request)``.
+        vocabulary: how many of the training items' most frequent tags can be negated.
+    """
+
+    p: float = 0.0
+    k: float = 0.0
+    vocabulary: int = 200
+
+
+@dataclass
 class GPLConfig:
     """A whole GPL recipe."""
 
@@ -136,12 +151,13 @@ class GPLConfig:
     teacher_path: str = ""
     labels: LabelsConfig = field(default_factory=LabelsConfig)
     student: StudentConfig = field(default_factory=StudentConfig)
+    negation: NegationConfig = field(default_factory=NegationConfig)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
-_SECTIONS = ("data", "queries", "negatives", "teacher", "labels", "student")
+_SECTIONS = ("data", "queries", "negatives", "teacher", "labels", "student", "negation")
 
 
 def _coerce(value: Any, current: Any, name: str) -> Any:

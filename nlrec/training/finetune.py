@@ -40,23 +40,38 @@ def finetune(config: GPLConfig, output_dir: str | Path, *, data_dir: str | Path 
     queries, info = build_queries(config, data_dir, notify=notify)
     t_queries = time.perf_counter() - t0
     rng = np.random.default_rng(config.seed)
-    pairs = [(q.text, p) for q in queries for p in q.positives]
-    order = rng.permutation(len(pairs))
-    data = bucket_by_length({"anchor": [pairs[i][0] for i in order], "positive": [pairs[i][1] for i in order]},
-                            "anchor", sc.batch_size)
+    pairs = [(q.text, p, q.item) for q in queries for p in q.positives]
+    pairs = [pairs[i] for i in rng.permutation(len(pairs))]
+    columns = {"anchor": [a for a, _, _ in pairs], "positive": [p for _, p, _ in pairs]}
     model = load_student(sc.base, device=None if config.device == "auto" else config.device,
                          max_seq_length=sc.max_seq_length)
     freeze_below(model, sc.train_layers)
+    loss: Any = MultipleNegativesRankingLoss(model, scale=scale)
+    ng = config.negation
+    if ng.p > 0 or ng.k > 0:
+        from nlrec.training.negation import (
+            negation_aware_loss,
+            negation_columns,
+            negation_vocabulary,
+        )
+
+        item_tags = info.get("item_tags", {})
+        columns = negation_columns(columns["anchor"], columns["positive"], [item_tags.get(i, []) for _, _, i in pairs],
+                                   vocabulary=negation_vocabulary(item_tags, ng.vocabulary), p=ng.p,
+                                   seed=config.seed, dissimilarity=ng.k > 0)
+        if ng.k > 0:
+            loss = negation_aware_loss(model, loss, ng.k)
+    data = bucket_by_length(columns, "anchor", sc.batch_size)
     log: list[dict] = []
     t_train = time.perf_counter()
-    train_bi_encoder(model, data, MultipleNegativesRankingLoss(model, scale=scale), output_dir, steps=sc.steps,
+    train_bi_encoder(model, data, loss, output_dir, steps=sc.steps,
                      batch_size=sc.batch_size, lr=sc.lr, warmup_ratio=sc.warmup_ratio, save_steps=sc.save_steps,
                      seed=config.seed, device=None if config.device == "auto" else config.device,
                      show_progress=show_progress, no_duplicates=True, on_log=log.append)
     losses = [x["loss"] for x in log if "loss" in x]
     return {"output": str(output_dir), "pairs": len(pairs), "queries": len(queries), "kinds": info["kinds"],
             "validation_clips": len(info["validation"]), "steps": sc.steps, "batch_size": sc.batch_size,
-            "train_layers": sc.train_layers, "train_seconds": round(time.perf_counter() - t_train, 1),
+            "train_layers": sc.train_layers, "negation": {"p": ng.p, "k": ng.k}, "train_seconds": round(time.perf_counter() - t_train, 1),
             "seconds": round(time.perf_counter() - t0, 1), "peak_rss_mb": round(peak_rss_mb(), 1),
             "first_loss": losses[0] if losses else None, "last_loss": losses[-1] if losses else None,
             "stages": [{"name": "queries", "skipped": False, "seconds": round(t_queries, 1), "peak_rss_mb": 0.0,

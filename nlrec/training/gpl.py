@@ -190,6 +190,7 @@ def build_queries(config: GPLConfig, data_dir: str | Path | None, *, notify: Not
     for q in queries:
         kinds[q.kind] = kinds.get(q.kind, 0) + 1
     info["kinds"] = kinds
+    info["item_tags"] = {i: list(t) for i, t in items}
     return queries, info
 
 
@@ -267,6 +268,7 @@ class GPLPipeline:
         queries, info = build_queries(self.config, self.data_dir, notify=self.notify)
         corpus, rows, qrels = to_beir(queries)
         write_json(self.run.validation, {"ytids": info.pop("validation")})
+        info.pop("item_tags", None)
         write_jsonl(self.run.corpus, ({"_id": d, "title": "", "text": t} for d, t in corpus.items()))
         write_jsonl(self.run.queries, rows.values())
         write_qrels(self.run.qrels, qrels)
@@ -370,14 +372,30 @@ class GPLPipeline:
                 MultipleNegativesRankingLoss,
             )
 
-            pairs = [(queries[q], corpus[d]) for q, docs in qrels.items() for d, rel in docs.items() if rel > 0]
+            pairs = [(q, d) for q, docs in qrels.items() for d, rel in docs.items() if rel > 0]
             order = np.random.default_rng(self.config.seed + 2).permutation(len(pairs))
-            mnrl_data = bucket_by_length({"anchor": [pairs[i][0] for i in order],
-                                          "positive": [pairs[i][1] for i in order]}, "anchor", sc.batch_size)
+            pairs = [pairs[i] for i in order]
+            mnrl_cols = {"anchor": [queries[q] for q, _ in pairs], "positive": [corpus[d] for _, d in pairs]}
+            mnrl: Any = MultipleNegativesRankingLoss(model, scale=sc.similarity_scale)
+            ng = self.config.negation
+            if ng.p > 0 or ng.k > 0:
+                from nlrec.training.negation import (
+                    negation_aware_loss,
+                    negation_columns,
+                    negation_vocabulary,
+                )
+
+                # the tags known for a request's item: the union of its relevant descriptor sets
+                known = {q: sorted({t.strip() for d in docs for t in corpus[d].split(",")}) for q, docs in qrels.items()}
+                vocab = negation_vocabulary(known, ng.vocabulary)
+                mnrl_cols = negation_columns(mnrl_cols["anchor"], mnrl_cols["positive"], [known[q] for q, _ in pairs],
+                                             vocabulary=vocab, p=ng.p, seed=self.config.seed, dissimilarity=ng.k > 0)
+                if ng.k > 0:
+                    mnrl = negation_aware_loss(model, mnrl, ng.k)
+            mnrl_data = bucket_by_length(mnrl_cols, "anchor", sc.batch_size)
             n_pairs = len(pairs)
             data = DatasetDict({**{f"gpl-{k}": v for k, v in data.items()},
                                 **{f"mnrl-{k}": v for k, v in mnrl_data.items()}})
-            mnrl = MultipleNegativesRankingLoss(model, scale=sc.similarity_scale)
             loss = {name: (mnrl if name.startswith("mnrl-") else loss) for name in data}
         train_bi_encoder(model, data, loss, self.run.model,
                          steps=sc.steps, batch_size=sc.batch_size, lr=sc.lr, warmup_ratio=sc.warmup_ratio,

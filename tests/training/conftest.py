@@ -100,3 +100,11 @@ batch_size = 4
 max_seq_length = 48
 save_steps = 1
 """
+
+
+@pytest.fixture
+def recipe(tmp_path, tiny_model, tiny_cross_encoder_base) -> Path:
+    """A tiny recipe file (see :func:`tiny_recipe`)."""
+    path = tmp_path / "recipe.toml"
+    path.write_text(tiny_recipe(tmp_path / "run", tiny_model, tiny_cross_encoder_base))
+    return path

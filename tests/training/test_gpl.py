@@ -5,21 +5,11 @@ from __future__ import annotations
 import json
 import shutil
 
-import pytest
 from click.testing import CliRunner
 
 from nlrec.cli import cli
 from nlrec.training.config import load_config
 from nlrec.training.gpl import STAGES, GPLPipeline, RunDir, read_training_set
-
-from .conftest import tiny_recipe
-
-
-@pytest.fixture
-def recipe(tmp_path, tiny_model, tiny_cross_encoder_base):
-    path = tmp_path / "recipe.toml"
-    path.write_text(tiny_recipe(tmp_path / "run", tiny_model, tiny_cross_encoder_base))
-    return path
 
 
 def test_pipeline_writes_stages_and_resumes(recipe, data_dir, tiny_tracks, tmp_path):
