@@ -79,19 +79,35 @@ def cli() -> None:
 @click.option("--json", "json_out", is_flag=True, help="Print hits as JSON on stdout.")
 @click.option("--profile", metavar="NAME", help="Re-rank with a taste profile (see: nlrec profile --help).")
 @click.option("--profile-weight", type=click.FloatRange(0, 1), default=None, help="Weight of the profile in [0, 1]  [default: 0.3].")
-def query(text, index_name, k, mode, sparse, fusion, alpha, model, queries_file, output, json_out, profile, profile_weight):
-    """Find tracks for a request, e.g. nlrec query "calm piano for studying"."""
+@click.option("--exclude", "exclude", multiple=True, metavar="TAG", help="Rule out tracks carrying TAG (repeatable), e.g. --exclude vocals.")
+@click.option("--negation", type=click.Choice(["filter", "penalize", "off"]), default="filter", show_default=True,
+              help="Tracks carrying a negated facet (\"no vocals\", --exclude): removed, pushed down, or no negation handling.")
+@click.option("--negation-threshold", type=click.FloatRange(0, 1, min_open=True), default=None, metavar="COS",
+              help="Cosine from which a descriptor counts as a negated facet by embedding; 1 = lexicon only  [default: 0.8].")
+def query(text, index_name, k, mode, sparse, fusion, alpha, model, queries_file, output, json_out, profile, profile_weight,
+          exclude, negation, negation_threshold):
+    """Find tracks for a request, e.g. nlrec query "calm piano for studying".
+
+    \b
+    Negations are understood: "relaxing piano without vocals" searches "relaxing piano" and
+    drops tracks whose descriptors carry vocals (see: nlrec parse --help, docs/negation.md).
+    """
     from nlrec.search import search_many
 
     if (text is None) == (queries_file is None):
         raise click.UsageError("give a request TEXT or --queries FILE (not both)")
+    if negation == "off" and exclude:
+        raise click.UsageError("--exclude needs --negation filter or penalize")
     if profile is not None or profile_weight is not None:
         from nlrec.commands.profile import query_with_profile
 
+        if exclude or negation != "filter" or negation_threshold is not None:
+            raise click.UsageError("--exclude / --negation options do not combine with --profile yet")
         return query_with_profile(text, queries_file, index_name, k, profile, profile_weight, json_out,
                                   mode=mode, sparse=sparse, fusion=fusion, alpha=alpha, model=model)
     index = _open_for_query(index_name, json_out)
-    options = {"mode": mode, "sparse": sparse, "fusion": fusion, "alpha": alpha, "model": model}
+    options = {"mode": mode, "sparse": sparse, "fusion": fusion, "alpha": alpha, "model": model,
+               "negation": negation, "exclude": tuple(exclude), "negation_threshold": negation_threshold}
     if queries_file:
         _batch(index, queries_file, output, k, options, json_out)
         return
@@ -102,7 +118,12 @@ def query(text, index_name, k, mode, sparse, fusion, alpha, model, queries_file,
     if json_out:
         click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         return
-    _print_hits(index, text, hits, mode, elapsed)
+    parsed = None
+    if negation != "off":
+        from nlrec.negation.parse import parse_request
+
+        parsed = parse_request(text, exclude)
+    _print_hits(index, text, hits, mode, elapsed, parsed=parsed, negation=negation)
     if not sys.stdout.isatty():
         for h in hits:
             name = " - ".join(x for x in (h.title, h.artist) if x)
@@ -146,18 +167,25 @@ def _batch(index, queries_file, output, k, options, json_out) -> None:
         click.echo(run, nl=False)
 
 
-def _print_hits(index, text: str, hits, mode: str, elapsed: float) -> None:
+def _print_hits(index, text: str, hits, mode: str, elapsed: float, *, parsed=None, negation: str = "off") -> None:
     from rich.table import Table
     from rich.text import Text
 
     console = _console()
     src = index.name if index.name != "demo" else "demo (built-in catalog of fictional tracks)"
+    negated = parsed is not None and bool(parsed.negative)
+    if negated:
+        wanted = parsed.positive or "(anything)"
+        console.print(f"[dim]wanted:[/] [bold]{wanted}[/]   [dim]without:[/] [bold red]{', '.join(parsed.negative)}[/]"
+                      f"   [dim]({'removed' if negation == 'filter' else 'pushed down'} when a descriptor carries one)[/]")
     table = Table(title=f"[bold]{text}[/]  [dim]{mode} · {src} · {elapsed * 1000:.0f} ms[/]",
                   title_justify="left", expand=False)
     table.add_column("#", justify="right", style="dim")
     table.add_column("score", justify="right")
     table.add_column("track", overflow="fold", max_width=40)
     table.add_column("descriptors (matched in bold)", overflow="fold")
+    if negated:
+        table.add_column("negation", overflow="fold", max_width=28)
     for h in hits:
         name = Text(h.title or h.id, style="bold")
         if h.artist:
@@ -170,11 +198,27 @@ def _print_hits(index, text: str, hits, mode: str, elapsed: float) -> None:
             if i:
                 desc.append(", ")
             desc.append(d, style="bold green" if d in matched else "")
-        table.add_row(str(h.rank), f"{h.score:.3f}", name, desc)
+        row = [str(h.rank), f"{h.score:.3f}", name, desc]
+        if negated:
+            row.append(_negation_note(h.negation))
+        table.add_row(*row)
     if not hits:
         console.print(f"No track matches {text!r} in {mode} mode.")
         return
     console.print(table)
+
+
+def _negation_note(note: dict | None) -> Any:
+    """The "negation" cell: why a hit was demoted or kept."""
+    from rich.text import Text
+
+    if not note:
+        return Text("")
+    if note["excluded_by"]:
+        return Text(f"demoted: {', '.join(note['excluded_by'])}", style="red")
+    if note["absent"]:
+        return Text(f"kept: {', '.join(note['absent'])}", style="green")
+    return Text(f"kept: no {', '.join(note['facets'])} found", style="dim")
 
 
 # ------------------------------------------------------------------------------------- index
@@ -347,9 +391,10 @@ if __name__ == "__main__":  # pragma: no cover
 # Sub-command groups live in nlrec/commands/; each imports its heavy libraries lazily.
 from nlrec.commands.bench import bench  # noqa: E402
 from nlrec.commands.eval import eval_group  # noqa: E402
+from nlrec.commands.parse import parse_cmd  # noqa: E402
 from nlrec.commands.profile import eval_profiles, profile_group  # noqa: E402
 from nlrec.commands.train import train_group  # noqa: E402
 
 eval_group.add_command(eval_profiles, "profiles")
-for _command in (bench, eval_group, profile_group, train_group):
+for _command in (bench, eval_group, parse_cmd, profile_group, train_group):
     cli.add_command(_command)

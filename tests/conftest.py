@@ -99,3 +99,49 @@ def tiny_model(tmp_path_factory) -> Path:
 def other_tiny_model(tmp_path_factory) -> Path:
     """A second tiny model with other weights (for mismatch tests)."""
     return make_tiny_model(tmp_path_factory.mktemp("models") / "tiny-b", seed=1)
+
+
+def make_tiny_clap(directory: Path, seed: int = 0, *, text_only: bool = False) -> Path:
+    """Save a tiny random CLAP model (``ClapModel``, or ``ClapTextModelWithProjection`` with
+    ``text_only``) and a byte-level BPE RoBERTa tokenizer trained on a few requests."""
+    import torch
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import (
+        ClapConfig,
+        ClapModel,
+        ClapTextConfig,
+        ClapTextModelWithProjection,
+        RobertaTokenizer,
+    )
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    corpus = [", ".join(t["descriptors"]) for t in TINY_TRACKS] + ["calm piano without vocals", "no drums"]
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(corpus * 3, vocab_size=320, min_frequency=1, show_progress=False,
+                            special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
+    vocab = bpe.get_vocab()
+    bpe_dir = directory.parent / (directory.name + "-bpe")
+    bpe_dir.mkdir(exist_ok=True)
+    merges_file = Path(bpe.save_model(str(bpe_dir))[1])
+    merges = [ln for ln in merges_file.read_text(encoding="utf-8").splitlines()[1:] if ln.strip()]
+    tokenizer = RobertaTokenizer(vocab=vocab, merges=[tuple(m.split()) for m in merges])
+    text = dict(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                intermediate_size=64, max_position_embeddings=66, projection_dim=16,
+                pad_token_id=tokenizer.pad_token_id)
+    torch.manual_seed(seed)
+    if text_only:
+        model = ClapTextModelWithProjection(ClapTextConfig(**text))
+    else:
+        audio = dict(depths=[1, 1], num_attention_heads=[1, 2], patch_embeds_hidden_size=8, hidden_size=16,
+                     spec_size=64, window_size=4, num_mel_bins=16, patch_stride=[4, 4], patch_size=4)
+        model = ClapModel(ClapConfig(text_config=text, audio_config=audio, projection_dim=16))
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def tiny_clap(tmp_path_factory) -> Path:
+    """Path of a tiny random CLAP model with its tokenizer (built once per session)."""
+    return make_tiny_clap(tmp_path_factory.mktemp("models") / "tiny-clap")

@@ -354,3 +354,142 @@ def all_cmd(names, model, data_dir, out_dir, seeds, batch_size, cache, json_out)
         _note(
             f"Wrote {info['markdown']} and {info['plot']} ({len(results)} runs in {elapsed / 60:.1f} min)."
         )
+
+
+@eval_group.command("negation")
+@click.option(
+    "--model",
+    default="default",
+    show_default=True,
+    metavar="PATH|clap:PATH",
+    help="Encoder: 'default', a local sentence-transformers directory or clap:PATH.",
+)
+@data_dir_option
+@out_option
+@click.option("--seed", type=click.IntRange(0, None), default=0, show_default=True, help="mc sampling seed.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, None),
+    default=None,
+    help="Evaluate a random subset of N items (quicker; the full set is about 2,170).",
+)
+@click.option(
+    "--index",
+    "index_name",
+    default=None,
+    metavar="NAME",
+    help="Index for the search-time check of the acceptance requests [default: musiccaps, if built].",
+)
+@click.option("--no-search", is_flag=True, help="Skip the search-time check.")
+@click.option(
+    "--negation-threshold",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=None,
+    metavar="COS",
+    help="Embedding threshold of dense+negation's facet matching; 1 = lexicon only  [default: 0.8].",
+)
+@click.option("--batch-size", type=click.IntRange(1, 4096), default=64, show_default=True)
+@click.option(
+    "--cache/--no-cache",
+    default=True,
+    show_default=True,
+    help="Keep dense embeddings under <out>/runs/embeddings/ for later runs.",
+)
+@click.option("--json", "json_out", is_flag=True, help="Print the results object as JSON.")
+def negation_cmd(model, data_dir, out_dir, seed, limit, index_name, no_search, negation_threshold,
+                 batch_size, cache, json_out):
+    """Does the encoder understand negation? Original vs half- vs fully-negated requests.
+
+    \b
+    Protocol (Vasilakis, Bittner, Pauwels, ICASSP 2026) on the mc benchmark clips: R@10 of the
+    item with each request form, and accuracy of picking the right request of a pair (chance
+    0.5), for the encoder alone (dense) and with nlrec's negation handling (dense+negation).
+    Writes <out>/results/negation-<model>.json and the "Negation" section of RESULTS.md.
+    """
+    from nlrec.evaluation.benchmarks import load_clips
+    from nlrec.evaluation.negation import (
+        CachedEncoder,
+        build_negation_set,
+        evaluate_negation,
+        negation_result,
+    )
+    from nlrec.evaluation.runner import SystemConfig
+    from nlrec.io import write_json
+    from nlrec.negation.semantic import DEFAULT_THRESHOLD, SemanticMatcher
+
+    t0 = time.perf_counter()
+    out = Path(out_dir) if out_dir else _default_out()
+    config = SystemConfig("dense", model=model)
+    data = build_negation_set(load_clips(_data_dir(data_dir)), seed=seed, limit=limit)
+    shared = _cache(config, out, batch_size, cache)
+    threshold = DEFAULT_THRESHOLD if negation_threshold is None else negation_threshold
+    semantic = SemanticMatcher(CachedEncoder(shared), threshold) if threshold < 1.0 else None
+    with _progress(_interactive(json_out), f"negation · {config.model_slug}") as update:
+        systems = evaluate_negation(data, shared.encode, semantic=semantic, progress=update)
+    shared.save()
+    search_rows, used_index = None, None
+    if not no_search:
+        search_rows, used_index = _negation_search(index_name, negation_threshold)
+    parts = ["nlrec eval negation"]
+    if model != "default":
+        parts.append(f"--model {model}")
+    if seed:
+        parts.append(f"--seed {seed}")
+    if limit:
+        parts.append(f"--limit {limit}")
+    if used_index:
+        parts.append(f"--index {used_index}")
+    result = negation_result(
+        data, systems,
+        model={"spec": model, "id": shared.encoder.id, "weights_sha256": shared.encoder.fingerprint()},
+        model_slug=config.model_slug, seed=seed, limit=limit, search_rows=search_rows,
+        index_name=used_index, seconds=time.perf_counter() - t0,
+        command=" ".join(parts) + " --data-dir $NLREC_DATA",
+    )
+    path = out / "results" / f"negation-{config.model_slug}.json"
+    write_json(path, result)
+    table = _refresh_table(out)
+    if json_out:
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    for system, m in systems.items():
+        r, a = m["R@10"], m["accuracy"]
+        _note(f"{config.model_slug:<20} {system:<15} R@10 original {r['original']:5.1f}  half {r['half']:5.1f}  "
+              f"fully {r['fully']:5.1f}   acc O/F {a['O/F']:.3f}  O/H {a['O/H']:.3f}  H/F {a['H/F']:.3f}")
+    for row in search_rows or []:
+        v = row["violating@10"]
+        _note(f"{row['request']!r}: violating hits in the top 10: off {v['off']}, filter {v['filter']}, "
+              f"penalize {v['penalize']}")
+    _note(f"Wrote {path}" + (f" and {table}" if table else "") + f" ({time.perf_counter() - t0:.0f} s).")
+
+
+def _negation_search(index_name: str | None, threshold: float | None):
+    """Run the search-time check on ``index_name`` (or musiccaps if built); (rows, name)."""
+    from nlrec.errors import IndexFileError
+    from nlrec.evaluation.negation import search_exclusion
+    from nlrec.index import Index, list_indexes
+
+    name = index_name
+    if name is None:
+        if not any(i["name"] == "musiccaps" for i in list_indexes()):
+            _note("Search-time check skipped: no index named musiccaps (pass --index NAME).")
+            return None, None
+        name = "musiccaps"
+    try:
+        index = Index.open(name)
+    except IndexFileError:
+        if index_name is not None:
+            raise
+        return None, None
+    return search_exclusion(index, negation_threshold=threshold), name
+
+
+def _refresh_table(out: Path) -> str | None:
+    """Regenerate RESULTS.md when retrieval results exist (the plot only if it was there)."""
+    from nlrec.errors import NlrecError
+    from nlrec.evaluation.table import PLOT_PNG, write_table
+
+    try:
+        return write_table(out, plot=(out / PLOT_PNG).is_file())["markdown"]
+    except NlrecError:
+        return None

@@ -44,6 +44,8 @@ def load_results(results_dir: str | Path, skipped: list[str] | None = None) -> l
     results_dir = Path(results_dir)
     out = []
     for f in sorted(results_dir.glob("*.json")):
+        if f.name.startswith("negation-"):  # rendered by render_extras
+            continue
         try:
             r = json.loads(f.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -264,6 +266,18 @@ def render_extras(out_dir: Path) -> str:
               if (out_dir / n).is_file()]
     if others:
         lines += ["## Other reports", ""] + [f"- [{n}]({n}): {t}" for n, t in others] + [""]
+    negation = []
+    for f in sorted((out_dir / "results").glob("negation-*.json")):
+        try:
+            r = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(r, dict) and r.get("kind") == "negation" and "systems" in r:
+            negation.append(r)
+    if negation:
+        from nlrec.evaluation.negation import render_negation_markdown
+
+        lines.append(render_negation_markdown(negation))
     bench = out_dir / "results" / "bench.json"
     if bench.is_file():
         lines.append(render_bench_markdown(json.loads(bench.read_text())))

@@ -1,0 +1,49 @@
+"""Negation-aware search: understand "no vocals", exclude what a request rules out.
+
+* :mod:`~nlrec.negation.parse`: split a request into positive text and negative facets.
+* :mod:`~nlrec.negation.lexicon`: the curated facet lexicon (synonyms, contrasts, absences).
+* :mod:`~nlrec.negation.matching`: does a descriptor set carry a negated facet?
+* :mod:`~nlrec.negation.semantic`: the same by embedding similarity.
+* :mod:`~nlrec.negation.rerank`: filter or penalise violating documents.
+* :mod:`~nlrec.negation.augment` and :mod:`~nlrec.negation.losses`: negation-aware training.
+
+Nothing here imports torch except :class:`NegationDissimilarityLoss` (loaded on first use).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nlrec.negation.augment import fully_negate, insert_negation
+from nlrec.negation.lexicon import FacetPattern, Lexicon, load_lexicon
+from nlrec.negation.matching import FacetMatcher, NegationVerdict, polarity
+from nlrec.negation.parse import ParsedRequest, parse_request
+from nlrec.negation.rerank import NEGATION_MODES, NegationMode, rerank
+from nlrec.negation.semantic import DEFAULT_THRESHOLD, SemanticMatcher
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "NEGATION_MODES",
+    "FacetMatcher",
+    "FacetPattern",
+    "Lexicon",
+    "NegationDissimilarityLoss",
+    "NegationMode",
+    "NegationVerdict",
+    "ParsedRequest",
+    "SemanticMatcher",
+    "fully_negate",
+    "insert_negation",
+    "load_lexicon",
+    "parse_request",
+    "polarity",
+    "rerank",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "NegationDissimilarityLoss":
+        from nlrec.negation.losses import NegationDissimilarityLoss
+
+        return NegationDissimilarityLoss
+    raise AttributeError(f"module 'nlrec.negation' has no attribute {name!r}")

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nlrec.negation.lexicon import load_lexicon
+from nlrec.negation.matching import FacetMatcher
+from nlrec.negation.semantic import SemanticMatcher
+
+# unit vectors: cos(vocals, warbling) = 0.9, cos(vocals, piano) = 0.1, cos(80s, 90s) = 0.95;
+# any other text is orthogonal to all of these
+_VECS = {
+    "vocals": [1.0, 0.0, 0.0, 0.0],
+    "warbling": [0.9, np.sqrt(1 - 0.81), 0.0, 0.0],
+    "piano": [0.1, np.sqrt(1 - 0.01), 0.0, 0.0],
+    "80s": [0.0, 0.0, 1.0, 0.0],
+    "90s": [0.0, np.sqrt(1 - 0.95**2), 0.95, 0.0],
+    "bass drum": [0.0, 0.0, 1.0, 0.0],
+    "bass": [0.0, 0.0, 1.0, 0.0],
+}
+_OTHER = [0.0, 0.0, 0.0, 1.0]
+
+
+class FakeEncoder:
+    id = "fake"
+    dimension = 4
+
+    def __init__(self):
+        self.calls = 0
+
+    def fingerprint(self):
+        return "fake-encoder-for-negation-tests"
+
+    def encode(self, texts, **_):
+        self.calls += 1
+        return np.array([_VECS.get(t, _OTHER) for t in texts], dtype=np.float32)
+
+
+@pytest.fixture
+def enc():
+    from nlrec.negation import semantic
+
+    semantic._VECTORS.pop("fake-encoder-for-negation-tests", None)
+    return FakeEncoder()
+
+
+def test_threshold_and_cache(enc):
+    sm = SemanticMatcher(enc, 0.8)
+    pats = [load_lexicon().pattern("vocals")]
+    assert sm.matches(pats, ["warbling", "piano"]) == {"warbling": ["vocals"]}
+    calls = enc.calls
+    sm.matches(pats, ["warbling", "piano"])
+    assert enc.calls == calls  # every text embedded once
+    assert SemanticMatcher(enc, 0.95).matches(pats, ["warbling"]) == {}
+
+
+def test_vetoes(enc):
+    sm = SemanticMatcher(enc, 0.8)
+    lex = load_lexicon()
+    assert sm.matches([lex.pattern("80s")], ["90s"]) == {}  # contrast
+    assert sm.matches([lex.pattern("bass")], ["bass drum"]) == {}  # except phrase / other head
+
+
+def test_matcher_uses_embeddings_for_unknown_words(enc):
+    m = FacetMatcher(["vocals"], semantic=SemanticMatcher(enc, 0.8))
+    v = m.judge(["warbling", "piano"])
+    assert v.excluded_by == ["warbling"] and v.semantic == ["warbling"]
+
+
+def test_crowded_spaces_match_nothing(enc):
+    """A facet as close to an unrelated lexicon facet as to the term: no embedding match."""
+    _VECS["synth"] = _VECS["warbling"]  # "synth" is a lexicon facet unrelated to vocals
+    try:
+        sm = SemanticMatcher(enc, 0.8)
+        pat = load_lexicon().pattern("vocals")
+        assert sm.facet_threshold(pat) == pytest.approx(0.95)
+        assert sm.matches([pat], ["warbling"]) == {}
+    finally:
+        del _VECS["synth"]
+
+
+def test_bad_threshold(enc):
+    with pytest.raises(ValueError):
+        SemanticMatcher(enc, 0.0)
