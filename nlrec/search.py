@@ -10,16 +10,15 @@ removed (``negation="filter"``) or pushed down (``"penalize"``); ``"off"`` searc
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from nlrec.encoders.base import Ranking
 from nlrec.errors import NlrecError, QueryError
 from nlrec.fusion import FusionMethod, fuse
+from nlrec.text import terms
 
 if TYPE_CHECKING:
     from nlrec.index import Index
@@ -255,7 +254,7 @@ def _expand(
     notes: dict[int, dict[str, Any]] | None = None,
 ) -> list[Hit]:
     hits: list[Hit] = []
-    qterms = _terms(query)
+    qterms = terms(query)
     for doc, score in zip(ranking.doc_ids.tolist(), ranking.scores.tolist()):
         if drop_zero and score <= 0:
             break
@@ -270,7 +269,7 @@ def _expand(
                     title=t.title,
                     artist=t.artist,
                     year=t.year,
-                    matched=[d for d in t.descriptors if _terms(d) & qterms],
+                    matched=[d for d in t.descriptors if terms(d) & qterms],
                     metadata=t.metadata,
                     negation=notes.get(doc) if notes is not None else None,
                 )
@@ -278,30 +277,3 @@ def _expand(
             if len(hits) == k:
                 return hits
     return hits
-
-
-# ------------------------------------------------------------------------------- reasons
-_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
-_STOP = frozenset(
-    "a an and are as at be but by for from has have i in is it its like me music my no not of on "
-    "or so some something song songs sound sounds that the this to track tracks very want with "
-    "without".split()
-)
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    try:
-        import Stemmer
-
-        return Stemmer.Stemmer("english")
-    except ImportError:  # pragma: no cover
-        return None
-
-
-@lru_cache(maxsize=65536)
-def _terms(text: str) -> frozenset[str]:
-    words = [w for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1]
-    words = [p for w in words for p in ([w] + w.split("-") if "-" in w else [w])]
-    st = _stemmer()
-    return frozenset(st.stemWords(words) if st else words)
