@@ -90,6 +90,17 @@ no_match_option = click.option(
 )
 
 
+
+batch_size_option = click.option("--batch-size", type=click.IntRange(1, 4096), default=64, show_default=True)
+embedding_cache_option = click.option(
+    "--cache/--no-cache",
+    default=True,
+    show_default=True,
+    help="Keep dense embeddings under <out>/runs/embeddings/ for later runs.",
+)
+results_json_option = click.option("--json", "json_out", is_flag=True, help="Print the results object as JSON.")
+
+
 @click.group("eval", context_settings=CONTEXT_SETTINGS)
 def eval_group() -> None:
     """Evaluate on the reference paper's MusicCaps benchmarks (mc, mc_reco, mc_human).
@@ -197,14 +208,9 @@ def benchmarks_cmd(names, data_dir, out_dir, seeds, no_match, json_out):
     show_default=True,
     help="Documents a query in the TREC run files.",
 )
-@click.option("--batch-size", type=click.IntRange(1, 4096), default=64, show_default=True)
-@click.option(
-    "--cache/--no-cache",
-    default=True,
-    show_default=True,
-    help="Keep dense embeddings under <out>/runs/embeddings/ for later runs.",
-)
-@click.option("--json", "json_out", is_flag=True, help="Print the results object as JSON.")
+@batch_size_option
+@embedding_cache_option
+@results_json_option
 def run_cmd(
     benchmark,
     system,
@@ -388,14 +394,9 @@ def all_cmd(names, model, data_dir, out_dir, seeds, batch_size, cache, json_out)
     metavar="COS",
     help="Embedding threshold of dense+negation's facet matching; 1 = lexicon only  [default: 0.8].",
 )
-@click.option("--batch-size", type=click.IntRange(1, 4096), default=64, show_default=True)
-@click.option(
-    "--cache/--no-cache",
-    default=True,
-    show_default=True,
-    help="Keep dense embeddings under <out>/runs/embeddings/ for later runs.",
-)
-@click.option("--json", "json_out", is_flag=True, help="Print the results object as JSON.")
+@batch_size_option
+@embedding_cache_option
+@results_json_option
 def negation_cmd(model, data_dir, out_dir, seed, limit, index_name, no_search, negation_threshold,
                  batch_size, cache, json_out):
     """Does the encoder understand negation? Original vs half- vs fully-negated requests.
