@@ -266,6 +266,7 @@ def render_extras(out_dir: Path) -> str:
               if (out_dir / n).is_file()]
     if others:
         lines += ["## Other reports", ""] + [f"- [{n}]({n}): {t}" for n, t in others] + [""]
+    lines += _profiles_section(out_dir / "results" / "profiles")
     negation = []
     for f in sorted((out_dir / "results").glob("negation-*.json")):
         try:
@@ -282,6 +283,30 @@ def render_extras(out_dir: Path) -> str:
     if bench.is_file():
         lines.append(render_bench_markdown(json.loads(bench.read_text())))
     return "\n".join(lines)
+
+
+def _profiles_section(results_dir: Path) -> list[str]:
+    """Headline taste-profile figures from ``results/profiles/*.json`` (details: PROFILES.md)."""
+    import json
+
+    rows = []
+    for f in sorted(results_dir.glob("*.json")) if results_dir.is_dir() else []:
+        try:
+            r = json.loads(f.read_text(encoding="utf-8"))
+            rec, nd = r["recall@50"], r["ndcg@50"]
+            rows.append(f"| {r['dataset']} | {rec['profile']:.1f} / {rec['baseline']:.1f} ({rec['ratio']:.2f}x) "
+                        f"| {nd['profile']:.1f} / {nd['baseline']:.1f} | {r['boost_success']:.1f} % "
+                        f"| {r['mute_selectivity']:.2f} |")
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    if not rows:
+        return []
+    return ["## Taste profiles", "",
+            "Test listeners; profile vs the black-box baseline (mean embedding of the liked items). "
+            "Targets: boost success >= 95 %, mute selectivity >= 5, accuracy >= 0.95x the baseline. "
+            "Definitions and the dev-only choice of settings: [PROFILES.md](PROFILES.md).", "",
+            "| dataset | Recall@50 profile / baseline | nDCG@50 profile / baseline | boost success | mute selectivity |",
+            "|---|---|---|---|---|", *rows, ""]
 
 
 def write_table(out_dir: str | Path = "eval", *, plot: bool = True) -> dict[str, Any]:

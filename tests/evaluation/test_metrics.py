@@ -100,3 +100,21 @@ def test_guards():
         median_rank([])
     with pytest.raises(ValueError):
         median_rank([0, 1])
+
+
+def test_results_table_reports_taste_profiles(tmp_path):
+    import json
+
+    from nlrec.evaluation.table import render_extras
+
+    prof = tmp_path / "results" / "profiles"
+    prof.mkdir(parents=True)
+    (prof / "hetrec.json").write_text(json.dumps({
+        "dataset": "hetrec", "boost_success": 99.0, "mute_selectivity": 7.5,
+        "recall@50": {"profile": 20.0, "baseline": 16.0, "ratio": 1.25},
+        "ndcg@50": {"profile": 10.0, "baseline": 8.0, "ratio": 1.25}}))
+    (prof / "broken.json").write_text("{not json")
+    md = render_extras(tmp_path)
+    assert "## Taste profiles" in md
+    assert "| hetrec | 20.0 / 16.0 (1.25x) | 10.0 / 8.0 | 99.0 % | 7.50 |" in md
+    assert "broken" not in md
