@@ -52,7 +52,9 @@ def write_delta(tuned_dir: str | os.PathLike, base_dir: str | os.PathLike, out_f
 
     tuned_dir, base_dir = Path(tuned_dir), Path(base_dir)
     tuned, base = load_file(str(tuned_dir / WEIGHTS)), load_file(str(base_dir / WEIGHTS))
-    if set(tuned) != set(base) or any(tuned[k].shape != base[k].shape for k in base):
+    # a saved model may leave out buffers of the base (e.g. ``embeddings.position_ids``); the
+    # rebuilt model keeps the base's copy of those
+    if not set(tuned) <= set(base) or any(tuned[k].shape != base[k].shape for k in tuned):
         raise NlrecError("the tuned model does not have the base model's tensors; cannot write a delta")
     changed = {k: v.astype(dtype) for k, v in tuned.items() if not np.array_equal(v, base[k])}
     configs = {}
