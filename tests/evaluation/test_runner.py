@@ -101,7 +101,11 @@ def test_embedding_cache_encodes_each_text_once_and_persists(tmp_path):
 
 def test_system_labels_and_validation():
     assert SystemConfig("tfidf").label == "tfidf" and SystemConfig("tfidf").model_slug == "none"
-    assert SystemConfig("dense").model_slug == "all-minilm-l6-v2"
+    from nlrec.encoders.dense import music_model_available
+
+    assert SystemConfig("dense", model="minilm").model_slug == "all-minilm-l6-v2"
+    assert SystemConfig("dense", model="music-minilm").model_slug == "nlrec-music-minilm"
+    assert SystemConfig("dense").model_slug == ("nlrec-music-minilm" if music_model_available() else "all-minilm-l6-v2")
     assert SystemConfig("dense", model="/models/My Model/").model_slug == "my-model"
     assert SystemConfig("hybrid").label == "hybrid"
     assert SystemConfig("hybrid", sparse="tfidf").label == "hybrid-tfidf"
@@ -117,7 +121,7 @@ def test_run_benchmark_writes_everything(tiny_data, tmp_path):
     cache = EmbeddingCache(FakeEncoder())
     r = run_benchmark(
         "mc_reco",
-        SystemConfig("hybrid", sparse="tfidf"),
+        SystemConfig("hybrid", sparse="tfidf", model="minilm"),
         data_dir=tiny_data,
         out_dir=out,
         cache=cache,
