@@ -22,6 +22,7 @@ from nlrec.errors import NlrecError
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 DEFAULT_CONFIG = "gpl/configs/musiccaps.toml"
+FINETUNE_CONFIG = "gpl/configs/finetune.toml"
 STAGE_CHOICES = ("queries", "negatives", "teacher", "labels", "student")
 
 
@@ -34,22 +35,23 @@ def _stdout_to_stderr():
         yield
 
 
-def _default_config() -> str | None:
+def _default_config(name: str = DEFAULT_CONFIG) -> str | None:
     from nlrec.paths import repo_root
 
     root = repo_root()
-    path = (root / DEFAULT_CONFIG) if root is not None else Path(DEFAULT_CONFIG)
+    path = (root / name) if root is not None else Path(name)
     return str(path) if path.is_file() else None
 
 
-def _load(config_file: str | None, sets: tuple[str, ...], flags: dict[str, Any]) -> Any:
+def _load(config_file: str | None, sets: tuple[str, ...], flags: dict[str, Any],
+          default: str = DEFAULT_CONFIG) -> Any:
     """The recipe: ``--config`` (else the default recipe, else built-in defaults), then ``--set``,
     then the dedicated flags (the most specific wins)."""
     from nlrec.training.config import load_config, parse_set_options
 
     overrides = parse_set_options(sets)
     overrides.update({k: v for k, v in flags.items() if v is not None})
-    return load_config(config_file or _default_config(), overrides)
+    return load_config(config_file or _default_config(default), overrides)
 
 
 def _quiet_libraries(json_out: bool) -> None:
@@ -73,7 +75,8 @@ config_option = click.option(
     "--config",
     "config_file",
     type=click.Path(dir_okay=False),
-    help=f"TOML recipe [default: {DEFAULT_CONFIG} of the checkout, else built-in defaults].",
+    help=f"TOML recipe [default: {DEFAULT_CONFIG} for gpl and teacher, {FINETUNE_CONFIG} for finetune, "
+    "of the checkout; else built-in defaults].",
 )
 set_option = click.option(
     "--set",
@@ -441,6 +444,7 @@ def finetune_cmd(
             "seed": seed,
             "device": device,
         },
+        default=FINETUNE_CONFIG,
     )
     run = Path(config.run_dir.rstrip("/"))
     output = output or str(run.parent / f"{run.name}-finetune" / f"finetune-{run.name}")

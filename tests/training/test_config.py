@@ -26,6 +26,10 @@ def test_the_shipped_recipe_loads():
 
     c = load_config(repo_root() / "gpl" / "configs" / "musiccaps.toml")
     assert c.data.dataset == "musiccaps" and c.student.steps > 0 and c.teacher.steps > 0
+    assert c.student.base == "music-minilm"  # GPL adapts the shipped supervised model
+    for name in ("musiccaps-from-scratch.toml", "finetune.toml"):
+        c = load_config(repo_root() / "gpl" / "configs" / name)
+        assert c.student.base == "default" and c.student.lr == 5e-5
 
 
 @pytest.mark.parametrize("bad", [{"student.stepz": 1}, {"nope.steps": 1}, {"student.steps": "many"},
