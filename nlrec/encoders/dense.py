@@ -14,6 +14,7 @@ access the first time).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -56,15 +57,24 @@ def music_model_path() -> Path:
     first use (under ``NLREC_HOME/.cache/models``)."""
     from nlrec.errors import NlrecError
     from nlrec.paths import cache_dir
-    from nlrec.training.delta import materialize
 
     if not music_model_available():
         raise EncoderError(f"this install does not ship the music model ({MUSIC_DELTA} is missing); "
                            f"use --model {MINILM}")
+    st = MUSIC_DELTA.stat()
     try:
-        return materialize(default_model_path(), MUSIC_DELTA, cache_dir() / "models")
+        return _materialized(str(MUSIC_DELTA), st.st_size, st.st_mtime_ns, str(cache_dir() / "models"))
     except NlrecError as e:
         raise EncoderError(f"cannot build the music model: {e}") from e
+
+
+@functools.lru_cache(maxsize=8)
+def _materialized(delta: str, _size: int, _mtime_ns: int, cache_root: str) -> Path:
+    """Once per process and delta file (keyed by its stat): materialize hashes 21 MB to find
+    or build the cached model directory."""
+    from nlrec.training.delta import materialize
+
+    return materialize(default_model_path(), delta, cache_root)
 
 
 def canonical_model(spec: str | os.PathLike | None) -> str:

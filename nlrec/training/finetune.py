@@ -49,18 +49,11 @@ def finetune(config: GPLConfig, output_dir: str | Path, *, data_dir: str | Path 
     loss: Any = MultipleNegativesRankingLoss(model, scale=scale)
     ng = config.negation
     if ng.p > 0 or ng.k > 0:
-        from nlrec.training.negation import (
-            negation_aware_loss,
-            negation_columns,
-            negation_vocabulary,
-        )
+        from nlrec.training.negation import apply_negation
 
         item_tags = info.get("item_tags", {})
-        columns = negation_columns(columns["anchor"], columns["positive"], [item_tags.get(i, []) for _, _, i in pairs],
-                                   vocabulary=negation_vocabulary(item_tags, ng.vocabulary), p=ng.p,
-                                   seed=config.seed, dissimilarity=ng.k > 0)
-        if ng.k > 0:
-            loss = negation_aware_loss(model, loss, ng.k)
+        columns, loss = apply_negation(ng, columns, [item_tags.get(i, []) for _, _, i in pairs], item_tags, model, loss,
+                                       seed=config.seed)
     data = bucket_by_length(columns, "anchor", sc.batch_size)
     log: list[dict] = []
     t_train = time.perf_counter()

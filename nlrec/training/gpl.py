@@ -377,21 +377,13 @@ class GPLPipeline:
             pairs = [pairs[i] for i in order]
             mnrl_cols = {"anchor": [queries[q] for q, _ in pairs], "positive": [corpus[d] for _, d in pairs]}
             mnrl: Any = MultipleNegativesRankingLoss(model, scale=sc.similarity_scale)
-            ng = self.config.negation
-            if ng.p > 0 or ng.k > 0:
-                from nlrec.training.negation import (
-                    negation_aware_loss,
-                    negation_columns,
-                    negation_vocabulary,
-                )
+            if self.config.negation.p > 0 or self.config.negation.k > 0:
+                from nlrec.training.negation import apply_negation
 
                 # the tags known for a request's item: the union of its relevant descriptor sets
                 known = {q: sorted({t.strip() for d in docs for t in corpus[d].split(",")}) for q, docs in qrels.items()}
-                vocab = negation_vocabulary(known, ng.vocabulary)
-                mnrl_cols = negation_columns(mnrl_cols["anchor"], mnrl_cols["positive"], [known[q] for q, _ in pairs],
-                                             vocabulary=vocab, p=ng.p, seed=self.config.seed, dissimilarity=ng.k > 0)
-                if ng.k > 0:
-                    mnrl = negation_aware_loss(model, mnrl, ng.k)
+                mnrl_cols, mnrl = apply_negation(self.config.negation, mnrl_cols, [known[q] for q, _ in pairs], known,
+                                                 model, mnrl, seed=self.config.seed)
             mnrl_data = bucket_by_length(mnrl_cols, "anchor", sc.batch_size)
             n_pairs = len(pairs)
             data = DatasetDict({**{f"gpl-{k}": v for k, v in data.items()},

@@ -92,4 +92,28 @@ def negation_aware_loss(model: Any, base: Any, k: float) -> Any:
     return NegationAwareLoss()
 
 
-__all__ = ["COLUMNS", "negation_aware_loss", "negation_columns", "negation_vocabulary"]
+def apply_negation(settings: Any, columns: dict[str, list[str]], items: Sequence[Sequence[str]],
+                   item_tags: Mapping[str, Sequence[str]], model: Any, loss: Any, *, seed: int = 0
+                   ) -> tuple[dict[str, list[str]], Any]:
+    """A recipe's ``[negation]`` options applied to (anchor, positive) columns and their loss.
+
+    Args:
+        settings: the recipe's negation section (``p``, ``k``, ``vocabulary``).
+        columns: ``{"anchor": [...], "positive": [...]}``.
+        items: the full descriptor set of each row's item.
+        item_tags: every training item's tags (the negation vocabulary is drawn from them).
+        model: the model being trained; loss: its ranking loss.
+
+    Returns:
+        ``(columns, loss)`` unchanged when both options are off; else the augmented columns
+        (plus ``negated`` when ``k > 0``) and the loss with the dissimilarity term.
+    """
+    if settings.p <= 0 and settings.k <= 0:
+        return columns, loss
+    columns = negation_columns(columns["anchor"], columns["positive"], items,
+                               vocabulary=negation_vocabulary(item_tags, settings.vocabulary), p=settings.p,
+                               seed=seed, dissimilarity=settings.k > 0)
+    return columns, (negation_aware_loss(model, loss, settings.k) if settings.k > 0 else loss)
+
+
+__all__ = ["COLUMNS", "apply_negation", "negation_aware_loss", "negation_columns", "negation_vocabulary"]
