@@ -7,16 +7,16 @@ from nlrec.encoders.dense import load_encoder
 from nlrec.encoders.faiss_dense import _hnsw, build_faiss, tune_ef_search
 
 
-def test_merged_sets_unique_and_real_first():
+def test_recombined_sets_unique_and_real_first():
     real = ["a, b", "c", "d, e, f"]
-    out = B.merged_sets(real, 8, seed=0)
+    out = B.recombined_sets(real, 8, seed=0)
     assert out[:3] == real and len(out) == len(set(out)) == 8
     for s in out[3:]:
         assert set(s.split(", ")) <= {"a", "b", "c", "d", "e", "f"}
     import pytest
 
     with pytest.raises(ValueError, match="cannot make 500 distinct"):
-        B.merged_sets(["a", "b"], 500)
+        B.recombined_sets(["a", "b"], 500)
 
 
 def test_derived_vectors_are_unit_and_keep_real():
@@ -46,7 +46,7 @@ def test_ef_search_tuning_reaches_target():
 
 def test_memory_index_latency_and_recall(tiny_model):
     enc = load_encoder(str(tiny_model))
-    texts = B.merged_sets(["calm, piano", "steel drums, upbeat", "heavy metal, aggressive", "synth, night",
+    texts = B.recombined_sets(["calm, piano", "steel drums, upbeat", "heavy metal, aggressive", "synth, night",
                            "jazz", "folk, banjo", "lofi"], 40)
     vecs = enc.encode(texts)
     idx = B.memory_index(texts, vecs, enc)
@@ -58,6 +58,6 @@ def test_memory_index_latency_and_recall(tiny_model):
 
 
 def test_bm25_bench_small():
-    docs = B.merged_sets(["calm, piano", "steel drums, upbeat", "heavy metal", "jazz", "folk", "lofi"], 30)
+    docs = B.recombined_sets(["calm, piano", "steel drums, upbeat", "heavy metal", "jazz", "folk", "lofi"], 30)
     out = B.bench_bm25(docs, ["calm piano", "metal"])
     assert out["n_documents"] == 30 and out["bm25s_p50_ms"] > 0 and out["speedup_vs_rank_bm25"] > 0

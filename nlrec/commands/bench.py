@@ -94,6 +94,7 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, cold_runs, skip, 
         say("cold CLI ...")
         results["cold"] = B.bench_cold(runs=cold_runs)
         say(f"  {results['cold']}")
+        B.write_report(results, output)
     real = B.real_descriptor_sets(data_dir)
     results["real_descriptor_sets"] = len(real)
     say(f"{len(real):,} real unique descriptor sets")
@@ -104,9 +105,19 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, cold_runs, skip, 
         batch_enc = OnnxEncoder(onnx_path, threads=2)
         size_list = [int(s) for s in sizes.split(",") if s.strip()]
         n_real = min(max(size_list), embed_up_to)
-        texts = B.merged_sets(real, n_real)
+        texts = B.recombined_sets(real, n_real)
         t0 = time.perf_counter()
-        vecs = B.embed_cached(batch_enc, texts, cache_dir() / "bench")
+        from nlrec.commands._ui import interactive, progress
+
+        with progress(interactive(json_out), "embedding descriptor sets") as update:
+            done = [0]
+
+            def tick(m: int) -> None:
+                done[0] += m
+                if update is not None:
+                    update("onnx", done[0], len(texts))
+
+            vecs = B.embed_cached(batch_enc, texts, cache_dir() / "bench", progress=tick)
         say(f"embedded {len(texts):,} descriptor sets ({time.perf_counter() - t0:.0f} s, cached)")
         qvecs = query_enc.encode(B.EVERYDAY_QUERIES)
         results["latency"] = {}
@@ -149,14 +160,16 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, cold_runs, skip, 
             row["numpy_exact_scan_p50_ms"] = round(B.percentile(exact_t, 50), 3)
             results["latency"][str(n)] = row
             say(f"  {row}")
+            B.write_report(results, output)
             del idx
     if "build" not in skip:
         say("build throughput ...")
-        results["build"] = B.bench_build(B.merged_sets(real, build_docs, seed=1))
+        results["build"] = B.bench_build(B.recombined_sets(real, build_docs, seed=1))
         say(f"  {results['build']}")
+        B.write_report(results, output)
     if "bm25" not in skip:
         say("bm25 ...")
-        results["bm25"] = B.bench_bm25(B.merged_sets(real, bm25_docs, seed=2), B.EVERYDAY_QUERIES)
+        results["bm25"] = B.bench_bm25(B.recombined_sets(real, bm25_docs, seed=2), B.EVERYDAY_QUERIES)
         say(f"  {results['bm25']}")
     results["load"] += f" -> {os.getloadavg()[0]:.1f} (1-minute load average, start -> end)"
     B.write_report(results, output)

@@ -102,8 +102,11 @@ class OnnxEncoder:
     def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: Any = None) -> np.ndarray:
         texts = list(texts)
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        # Batches of similar length pad little: sort by length, write rows back in input order.
+        order = np.argsort([-len(t) for t in texts], kind="stable")
         for start in range(0, len(texts), batch_size):
-            part = texts[start : start + batch_size]
+            rows = order[start : start + batch_size]
+            part = [texts[i] for i in rows]
             enc = self.tokenizer.encode_batch(part)
             feeds = {
                 "input_ids": np.array([e.ids for e in enc], dtype=np.int64),
@@ -111,7 +114,7 @@ class OnnxEncoder:
                 "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64),
             }
             vec = self.session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
-            out[start : start + len(part)] = vec
+            out[rows] = vec
             if progress is not None:
                 progress(len(part))
         return out
