@@ -101,10 +101,10 @@ def query(text, index_name, k, mode, sparse, fusion, alpha, model, queries_file,
     if profile is not None or profile_weight is not None:
         from nlrec.commands.profile import query_with_profile
 
-        if exclude or negation != "filter" or negation_threshold is not None:
-            raise click.UsageError("--exclude / --negation options do not combine with --profile yet")
         return query_with_profile(text, queries_file, index_name, k, profile, profile_weight, json_out,
-                                  mode=mode, sparse=sparse, fusion=fusion, alpha=alpha, model=model)
+                                  mode=mode, sparse=sparse, fusion=fusion, alpha=alpha, model=model,
+                                  negation=negation, exclude=tuple(exclude),
+                                  negation_threshold=negation_threshold)
     index = _open_for_query(index_name, json_out)
     options = {"mode": mode, "sparse": sparse, "fusion": fusion, "alpha": alpha, "model": model,
                "negation": negation, "exclude": tuple(exclude), "negation_threshold": negation_threshold}

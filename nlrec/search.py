@@ -191,8 +191,27 @@ def _search_negated(
     favours descriptors such as "no vocals" / "instrumental", and every document without the
     facet can still be returned (lexical modes append them with score 0).
     """
-    from nlrec.negation.matching import FacetMatcher
     from nlrec.negation.rerank import rerank
+
+    text, ranking, verdicts = negated_pool(index, parsed, k, threshold, options)
+    ranked, ordered = rerank(ranking, [verdicts[d] for d in ranking.doc_ids.tolist()], negation)  # type: ignore[arg-type]
+    notes = {d: v.to_dict() for d, v in zip(ranked.doc_ids.tolist()[: k], ordered[: k])}
+    return _expand(index, text, ranked, k, drop_zero=False, notes=notes)
+
+
+def negated_pool(
+    index: Index, parsed: Any, k: int, threshold: float | None, options: dict[str, Any], *,
+    depth: int | None = None,
+) -> tuple[str, Ranking, dict[int, Any]]:
+    """Rank the positive text of a request with negated facets, and judge the ranked documents.
+
+    The ranking starts ``depth`` documents deep (default ``max(5 k, 50)``) and goes 4x deeper
+    until at least ``k`` tracks are free of the negated facets, or the index is exhausted.
+
+    Returns:
+        The text that was ranked, the ranking, and each ranked document's verdict.
+    """
+    from nlrec.negation.matching import FacetMatcher
     from nlrec.negation.semantic import DEFAULT_THRESHOLD, SemanticMatcher
 
     threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
@@ -203,7 +222,7 @@ def _search_negated(
     text = parsed.positive or parsed.text
     lexical = options.get("mode", "hybrid") in ("tfidf", "bm25")
     n_docs = len(index.documents)
-    depth = min(n_docs, max(k * NEGATION_DEPTH_FACTOR, NEGATION_MIN_DEPTH))
+    depth = min(n_docs, depth or max(k * NEGATION_DEPTH_FACTOR, NEGATION_MIN_DEPTH))
     verdicts: dict[int, Any] = {}
     while True:
         ranking = rank_documents(index, [text], depth, **options)[0]
@@ -219,9 +238,7 @@ def _search_negated(
         depth = min(n_docs, depth * 4)
     if clean < k and not parsed.positive and lexical:
         ranking = _append_unranked(index, ranking, verdicts, matcher)
-    ranked, ordered = rerank(ranking, [verdicts[d] for d in ranking.doc_ids.tolist()], negation)  # type: ignore[arg-type]
-    notes = {d: v.to_dict() for d, v in zip(ranked.doc_ids.tolist()[: k], ordered[: k])}
-    return _expand(index, text, ranked, k, drop_zero=False, notes=notes)
+    return text, ranking, verdicts
 
 
 def _append_unranked(index: Index, ranking: Ranking, verdicts: dict[int, Any], matcher: Any) -> Ranking:

@@ -141,6 +141,69 @@ def profile_group() -> None:
     """
 
 
+_SETTINGS_OPTIONS = [
+    click.option(
+        "--vocab-size",
+        type=click.IntRange(1, 100_000),
+        default=None,
+        help="How many frequent descriptors become prototypes  [default: 150].",
+    ),
+    click.option(
+        "--top-m",
+        type=click.IntRange(1, 1000),
+        default=None,
+        help="Prototypes a profile keeps  [default: 12].",
+    ),
+    click.option(
+        "--temperature",
+        type=click.FloatRange(min=1e-6),
+        default=None,
+        help="Attention temperature  [default: 0.1].",
+    ),
+    click.option(
+        "--lexical",
+        type=click.FloatRange(0, 1),
+        default=None,
+        help="Weight of 'carries the descriptor' in affinity  [default: 0.7].",
+    ),
+    click.option(
+        "--blend",
+        type=click.FloatRange(0, 1),
+        default=None,
+        help="Weight of the carriers' centroid in a prototype  [default: 0.5].",
+    ),
+    click.option(
+        "--specificity",
+        type=click.FloatRange(0, 2),
+        default=None,
+        help="How much generic descriptors are discounted (0 = not)  [default: 0.5].",
+    ),
+    click.option(
+        "--mute-penalty",
+        type=click.FloatRange(0, 100),
+        default=None,
+        help="What a muted descriptor takes off the score of tracks carrying it (0 = only remove "
+        "its weight)  [default: 1.0].",
+    ),
+]
+
+
+def settings_options(f: Any) -> Any:
+    """The profile settings options shared by ``nlrec profile build`` and ``nlrec eval profiles``."""
+    for option in reversed(_SETTINGS_OPTIONS):
+        f = option(f)
+    return f
+
+
+def settings_given(base: Any = None, **given: Any) -> Any:
+    """``base`` (default: the default :class:`ProfileSettings`) with the options that were given."""
+    from dataclasses import replace
+
+    from nlrec.profiles.profile import ProfileSettings
+
+    return replace(base or ProfileSettings(), **{k: v for k, v in given.items() if v is not None})
+
+
 @profile_group.command("build")
 @click.argument("name")
 @click.option(
@@ -164,54 +227,12 @@ def profile_group() -> None:
     type=click.Path(dir_okay=False),
     help="Prototypes to use, one descriptor a line [default: the index's most frequent descriptors].",
 )
-@click.option(
-    "--vocab-size",
-    type=click.IntRange(1, 100_000),
-    default=None,
-    help="How many frequent descriptors become prototypes  [default: 150].",
-)
-@click.option(
-    "--top-m",
-    type=click.IntRange(1, 1000),
-    default=None,
-    help="Prototypes a profile keeps  [default: 12].",
-)
-@click.option(
-    "--temperature",
-    type=click.FloatRange(min=1e-6),
-    default=None,
-    help="Attention temperature  [default: 0.1].",
-)
-@click.option(
-    "--lexical",
-    type=click.FloatRange(0, 1),
-    default=None,
-    help="Weight of 'carries the descriptor' in affinity  [default: 0.7].",
-)
-@click.option(
-    "--blend",
-    type=click.FloatRange(0, 1),
-    default=None,
-    help="Weight of the carriers' centroid in a prototype  [default: 0.5].",
-)
-@click.option(
-    "--specificity",
-    type=click.FloatRange(0, 2),
-    default=None,
-    help="How much generic descriptors are discounted (0 = not)  [default: 0.5].",
-)
+@settings_options
 @click.option(
     "--weighting",
     type=click.Choice(["log1p", "binary", "linear"]),
     default=None,
     help="How play counts weight liked tracks  [default: log1p].",
-)
-@click.option(
-    "--mute-penalty",
-    type=click.FloatRange(0, 100),
-    default=None,
-    help="What a muted descriptor takes off the score of tracks carrying it (0 = only remove "
-    "its weight)  [default: 1.0].",
 )
 @click.option("-f", "--force", is_flag=True, help="Replace an existing profile of that name.")
 @click.option(
@@ -236,11 +257,8 @@ def build_cmd(
     json_out,
 ):
     """Build profile NAME from the tracks you like."""
-    from dataclasses import replace
-
     from nlrec.profiles import (
         ProfileError,
-        ProfileSettings,
         build_profile,
         profile_path,
         read_likes,
@@ -251,17 +269,10 @@ def build_cmd(
     if path.exists() and not force:
         raise ProfileError(f"profile {name!r} already exists ({path}); pass --force to replace it")
     likes = read_likes(likes_file, id_col=id_col, plays_col=plays_col)
-    given = {
-        "vocab_size": vocab_size,
-        "top_m": top_m,
-        "temperature": temperature,
-        "lexical": lexical,
-        "blend": blend,
-        "specificity": specificity,
-        "weighting": weighting,
-        "mute_penalty": mute_penalty,
-    }
-    settings = replace(ProfileSettings(), **{k: v for k, v in given.items() if v is not None})
+    settings = settings_given(
+        vocab_size=vocab_size, top_m=top_m, temperature=temperature, lexical=lexical, blend=blend,
+        specificity=specificity, weighting=weighting, mute_penalty=mute_penalty,
+    )
     vocabulary = _read_vocabulary(vocab_file) if vocab_file else None
     t0 = time.perf_counter()
     index = _open_index(index_name)
@@ -499,6 +510,16 @@ def query_with_profile(
         f"[bold]{text}[/]  [dim]{options.get('mode', 'hybrid')} + profile {profile.name} "
         f"(weight {profile_weight:g}) · {index.name} · {(time.perf_counter() - t0) * 1000:.0f} ms[/]"
     )
+    if options.get("negation", "filter") != "off":
+        from rich.markup import escape
+
+        from nlrec.negation.parse import parse_request
+
+        parsed = parse_request(text, options.get("exclude", ()))
+        if parsed.negative:
+            verb = "removed" if options.get("negation", "filter") == "filter" else "pushed down"
+            title += (f"\n[dim]searched[/] {escape(parsed.positive or parsed.text)}[dim]; tracks with[/] "
+                      f"{escape(', '.join(parsed.negative))} [dim]{verb}[/]")
     print_profile_hits(hits, title, query=True)
 
 
@@ -558,48 +579,7 @@ def query_with_profile(
     show_default=True,
     help="Cut-off for Recall, nDCG and boost shares.",
 )
-@click.option(
-    "--vocab-size",
-    type=click.IntRange(1, 100_000),
-    default=None,
-    help="Prototypes (most frequent descriptors)  [default: 150].",
-)
-@click.option(
-    "--top-m",
-    type=click.IntRange(1, 1000),
-    default=None,
-    help="Prototypes a profile keeps  [default: 12].",
-)
-@click.option(
-    "--temperature",
-    type=click.FloatRange(min=1e-6),
-    default=None,
-    help="Attention temperature  [default: 0.1].",
-)
-@click.option(
-    "--lexical",
-    type=click.FloatRange(0, 1),
-    default=None,
-    help="Lexical weight in affinity  [default: 0.7].",
-)
-@click.option(
-    "--blend",
-    type=click.FloatRange(0, 1),
-    default=None,
-    help="Centroid weight in prototypes  [default: 0.5].",
-)
-@click.option(
-    "--specificity",
-    type=click.FloatRange(0, 2),
-    default=None,
-    help="Discount of generic descriptors  [default: 0.5].",
-)
-@click.option(
-    "--mute-penalty",
-    type=click.FloatRange(0, 100),
-    default=None,
-    help="Score a muted descriptor takes off its carriers  [default: 1.0].",
-)
+@settings_options
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=64, show_default=True)
 @click.option(
     "--cache/--no-cache",
@@ -633,26 +613,17 @@ def eval_profiles(
 
     Writes <out>/results/profiles/<dataset>.json and regenerates <out>/PROFILES.md.
     """
-    from dataclasses import replace
-
     from nlrec.io import write_json
     from nlrec.paths import cache_dir
     from nlrec.paths import data_dir as resolve_data_dir
     from nlrec.profiles.evaluate import ProtocolConfig, evaluate_profiles
-    from nlrec.profiles.profile import ProfileSettings
     from nlrec.profiles.report import results_path, write_report
 
     out = Path(out_dir) if out_dir else _default_out()
-    given = {
-        "vocab_size": vocab_size,
-        "top_m": top_m,
-        "temperature": temperature,
-        "lexical": lexical,
-        "blend": blend,
-        "specificity": specificity,
-        "mute_penalty": mute_penalty,
-    }
-    settings = replace(ProfileSettings(), **{key: v for key, v in given.items() if v is not None})
+    settings = settings_given(
+        vocab_size=vocab_size, top_m=top_m, temperature=temperature, lexical=lexical, blend=blend,
+        specificity=specificity, mute_penalty=mute_penalty,
+    )
     config = ProtocolConfig(n_dev=n_dev, n_test=n_test, holdout=holdout, seed=seed, k=k)
     root = resolve_data_dir(data_dir)
     interactive = not json_out and sys.stderr.isatty()

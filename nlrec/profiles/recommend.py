@@ -230,6 +230,9 @@ def search_with_profile(
     profile_weight: float = DEFAULT_PROFILE_WEIGHT,
     reasons: int = 3,
     context: IndexProfiles | None = None,
+    negation: str = "filter",
+    exclude: Sequence[str] = (),
+    negation_threshold: float | None = None,
     **options: Any,
 ) -> list[ProfileHit]:
     """Search a request, re-ranked with a profile.
@@ -240,22 +243,42 @@ def search_with_profile(
     profile score, each min-max normalised over the pool. ``profile_weight = 0`` keeps the plain
     ranking; ``1`` orders the request's pool by the profile alone.
 
+    Negations work as in :func:`nlrec.search.search_many`: for "piano without vocals" the pool is
+    the ranking of "piano" and, after the blend, tracks carrying vocals are removed
+    (``negation="filter"``) or pushed down (``"penalize"``), so a profile that loves vocals
+    cannot bring them back. ``exclude`` adds facets by hand; ``"off"`` ranks the text as typed.
+
     Raises:
-        NlrecError: for an empty request, an unknown mode, or ``profile_weight`` outside [0, 1].
+        NlrecError: for an empty request, an unknown mode, ``profile_weight`` outside [0, 1], or
+            an unknown negation mode.
     """
+    from nlrec.encoders.base import Ranking
     from nlrec.errors import NlrecError
-    from nlrec.search import MAX_K, clean_query, rank_documents
+    from nlrec.search import MAX_K, clean_query, negated_pool, rank_documents
 
     if not 0.0 <= profile_weight <= 1.0:
         raise NlrecError(f"--profile-weight must be in [0, 1], got {profile_weight}")
     if not 1 <= k <= MAX_K:
         raise NlrecError(f"k must be between 1 and {MAX_K}, got {k}")
+    if negation not in ("filter", "penalize", "off"):
+        raise NlrecError(f"unknown negation mode {negation!r}; choose filter, penalize or off")
+    if negation == "off" and exclude:
+        raise NlrecError("exclusions need negation handling: use filter or penalize, not off")
     text = clean_query(query)
+    parsed = None
+    if negation != "off":
+        from nlrec.negation.parse import parse_request
+
+        parsed = parse_request(text, exclude)
     ctx = context or IndexProfiles(index)
     depth = min(len(index.documents), max(QUERY_POOL, 20 * k))
-    ranking = rank_documents(index, [text], depth, **options)[0]
+    verdicts = None
+    if parsed is not None and parsed.negative:
+        ranked_text, ranking, verdicts = negated_pool(index, parsed, k, negation_threshold, options, depth=depth)
+    else:
+        ranked_text, ranking = text, rank_documents(index, [text], depth, **options)[0]
     docs, q = ranking.doc_ids, ranking.scores.astype(np.float64)
-    if options.get("mode") in ("tfidf", "bm25"):
+    if verdicts is None and options.get("mode") in ("tfidf", "bm25"):
         keep = q > 0
         docs, q = docs[keep], q[keep]
     if profile.weights or profile.muted:
@@ -267,10 +290,18 @@ def search_with_profile(
     # carriers fall without squeezing the profile's say over the other items
     blended = (1.0 - profile_weight) * _minmax(q) + profile_weight * _minmax(p, base)
     order = np.lexsort((np.arange(len(docs)), -blended))
+    ranked = Ranking(docs[order], blended[order].astype(np.float32))
+    notes = None
+    if verdicts is not None:
+        from nlrec.negation.rerank import rerank
+
+        ranked, ordered = rerank(ranked, [verdicts[d] for d in ranked.doc_ids.tolist()], negation)  # type: ignore[arg-type]
+        notes = {d: v.to_dict() for d, v in zip(ranked.doc_ids.tolist(), ordered)}
     doc_scores = np.full(len(index.documents), -np.inf)
-    doc_scores[docs] = blended
+    doc_scores[ranked.doc_ids] = ranked.scores
     extra = {int(d): (float(pq), float(pp)) for d, pq, pp in zip(docs.tolist(), q, p)}
-    return _hits(index, docs[order], doc_scores, k, scorer, reasons, query=text, extra=extra, profile=profile)
+    return _hits(index, ranked.doc_ids, doc_scores, k, scorer, reasons, query=ranked_text, extra=extra,
+                 profile=profile, notes=notes)
 
 
 def _minmax(x: np.ndarray, by: np.ndarray | None = None) -> np.ndarray:
@@ -294,6 +325,7 @@ def _hits(
     skip: set[str] | None = None,
     query: str | None = None,
     extra: dict[int, tuple[float, float]] | None = None,
+    notes: dict[int, dict[str, Any]] | None = None,
 ) -> list[ProfileHit]:
     from nlrec.text import terms
 
@@ -314,6 +346,7 @@ def _hits(
                 title=t.title, artist=t.artist, year=t.year, matched=matched, metadata=t.metadata,
                 profile_score=p_score, query_score=q_score,
                 because=scorer.reasons(doc, n_reasons) if scorer is not None else [],
+                negation=notes.get(doc) if notes is not None else None,
             ))
             if len(hits) == k:
                 return hits

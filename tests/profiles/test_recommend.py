@@ -93,3 +93,33 @@ def test_descriptor_embeddings_are_cached(tiny_index, nlrec_home):
     fresh = Index.open("tiny")  # no encoder loaded: the cache must serve the names
     IndexProfiles(fresh).prototypes(["metal", "jazz"], blend=0.5)
     assert fresh._encoder is None
+
+
+def test_query_negation_survives_the_profile(tiny_index, ctx):
+    """A profile that loves vocals cannot bring back tracks the request rules out."""
+    profile = Profile(name="me", index="tiny", weights={"male vocal": 0.5, "female vocal": 0.5})
+    vocal = {"t3", "t6"}
+    off = search_with_profile(tiny_index, "music with vocals", profile, k=8, profile_weight=0.9,
+                              mode="dense", negation="off", context=ctx)
+    assert vocal <= {h.id for h in off}
+    kept = search_with_profile(tiny_index, "music without vocals", profile, k=8, profile_weight=0.9,
+                               mode="dense", negation_threshold=1.0, context=ctx)
+    ids = [h.id for h in kept]
+    assert ids and not vocal & set(ids)
+    assert all(h.negation is not None and h.negation["facets"] == ["vocals"] for h in kept)
+    assert "vocals" not in {t for h in kept for t in h.matched}  # the positive text is what matched
+    pushed = search_with_profile(tiny_index, "music without vocals", profile, k=8, profile_weight=0.3,
+                                 mode="dense", negation="penalize", negation_threshold=1.0, context=ctx)
+    plain = search_with_profile(tiny_index, "music", profile, k=8, profile_weight=0.3, mode="dense",
+                                negation="off", context=ctx)
+    before = {h.id: h.rank for h in plain}
+    after = {h.id: h.rank for h in pushed}
+    assert len(after) == 8 and all(after[t] > before[t] for t in vocal)
+    assert all(bool(h.negation["violated"]) == (h.id in vocal) for h in pushed)
+    by_hand = search_with_profile(tiny_index, "piano", profile, k=8, profile_weight=0.9, mode="bm25",
+                                  exclude=["vocals"], negation_threshold=1.0, context=ctx)
+    assert by_hand and not vocal & {h.id for h in by_hand}
+    with pytest.raises(NlrecError, match="exclusions need negation handling"):
+        search_with_profile(tiny_index, "piano", profile, negation="off", exclude=["vocals"], context=ctx)
+    with pytest.raises(NlrecError, match="unknown negation mode"):
+        search_with_profile(tiny_index, "piano", profile, negation="maybe", context=ctx)
