@@ -14,7 +14,10 @@ from nlrec.errors import IndexFileError
 
 EXACT_LIMIT = 50_000
 HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 40
+HNSW_EF_CONSTRUCTION = 200
+"""Graph quality at build time. Real descriptor-set embeddings are tightly clustered: at 100k
+real embeddings, efConstruction 40 reached recall@10 0.983 only at efSearch 1024 (3.6 ms a
+query), 200 reaches 0.991 at efSearch 256 (0.9 ms) for a 3x slower build (37 s on 2 cores)."""
 HNSW_EF_SEARCH = 128
 TARGET_RECALL = 0.995
 SINGLE_THREAD_BELOW = 16  # queries per call searched on one thread
