@@ -194,14 +194,16 @@ def bench_latency(index: Any, queries: Sequence[str], *, mode: str = "dense", re
     from nlrec.search import search
 
     search(index, queries[0], k=10, mode=mode)
-    times = []
+    times, timed = [], []
     for _ in range(repeats):
         for q in queries:
             t0 = time.perf_counter()
             search(index, q, k=10, mode=mode)
             times.append((time.perf_counter() - t0) * 1000)
+            timed.append(q)
+    slowest = sorted(zip(times, timed), reverse=True)[:3]
     return {"p50_ms": round(percentile(times, 50), 3), "p99_ms": round(percentile(times, 99), 3),
-            "timed_queries": len(times)}
+            "timed_queries": len(times), "slowest": [[q, round(t, 1)] for t, q in slowest]}
 
 
 def bench_build(texts: Sequence[str], model: str = "default") -> dict[str, Any]:

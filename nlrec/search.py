@@ -108,6 +108,8 @@ def rank_documents(
         raise NlrecError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
     if mode in ("tfidf", "bm25"):
         return index.retriever(mode).search(queries, depth)
+    if mode == "hybrid":
+        index.load_retrievers(["dense", sparse], model=model)
     dense = index.retriever("dense", model=model).search(queries, max(depth, HYBRID_DEPTH) if mode == "hybrid" else depth)
     if mode == "dense":
         return dense

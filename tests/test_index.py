@@ -136,6 +136,17 @@ def test_unverified_corrupt_faiss_still_gives_clear_error(built):
         idx.search("calm", mode="dense")
 
 
+def test_hybrid_loads_retrievers_concurrently_and_reports_their_errors(built):
+    idx = Index.open("tiny")
+    idx.load_retrievers(["dense", "bm25", "dense"])
+    assert set(idx._retrievers) == {"dense", "bm25"}
+    assert idx.search("calm piano", mode="hybrid")
+    (built.path / "bm25" / "vocab.index.json").write_text("{not json", encoding="utf-8")
+    broken = Index.open("tiny", verify=False)
+    with pytest.raises(IndexFileError, match="cannot load its bm25 files"):
+        broken.search("calm piano", mode="hybrid")  # raised in the loader thread, re-raised here
+
+
 def test_unknown_index_lists_known(built):
     with pytest.raises(IndexFileError, match="no index named 'nope'.*known indexes: tiny"):
         Index.open("nope")
