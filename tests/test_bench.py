@@ -61,3 +61,29 @@ def test_bm25_bench_small():
     docs = B.recombined_sets(["calm, piano", "steel drums, upbeat", "heavy metal", "jazz", "folk", "lofi"], 30)
     out = B.bench_bm25(docs, ["calm piano", "metal"])
     assert out["n_documents"] == 30 and out["bm25s_p50_ms"] > 0 and out["speedup_vs_rank_bm25"] > 0
+
+
+def test_bench_update_keeps_unmeasured_parts_and_report_renders(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from nlrec.cli import cli
+
+    out = tmp_path / "bench.json"
+    row = {"n": 10, "vectors": "real embeddings", "factory": "Flat", "faiss_build_s": 0.1, "recall_at_10": None,
+           "p50_ms": 5.0, "p99_ms": 9.0, "encode_p50_ms": 4.0, "numpy_exact_scan_p50_ms": 0.1,
+           "measured_at": "2026-01-01T10:00:00", "load": "0.5 -> 0.6"}
+    out.write_text(json.dumps({"latency": {"10": row}, "bm25": {"n_documents": 5, "bm25s_p50_ms": 1.0,
+                                                                   "bm25s_p99_ms": 2.0}}))
+    r = CliRunner().invoke(cli, ["bench", "--update", "--skip", "cold", "--skip", "latency", "--skip", "build",
+                                 "--skip", "bm25", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    kept = json.loads(out.read_text())
+    assert kept["latency"]["10"] == row and kept["bm25"]["bm25s_p50_ms"] == 1.0 and kept["real_descriptor_sets"] > 0
+    md = B.render_bench_markdown(kept)
+    assert "10 items 2026-01-01 10:00 (0.5 -> 0.6)" in md and "| warm query, 10 items" in md
+    assert "BM25 query, 5 docs | p50 1.0 ms" in md
+    r = CliRunner().invoke(cli, ["bench", "--skip", "cold", "--skip", "latency", "--skip", "build",
+                                 "--skip", "bm25", "-o", str(out)])
+    assert r.exit_code == 0 and "latency" not in json.loads(out.read_text())  # without --update: replaced

@@ -69,8 +69,13 @@ TARGETS = {
     default="eval/results/bench.json",
     show_default=True,
 )
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Keep the parts (and latency sizes) of an existing OUTPUT that this run does not measure.",
+)
 @click.option("--json", "json_out", is_flag=True, help="Print the results as JSON on stdout.")
-def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, cold_runs, skip, output, json_out):
+def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, cold_runs, skip, output, update, json_out):
     """Measure cold and warm query speed, build throughput and BM25 latency against baselines."""
     import numpy as np
 
@@ -90,17 +95,30 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, cold_runs, skip, 
         "targets": TARGETS,
         "load": f"{os.getloadavg()[0]:.1f}",
     }
+    if update and os.path.isfile(output):
+        before = B.load_report(output)
+        for part in ("cold", "latency", "build", "bm25", "real_descriptor_sets"):
+            if part in before:
+                results[part] = before[part]
+        results["latency"] = dict(results.get("latency") or {})
+
+    def stamped(row: dict, load0: float) -> dict:
+        """A part's result with when it was measured and the 1-minute load average around it."""
+        row["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+        row["load"] = f"{load0:.1f} -> {os.getloadavg()[0]:.1f}"
+        return row
+
     if "cold" not in skip:
         say("cold CLI ...")
-        results["cold"] = B.bench_cold(runs=cold_runs)
+        load0 = os.getloadavg()[0]
+        results["cold"] = stamped(B.bench_cold(runs=cold_runs), load0)
         say(f"  {results['cold']}")
         B.write_report(results, output)
     real = B.real_descriptor_sets(data_dir)
     results["real_descriptor_sets"] = len(real)
     say(f"{len(real):,} real unique descriptor sets")
-    torch_enc = load_encoder("default")
-    onnx_path = export_onnx(torch_enc)
     if "latency" not in skip:
+        onnx_path = export_onnx(load_encoder("default"))
         query_enc = OnnxEncoder(onnx_path, threads=1)
         batch_enc = OnnxEncoder(onnx_path, threads=2)
         size_list = [int(s) for s in sizes.split(",") if s.strip()]
@@ -109,18 +127,18 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, cold_runs, skip, 
         t0 = time.perf_counter()
         from nlrec.commands._ui import interactive, progress
 
-        with progress(interactive(json_out), "embedding descriptor sets") as update:
+        with progress(interactive(json_out), "embedding descriptor sets") as bar:
             done = [0]
 
             def tick(m: int) -> None:
                 done[0] += m
-                if update is not None:
-                    update("onnx", done[0], len(texts))
+                if bar is not None:
+                    bar("onnx", done[0], len(texts))
 
             vecs = B.embed_cached(batch_enc, texts, cache_dir() / "bench", progress=tick)
         say(f"embedded {len(texts):,} descriptor sets ({time.perf_counter() - t0:.0f} s, cached)")
         qvecs = query_enc.encode(B.EVERYDAY_QUERIES)
-        results["latency"] = {}
+        results["latency"] = (results.get("latency") or {}) if update else {}
         for n in size_list:
             derived = n > embed_up_to
             v = B.derived_vectors(vecs, n) if derived else vecs[:n]
@@ -129,6 +147,7 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, cold_runs, skip, 
                 if not derived
                 else texts + [texts[i % len(texts)] for i in range(len(texts), n)]
             )
+            load0 = os.getloadavg()[0]
             t0 = time.perf_counter()
             idx = B.memory_index(t, v, query_enc)
             build_s = time.perf_counter() - t0
@@ -158,18 +177,20 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, cold_runs, skip, 
                 np.argpartition(-s, 10)[:10]
                 exact_t.append((time.perf_counter() - t0) * 1000)
             row["numpy_exact_scan_p50_ms"] = round(B.percentile(exact_t, 50), 3)
-            results["latency"][str(n)] = row
+            results["latency"][str(n)] = stamped(row, load0)
             say(f"  {row}")
             B.write_report(results, output)
             del idx
     if "build" not in skip:
         say("build throughput ...")
-        results["build"] = B.bench_build(B.recombined_sets(real, build_docs, seed=1))
+        load0 = os.getloadavg()[0]
+        results["build"] = stamped(B.bench_build(B.recombined_sets(real, build_docs, seed=1)), load0)
         say(f"  {results['build']}")
         B.write_report(results, output)
     if "bm25" not in skip:
         say("bm25 ...")
-        results["bm25"] = B.bench_bm25(B.recombined_sets(real, bm25_docs, seed=2), B.EVERYDAY_QUERIES)
+        load0 = os.getloadavg()[0]
+        results["bm25"] = stamped(B.bench_bm25(B.recombined_sets(real, bm25_docs, seed=2), B.EVERYDAY_QUERIES), load0)
         say(f"  {results['bm25']}")
     results["load"] += f" -> {os.getloadavg()[0]:.1f} (1-minute load average, start -> end)"
     B.write_report(results, output)
