@@ -28,16 +28,25 @@ matches nothing by embedding instead of everything.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from nlrec.encoders.vector_cache import VectorCache, vector_cache_dir
 from nlrec.negation.lexicon import FacetPattern, Lexicon, contains, load_lexicon, stems
 
 DEFAULT_THRESHOLD = 0.80
 MARGIN = 0.05
-_MAX_CACHED = 200_000
-_VECTORS: dict[str, dict[str, np.ndarray]] = {}  # encoder fingerprint -> text -> unit vector
+_CACHES: dict[Path, VectorCache] = {}  # cache directory (one per encoder) -> its text vectors
+
+
+def _vector_cache(encoder: Any) -> VectorCache:
+    """The process-wide cache of ``encoder``'s text vectors, loaded from disk on first use."""
+    directory = vector_cache_dir(str(encoder.fingerprint()))
+    if directory not in _CACHES:
+        _CACHES[directory] = VectorCache(directory, int(encoder.dimension))
+    return _CACHES[directory]
 
 
 class SemanticMatcher:
@@ -57,19 +66,17 @@ class SemanticMatcher:
         self.encoder = encoder
         self.threshold = float(threshold)
         self.lexicon = lexicon or load_lexicon()
-        self._cache = _VECTORS.setdefault(str(encoder.fingerprint()), {})
+        self._cache = _vector_cache(encoder)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors of ``texts``; each distinct text is encoded once per process."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        """Unit vectors of ``texts``; each distinct text is encoded once per encoder, kept on disk
+        for later processes (:mod:`nlrec.encoders.vector_cache`)."""
+        missing = self._cache.missing(texts)
         if missing:
-            if len(self._cache) + len(missing) > _MAX_CACHED:
-                self._cache.clear()
-            vecs = np.asarray(self.encoder.encode(missing), dtype=np.float32)
-            self._cache.update(zip(missing, vecs))
+            self._cache.add(missing, np.asarray(self.encoder.encode(missing), dtype=np.float32))
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts])
+        return self._cache.get(list(texts))
 
     def vetoed(self, pattern: FacetPattern, term: str) -> bool:
         """Whether a close ``term`` is still not the facet (contrast, another head, an except)."""
