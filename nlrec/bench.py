@@ -353,7 +353,7 @@ def render_bench_markdown(r: dict[str, Any]) -> str:
         for n, row in r["latency"].items():
             if row.get("slowest"):
                 lines.append(f"- {int(n):,} items: " + ", ".join(f"\"{q}\" {ms:.0f} ms" for q, ms in row["slowest"]))
-    n_real = r.get("real_descriptor_sets")    n_real = r.get("real_descriptor_sets")
+    n_real = r.get("real_descriptor_sets")
     lines += ["", "Catalogs are built from real descriptor sets (MusicCaps, MTT, MSD, HetRec artists, "
               "Yes.com songs, demo" + (f"; {n_real:,} unique" if n_real else "") + "). Beyond the real "
               "pool, sets embedded for real are recombinations of real sets (a real set with some "
