@@ -313,7 +313,7 @@ def render_bench_markdown(r: dict[str, Any]) -> str:
         lines.append(f"| cold `nlrec query --mode dense` / `bm25` | {c['query_dense_s']:.2f} s / "
                      f"{c['query_bm25_s']:.2f} s | | |")
         if "query_negated_s" in c:
-            lines.append(f"| cold `nlrec query \"relaxing piano without vocals\"` (hybrid, negation filter) | "
+            lines.append(f"| cold `nlrec query \"relaxing piano without vocals\"` (hybrid, negation filter; candidate descriptor vectors on disk from an earlier query) | "
                          f"{c['query_negated_s']:.2f} s | | |")
         lines.append(f"| `nlrec --help` | {c['help_s']:.2f} s | | |")
         for o in c.get("other_runs", []):

@@ -27,6 +27,7 @@ matches nothing by embedding instead of everything.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -42,10 +43,14 @@ _CACHES: dict[Path, VectorCache] = {}  # cache directory (one per encoder) -> it
 
 
 def _vector_cache(encoder: Any) -> VectorCache:
-    """The process-wide cache of ``encoder``'s text vectors, loaded from disk on first use."""
+    """The process-wide cache of ``encoder``'s text vectors, loaded from disk on first use.
+
+    ``NLREC_VECTOR_CACHE=off`` keeps it in memory only (``nlrec bench`` uses that, so that each
+    run measures the first-time cost)."""
     directory = vector_cache_dir(str(encoder.fingerprint()))
     if directory not in _CACHES:
-        _CACHES[directory] = VectorCache(directory, int(encoder.dimension))
+        on_disk = os.environ.get("NLREC_VECTOR_CACHE", "").strip().lower() not in ("off", "0", "no", "false")
+        _CACHES[directory] = VectorCache(directory if on_disk else None, int(encoder.dimension))
     return _CACHES[directory]
 
 

@@ -111,3 +111,9 @@ def test_crowded_spaces_match_nothing(enc):
 def test_bad_threshold(enc):
     with pytest.raises(ValueError):
         SemanticMatcher(enc, 0.0)
+
+
+def test_vector_cache_can_stay_in_memory(enc, nlrec_home, monkeypatch):
+    monkeypatch.setenv("NLREC_VECTOR_CACHE", "off")
+    SemanticMatcher(enc, 0.8).matches([load_lexicon().pattern("vocals")], ["warbling"])
+    assert not (nlrec_home / ".cache" / "vectors").exists()
