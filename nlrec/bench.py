@@ -318,9 +318,11 @@ def render_bench_markdown(r: dict[str, Any]) -> str:
         lines.append(f"| `nlrec --help` | {c['help_s']:.2f} s | | |")
         for o in c.get("other_runs", []):
             lines.append(f"| cold `nlrec query`, another run ({o['measured_at'].replace('T', ' ')[:16]}) | "
-                         f"{o['query_hybrid_s']:.2f} s (dense {o['query_dense_s']:.2f} s) | import "
+                         f"{o['query_hybrid_s']:.2f} s (dense {o['query_dense_s']:.2f} s"
+                         + (f", negated {o['query_negated_s']:.2f} s" if "query_negated_s" in o else "")
+                         + ") | import "
                          f"sentence_transformers {o['import_sentence_transformers_s']:.2f} s (ratio "
-                         f"{o['ratio_query_hybrid_vs_import']:.2f}): the machine ran slower then | "
+                         f"{o['ratio_query_hybrid_vs_import']:.2f}) | "
                          f"{ok(o['query_hybrid_s'] <= t.get('cold_query_s', 1.0))} |")
     for n, row in (r.get("latency") or {}).items():
         target = t.get("p50_ms_1m", 15.0) if int(n) >= 1_000_000 else t.get("p50_ms_100k", 10.0)
@@ -348,7 +350,7 @@ def render_bench_markdown(r: dict[str, Any]) -> str:
                      f"{ok(m['bm25s_p50_ms'] <= t.get('bm25_p50_ms_1m', 15.0))} |")
     if r.get("latency"):
         lines += ["", "Warm latency times 30 everyday requests, 3 times each, after one warm-up query, "
-                  "single-threaded, dense mode (encode + search + hit assembly). The FAISS build time "
+                  "dense mode (encode + search + hit assembly), FAISS on one thread, the ONNX encoder on two. The FAISS build time "
                   "includes tuning efSearch. Slowest requests (the p99 end):"]
         for n, row in r["latency"].items():
             if row.get("slowest"):

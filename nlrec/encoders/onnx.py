@@ -76,7 +76,9 @@ class OnnxEncoder:
         from tokenizers import Tokenizer
 
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads if threads is not None else min(2, os.cpu_count() or 1)
+        if threads is None:
+            threads = int(os.environ.get("NLREC_ONNX_THREADS") or min(2, os.cpu_count() or 1))
+        opts.intra_op_num_threads = max(1, threads)
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         try:
