@@ -6,6 +6,8 @@ An index is a directory (under ``NLREC_HOME``, by default the checkout's ``index
       manifest.json         encoder id + weights hash, dimension, metric, corpus hash and
                             counts, nlrec version, build time, and size + sha256 of every file
       tracks.jsonl          the catalog tracks, each with the row of its unique document
+      tracks.offsets.npy    byte offset of each track's line (tracks are parsed when shown)
+      track_doc.npy         each track's row among the unique documents
       documents.json        the unique descriptor-set strings (identical sets embedded once)
       dense/dense.faiss     FAISS inner-product index over L2-normalised embeddings
       tfidf/  bm25/         sparse indexes (JSON + .npy)
@@ -16,6 +18,7 @@ build leaves the previous index intact. Nothing is pickled.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -34,7 +37,7 @@ import numpy as np
 from nlrec import __version__
 from nlrec.catalog import Catalog, Track
 from nlrec.errors import IndexFileError, IndexMismatchError, NlrecError
-from nlrec.io import read_jsonl, sha256_file, write_json, write_jsonl
+from nlrec.io import read_jsonl, sha256_file, write_json
 from nlrec.paths import indexes_dir
 
 INDEX_FORMAT = 1
@@ -158,10 +161,7 @@ def build_index(
         tfidf_entry = TfidfRetriever.build(documents).save(tmp / "tfidf")
         bm25_entry = BM25Retriever.build(documents, method=bm25_method).save(tmp / "bm25")
 
-        write_jsonl(
-            tmp / "tracks.jsonl",
-            ({**t.to_dict(), "doc": int(d)} for t, d in zip(catalog.tracks, track_doc)),
-        )
+        _write_tracks(tmp, catalog.tracks, track_doc)
         write_json(tmp / "documents.json", documents)
         describe = getattr(enc, "describe", None)
         enc_entry = describe() if describe else {
@@ -315,6 +315,80 @@ def _recover(dest: Path) -> None:
         os.rename(olds[-1], dest)
 
 
+def _write_tracks(root: Path, tracks: Sequence[Track], track_doc: np.ndarray) -> None:
+    """``tracks.jsonl`` with the byte offset of every line, and each track's document row."""
+    from nlrec.io import atomic_write_bytes
+
+    lines = [(json.dumps({**t.to_dict(), "doc": int(d)}, ensure_ascii=False) + "\n").encode("utf-8")
+             for t, d in zip(tracks, track_doc)]
+    offsets = np.zeros(len(lines) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in lines], out=offsets[1:])
+    atomic_write_bytes(root / "tracks.jsonl", b"".join(lines))
+    for name, array in (("tracks.offsets.npy", offsets), ("track_doc.npy", np.asarray(track_doc, dtype=np.int64))):
+        buf = io.BytesIO()
+        np.save(buf, array, allow_pickle=False)
+        atomic_write_bytes(root / name, buf.getvalue())
+
+
+class LazyTracks(Sequence):
+    """An index's tracks, each parsed from ``tracks.jsonl`` only when it is read.
+
+    Opening a 1M-track index used to parse every line (over 20 s on 2 cores); a query reads only
+    the tracks it shows. The file is memory-mapped; ``offsets[i]:offsets[i + 1]`` is row ``i``.
+
+    Raises:
+        IndexFileError: when a line cannot be parsed (the index is corrupted).
+    """
+
+    def __init__(self, path: Path, offsets: np.ndarray, name: str) -> None:
+        import mmap
+
+        self._name = name
+        self._offsets = offsets
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size != int(offsets[-1]):
+                raise IndexFileError(f"index {name!r} is corrupted: tracks.jsonl does not match its offsets; rebuild it")
+            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        n = len(self)
+        i = int(i)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("track row out of range")
+        try:
+            return Track.from_dict(json.loads(self._map[self._offsets[i] : self._offsets[i + 1]]))
+        except (ValueError, KeyError, TypeError) as e:
+            raise IndexFileError(
+                f"index {self._name!r} is corrupted (track row {i}: {type(e).__name__}); rebuild it"
+            ) from None
+
+    def __iter__(self) -> Any:
+        return (self[i] for i in range(len(self)))
+
+
+class DocTracks:
+    """For each unique document, the catalog rows of the tracks carrying it (computed with
+    numpy: no per-track Python loop at open)."""
+
+    def __init__(self, track_doc: np.ndarray, n_documents: int) -> None:
+        self._order = np.argsort(track_doc, kind="stable")
+        self._starts = np.searchsorted(track_doc[self._order], np.arange(n_documents + 1))
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def __getitem__(self, doc: int) -> list[int]:
+        return self._order[self._starts[doc] : self._starts[doc + 1]].tolist()
+
+
 # ---------------------------------------------------------------------------------- open
 @dataclass
 class Index:
@@ -322,12 +396,12 @@ class Index:
 
     path: Path
     manifest: dict[str, Any]
-    tracks: list[Track]
+    tracks: Sequence[Track]
     documents: list[str]
     track_doc: np.ndarray
     _retrievers: dict[str, Any] = field(default_factory=dict, repr=False)
     _encoder: Any = field(default=None, repr=False)
-    _doc_tracks: list[list[int]] | None = field(default=None, repr=False)
+    _doc_tracks: DocTracks | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -351,10 +425,21 @@ class Index:
         if verify:
             verify_files(path, manifest)
         try:
-            rows = read_jsonl(path / "tracks.jsonl")
             documents = json.loads((path / "documents.json").read_text(encoding="utf-8"))
-            tracks = [Track.from_dict(r) for r in rows]
-            track_doc = np.array([int(r["doc"]) for r in rows], dtype=np.int64)
+            tracks: Sequence[Track]
+            if (path / "tracks.offsets.npy").is_file() and (path / "track_doc.npy").is_file():
+                offsets = np.load(path / "tracks.offsets.npy", allow_pickle=False)
+                track_doc = np.load(path / "track_doc.npy", allow_pickle=False)
+                if (offsets.dtype != np.int64 or track_doc.dtype != np.int64 or len(offsets) != len(track_doc) + 1
+                        or offsets[0] != 0 or (len(offsets) > 1 and not np.all(np.diff(offsets) > 0))):
+                    raise ValueError("tracks.offsets.npy and track_doc.npy disagree")
+                tracks = LazyTracks(path / "tracks.jsonl", offsets, path.name)
+            else:  # indexes built before the offsets existed: parse every track
+                rows = read_jsonl(path / "tracks.jsonl")
+                tracks = [Track.from_dict(r) for r in rows]
+                track_doc = np.array([int(r["doc"]) for r in rows], dtype=np.int64)
+        except IndexFileError:
+            raise
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise IndexFileError(f"index {path.name!r} is corrupted ({type(e).__name__}: {e}); rebuild it") from None
         if (len(tracks) != manifest["corpus"]["n_tracks"]
@@ -365,13 +450,10 @@ class Index:
 
     # -- helpers ----------------------------------------------------------------------------
     @property
-    def doc_tracks(self) -> list[list[int]]:
+    def doc_tracks(self) -> DocTracks:
         """For each unique document, the catalog rows of the tracks carrying it."""
         if self._doc_tracks is None:
-            groups: list[list[int]] = [[] for _ in self.documents]
-            for row, d in enumerate(self.track_doc.tolist()):
-                groups[d].append(row)
-            self._doc_tracks = groups
+            self._doc_tracks = DocTracks(self.track_doc, len(self.documents))
         return self._doc_tracks
 
     def encoder(self, model: str | None = None) -> Any:

@@ -246,3 +246,42 @@ def test_never_replaces_a_directory_that_is_not_an_index(catalog, tiny_model, nl
     with pytest.raises(NlrecError, match="is not an nlrec index"):
         build_index(catalog, "mydata", model=str(tiny_model))
     assert (precious / "keep.txt").read_text() == "x"
+
+
+def test_tracks_are_read_lazily_and_match_the_catalog(built, catalog):
+    from nlrec.index import LazyTracks
+
+    idx = Index.open("tiny")
+    assert isinstance(idx.tracks, LazyTracks) and len(idx.tracks) == len(catalog)
+    assert list(idx.tracks) == catalog.tracks
+    assert idx.tracks[-1] == catalog.tracks[-1] and idx.tracks[1:3] == catalog.tracks[1:3]
+    with pytest.raises(IndexError):
+        idx.tracks[len(catalog)]
+    groups = [[] for _ in idx.documents]
+    for row, d in enumerate(idx.track_doc.tolist()):
+        groups[d].append(row)
+    assert [idx.doc_tracks[d] for d in range(len(idx.documents))] == groups
+    assert [h.id for h in idx.search("calm piano", k=3)] == [h.id for h in built.search("calm piano", k=3)]
+
+
+def test_index_without_track_offsets_still_opens(built, catalog):
+    """Indexes built before tracks.offsets.npy existed parse tracks.jsonl at open."""
+    for name in ("tracks.offsets.npy", "track_doc.npy"):
+        (built.path / name).unlink()
+    idx = Index.open("tiny", verify=False)
+    assert isinstance(idx.tracks, list) and idx.tracks == catalog.tracks
+    assert idx.search("steel drums", k=1)[0].id == "t1"
+
+
+def test_damaged_track_line_gives_a_clear_error(built):
+    data = bytearray((built.path / "tracks.jsonl").read_bytes())
+    data[0:1] = b"X"  # same size, broken JSON on the first line
+    (built.path / "tracks.jsonl").write_bytes(bytes(data))
+    idx = Index.open("tiny", verify=False)
+    with pytest.raises(IndexFileError, match="corrupted .*track row 0"):
+        [idx.tracks[r] for r in range(len(idx.tracks))]
+    (built.path / "tracks.jsonl").write_bytes(bytes(data[:-5]))  # truncated
+    with pytest.raises(IndexFileError, match="does not match its offsets"):
+        Index.open("tiny", verify=False)
+    with pytest.raises(IndexFileError, match="tracks.jsonl does not match"):
+        Index.open("tiny")  # the manifest check catches it first
