@@ -77,7 +77,7 @@ def test_bench_update_keeps_unmeasured_parts_and_report_renders(tmp_path):
     out.write_text(json.dumps({"latency": {"10": row}, "bm25": {"n_documents": 5, "bm25s_p50_ms": 1.0,
                                                                    "bm25s_p99_ms": 2.0}}))
     r = CliRunner().invoke(cli, ["bench", "--update", "--skip", "cold", "--skip", "latency", "--skip", "build",
-                                 "--skip", "bm25", "-o", str(out)])
+                                 "--skip", "bm25", "--skip", "open", "-o", str(out)])
     assert r.exit_code == 0, r.output
     kept = json.loads(out.read_text())
     assert kept["latency"]["10"] == row and kept["bm25"]["bm25s_p50_ms"] == 1.0 and kept["real_descriptor_sets"] > 0
@@ -85,5 +85,13 @@ def test_bench_update_keeps_unmeasured_parts_and_report_renders(tmp_path):
     assert "10 items 2026-01-01 10:00 (0.5 -> 0.6)" in md and "| warm query, 10 items" in md
     assert "BM25 query, 5 docs | p50 1.0 ms" in md
     r = CliRunner().invoke(cli, ["bench", "--skip", "cold", "--skip", "latency", "--skip", "build",
-                                 "--skip", "bm25", "-o", str(out)])
+                                 "--skip", "bm25", "--skip", "open", "-o", str(out)])
     assert r.exit_code == 0 and "latency" not in json.loads(out.read_text())  # without --update: replaced
+
+
+def test_bench_open_measures_lazy_and_parse_all(tiny_model):
+    out = B.bench_open(["calm, piano", "heavy metal, aggressive", "steel drums"], 40, runs=1, model=str(tiny_model))
+    assert out["n_tracks"] == 40 and out["n_documents"] == 3
+    assert out["cold_query_s"] > 0 and out["parse_all_cold_query_s"] > 0 and out["ratio_vs_parse_all"] > 0
+    md = B.render_bench_markdown({"open": out})
+    assert "40-track index (3 unique sets)" in md

@@ -54,12 +54,19 @@ TARGETS = {
     help="Documents for the BM25 benchmark.",
 )
 @click.option(
+    "--open-tracks",
+    type=int,
+    default=1_000_000,
+    show_default=True,
+    help="Tracks of the index for the big-catalog cold query.",
+)
+@click.option(
     "--cold-runs", type=int, default=5, show_default=True, help="Runs of each cold CLI measurement."
 )
 @click.option(
     "--skip",
     multiple=True,
-    type=click.Choice(["cold", "latency", "build", "bm25"]),
+    type=click.Choice(["cold", "latency", "build", "bm25", "open"]),
     help="Parts to skip.",
 )
 @click.option(
@@ -75,7 +82,8 @@ TARGETS = {
     help="Keep the parts (and latency sizes) of an existing OUTPUT that this run does not measure.",
 )
 @click.option("--json", "json_out", is_flag=True, help="Print the results as JSON on stdout.")
-def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, cold_runs, skip, output, update, json_out):
+def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, open_tracks, cold_runs, skip, output, update,
+          json_out):
     """Measure cold and warm query speed, build throughput and BM25 latency against baselines."""
     import numpy as np
 
@@ -97,7 +105,7 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, cold_runs, skip, 
     }
     if update and os.path.isfile(output):
         before = B.load_report(output)
-        for part in ("cold", "latency", "build", "bm25", "real_descriptor_sets"):
+        for part in ("cold", "latency", "build", "bm25", "open", "real_descriptor_sets"):
             if part in before:
                 results[part] = before[part]
         results["latency"] = dict(results.get("latency") or {})
@@ -198,6 +206,12 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, cold_runs, skip, 
         load0 = os.getloadavg()[0]
         results["bm25"] = stamped(B.bench_bm25(B.recombined_sets(real, bm25_docs, seed=2), B.EVERYDAY_QUERIES), load0)
         say(f"  {results['bm25']}")
+    if "open" not in skip:
+        say(f"cold query on a {open_tracks:,}-track index ...")
+        load0 = os.getloadavg()[0]
+        results["open"] = stamped(B.bench_open(real, open_tracks), load0)
+        say(f"  {results['open']}")
+        B.write_report(results, output)
     results["load"] += f" -> {os.getloadavg()[0]:.1f} (1-minute load average, start -> end)"
     B.write_report(results, output)
     say(f"wrote {output}")
