@@ -118,11 +118,9 @@ def query(text, index_name, k, mode, sparse, fusion, alpha, model, queries_file,
     if json_out:
         click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         return
-    parsed = None
-    if negation != "off":
-        from nlrec.negation.parse import parse_request
+    from nlrec.search import parse_negations
 
-        parsed = parse_request(text, exclude)
+    parsed = parse_negations([text], negation, exclude)[0]
     _print_hits(index, text, hits, mode, elapsed, parsed=parsed, negation=negation)
     if not sys.stdout.isatty():
         for h in hits:

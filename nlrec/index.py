@@ -18,7 +18,6 @@ build leaves the previous index intact. Nothing is pickled.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -317,17 +316,15 @@ def _recover(dest: Path) -> None:
 
 def _write_tracks(root: Path, tracks: Sequence[Track], track_doc: np.ndarray) -> None:
     """``tracks.jsonl`` with the byte offset of every line, and each track's document row."""
-    from nlrec.io import atomic_write_bytes
+    from nlrec.io import atomic_write_bytes, atomic_write_npy
 
     lines = [(json.dumps({**t.to_dict(), "doc": int(d)}, ensure_ascii=False) + "\n").encode("utf-8")
              for t, d in zip(tracks, track_doc)]
     offsets = np.zeros(len(lines) + 1, dtype=np.int64)
     np.cumsum([len(b) for b in lines], out=offsets[1:])
     atomic_write_bytes(root / "tracks.jsonl", b"".join(lines))
-    for name, array in (("tracks.offsets.npy", offsets), ("track_doc.npy", np.asarray(track_doc, dtype=np.int64))):
-        buf = io.BytesIO()
-        np.save(buf, array, allow_pickle=False)
-        atomic_write_bytes(root / name, buf.getvalue())
+    atomic_write_npy(root / "tracks.offsets.npy", offsets)
+    atomic_write_npy(root / "track_doc.npy", np.asarray(track_doc, dtype=np.int64))
 
 
 class LazyTracks(Sequence):
@@ -560,13 +557,13 @@ class Index:
         todo = [k for k in dict.fromkeys(kinds) if k not in self._retrievers]
         if len(todo) < 2:
             for kind in todo:
-                self.retriever(kind, model if kind == "dense" else None)
+                self.retriever(kind, model)
             return
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(len(todo) - 1, thread_name_prefix="nlrec-load") as pool:
-            later = [pool.submit(self.retriever, kind, model if kind == "dense" else None) for kind in todo[1:]]
-            self.retriever(todo[0], model if todo[0] == "dense" else None)
+            later = [pool.submit(self.retriever, kind, model) for kind in todo[1:]]
+            self.retriever(todo[0], model)
             for future in later:
                 future.result()
 

@@ -147,15 +147,7 @@ def search_many(
         raise NlrecError(f"k must be between 1 and {MAX_K}, got {k}")
     cleaned = [clean_query(q) for q in queries]
     mode = options.get("mode", "hybrid")
-    if negation not in ("filter", "penalize", "off"):
-        raise NlrecError(f"unknown negation mode {negation!r}; choose filter, penalize or off")
-    if negation == "off" and exclude:
-        raise NlrecError("exclusions need negation handling: use filter or penalize, not off")
-    parsed: list[Any] = [None] * len(cleaned)
-    if negation != "off":
-        from nlrec.negation.parse import parse_request
-
-        parsed = [parse_request(q, exclude) for q in cleaned]
+    parsed = parse_negations(cleaned, negation, exclude)
     plain = [i for i, p in enumerate(parsed) if p is None or not p.negative]
     out: list[list[Hit]] = [[] for _ in cleaned]
     if plain:
@@ -166,6 +158,23 @@ def search_many(
         if p is not None and p.negative:
             out[i] = _search_negated(index, p, k, negation, negation_threshold, options)
     return out
+
+
+def parse_negations(queries: Sequence[str], negation: str = "filter", exclude: Sequence[str] = ()) -> list[Any]:
+    """Each request's :class:`~nlrec.negation.parse.ParsedRequest` (``None`` with ``negation="off"``).
+
+    Raises:
+        NlrecError: for an unknown negation mode, or exclusions with ``negation="off"``.
+    """
+    if negation not in ("filter", "penalize", "off"):
+        raise NlrecError(f"unknown negation mode {negation!r}; choose filter, penalize or off")
+    if negation == "off" and exclude:
+        raise NlrecError("exclusions need negation handling: use filter or penalize, not off")
+    if negation == "off":
+        return [None] * len(queries)
+    from nlrec.negation.parse import parse_request
+
+    return [parse_request(q, exclude) for q in queries]
 
 
 def search(index: Index, query: str, k: int = 10, **options: Any) -> list[Hit]:

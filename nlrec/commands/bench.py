@@ -108,18 +108,18 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, open_tracks, cold
         for part in ("cold", "latency", "build", "bm25", "open", "real_descriptor_sets"):
             if part in before:
                 results[part] = before[part]
-        results["latency"] = dict(results.get("latency") or {})
 
-    def stamped(row: dict, load0: float) -> dict:
-        """A part's result with when it was measured and the 1-minute load average around it."""
+    def measured(run) -> dict:
+        """``run()``'s result, stamped with when it ran and the 1-minute load average around it."""
+        load0 = os.getloadavg()[0]
+        row = run()
         row["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
         row["load"] = f"{load0:.1f} -> {os.getloadavg()[0]:.1f}"
         return row
 
     if "cold" not in skip:
         say("cold CLI ...")
-        load0 = os.getloadavg()[0]
-        results["cold"] = stamped(B.bench_cold(runs=cold_runs), load0)
+        results["cold"] = measured(lambda: B.bench_cold(runs=cold_runs))
         say(f"  {results['cold']}")
         B.write_report(results, output)
     real = B.real_descriptor_sets(data_dir)
@@ -147,7 +147,13 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, open_tracks, cold
         say(f"embedded {len(texts):,} descriptor sets ({time.perf_counter() - t0:.0f} s, cached)")
         qvecs = query_enc.encode(B.EVERYDAY_QUERIES)
         results["latency"] = (results.get("latency") or {}) if update else {}
-        for n in size_list:
+        # negated requests embed their candidates' descriptors: each size starts without the
+        # vectors earlier runs left on disk, as a process meeting these descriptors first
+        from nlrec.negation import semantic
+
+        os.environ["NLREC_VECTOR_CACHE"] = "off"
+
+        def latency_row(n: int) -> dict:
             derived = n > embed_up_to
             v = B.derived_vectors(vecs, n) if derived else vecs[:n]
             t = (
@@ -155,13 +161,6 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, open_tracks, cold
                 if not derived
                 else texts + [texts[i % len(texts)] for i in range(len(texts), n)]
             )
-            # negated requests embed their candidates' descriptors: start each size without the
-            # vectors earlier runs left on disk, as a process meeting these descriptors first
-            from nlrec.negation import semantic
-
-            os.environ["NLREC_VECTOR_CACHE"] = "off"
-            semantic._CACHES.clear()
-            load0 = os.getloadavg()[0]
             t0 = time.perf_counter()
             idx = B.memory_index(t, v, query_enc)
             build_s = time.perf_counter() - t0
@@ -191,25 +190,25 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, open_tracks, cold
                 np.argpartition(-s, 10)[:10]
                 exact_t.append((time.perf_counter() - t0) * 1000)
             row["numpy_exact_scan_p50_ms"] = round(B.percentile(exact_t, 50), 3)
-            results["latency"][str(n)] = stamped(row, load0)
+            return row
+
+        for n in size_list:
+            semantic._CACHES.clear()
+            results["latency"][str(n)] = row = measured(lambda n=n: latency_row(n))
             say(f"  {row}")
             B.write_report(results, output)
-            del idx
     if "build" not in skip:
         say("build throughput ...")
-        load0 = os.getloadavg()[0]
-        results["build"] = stamped(B.bench_build(B.recombined_sets(real, build_docs, seed=1)), load0)
+        results["build"] = measured(lambda: B.bench_build(B.recombined_sets(real, build_docs, seed=1)))
         say(f"  {results['build']}")
         B.write_report(results, output)
     if "bm25" not in skip:
         say("bm25 ...")
-        load0 = os.getloadavg()[0]
-        results["bm25"] = stamped(B.bench_bm25(B.recombined_sets(real, bm25_docs, seed=2), B.EVERYDAY_QUERIES), load0)
+        results["bm25"] = measured(lambda: B.bench_bm25(B.recombined_sets(real, bm25_docs, seed=2), B.EVERYDAY_QUERIES))
         say(f"  {results['bm25']}")
     if "open" not in skip:
         say(f"cold query on a {open_tracks:,}-track index ...")
-        load0 = os.getloadavg()[0]
-        results["open"] = stamped(B.bench_open(real, open_tracks), load0)
+        results["open"] = measured(lambda: B.bench_open(real, open_tracks))
         say(f"  {results['open']}")
         B.write_report(results, output)
     results["load"] += f" -> {os.getloadavg()[0]:.1f} (1-minute load average, start -> end)"

@@ -510,16 +510,15 @@ def query_with_profile(
         f"[bold]{text}[/]  [dim]{options.get('mode', 'hybrid')} + profile {profile.name} "
         f"(weight {profile_weight:g}) · {index.name} · {(time.perf_counter() - t0) * 1000:.0f} ms[/]"
     )
-    if options.get("negation", "filter") != "off":
+    from nlrec.search import parse_negations
+
+    parsed = parse_negations([text], options.get("negation", "filter"), options.get("exclude", ()))[0]
+    if parsed is not None and parsed.negative:
         from rich.markup import escape
 
-        from nlrec.negation.parse import parse_request
-
-        parsed = parse_request(text, options.get("exclude", ()))
-        if parsed.negative:
-            verb = "removed" if options.get("negation", "filter") == "filter" else "pushed down"
-            title += (f"\n[dim]searched[/] {escape(parsed.positive or parsed.text)}[dim]; tracks with[/] "
-                      f"{escape(', '.join(parsed.negative))} [dim]{verb}[/]")
+        verb = "removed" if options.get("negation", "filter") == "filter" else "pushed down"
+        title += (f"\n[dim]searched[/] {escape(parsed.positive or parsed.text)}[dim]; tracks with[/] "
+                  f"{escape(', '.join(parsed.negative))} [dim]{verb}[/]")
     print_profile_hits(hits, title, query=True)
 
 

@@ -16,7 +16,6 @@ seeds, descriptor strings often do) is encoded once per model, and optionally ke
 from __future__ import annotations
 
 import gzip
-import json
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -27,6 +26,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from nlrec.encoders.cache import EmbeddingCache
 from nlrec.errors import NlrecError
 from nlrec.evaluation.benchmarks import (
     SEEDS,
@@ -126,84 +126,6 @@ class SystemConfig:
             "hybrid_depth": self.hybrid_depth,
             **({"alpha": self.alpha} if self.fusion == "weighted" else {}),
         }
-
-
-# --------------------------------------------------------------------------- embedding cache
-class EmbeddingCache:
-    """Encodes each distinct text once per encoder; optionally persisted under ``directory``.
-
-    The cache directory is keyed by the encoder's weight fingerprint, so vectors of one model are
-    never served for another. Files: ``texts.json`` (a list) and ``vectors.npy`` (float32 rows).
-    """
-
-    def __init__(
-        self, encoder: Any, directory: str | Path | None = None, *, batch_size: int = 64
-    ) -> None:
-        self.encoder = encoder
-        self.batch_size = batch_size
-        self._vectors: dict[str, np.ndarray] = {}
-        self._dirty = False
-        self.encoded = 0
-        self.seconds = 0.0
-        self.directory: Path | None = None
-        if directory is not None:
-            name = re.split(r"[/\\]", str(encoder.id).rstrip("/\\"))[-1]
-            slug = re.sub(r"[^a-z0-9]+", "-", name.lower())[:40].strip("-") or "model"
-            self.directory = Path(directory) / f"{slug}-{encoder.fingerprint()[:16]}"
-            self._load()
-
-    def _load(self) -> None:
-        assert self.directory is not None
-        try:
-            texts = json.loads((self.directory / "texts.json").read_text(encoding="utf-8"))
-            vectors = np.load(self.directory / "vectors.npy", allow_pickle=False)
-        except (OSError, ValueError):
-            return
-        if isinstance(texts, list) and vectors.ndim == 2 and len(texts) == len(vectors):
-            self._vectors = dict(zip(texts, vectors.astype(np.float32, copy=False)))
-
-    def __len__(self) -> int:
-        return len(self._vectors)
-
-    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        """Vectors of ``texts`` (unit rows), encoding only the texts not seen before."""
-        # longest first: batches of similar length pad less (the encoder sorts only within chunks)
-        missing = sorted(
-            (t for t in dict.fromkeys(texts) if t not in self._vectors), key=len, reverse=True
-        )
-        if missing:
-            done = 0
-
-            def tick(n: int) -> None:
-                nonlocal done
-                done += n
-                if progress:
-                    progress("encoding", done, len(missing))
-
-            t0 = time.perf_counter()
-            vecs = self.encoder.encode(missing, batch_size=self.batch_size, progress=tick)
-            self.seconds += time.perf_counter() - t0
-            self._vectors.update(zip(missing, np.asarray(vecs, dtype=np.float32)))
-            self.encoded += len(missing)
-            self._dirty = True
-        if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
-        return np.stack([self._vectors[t] for t in texts])
-
-    def save(self) -> None:
-        """Write the cache to disk (if it has a directory and new vectors)."""
-        if self.directory is None or not self._dirty:
-            return
-        import io
-
-        from nlrec.io import atomic_write_bytes, atomic_write_text
-
-        texts = list(self._vectors)
-        buf = io.BytesIO()
-        np.save(buf, np.stack([self._vectors[t] for t in texts]), allow_pickle=False)
-        atomic_write_bytes(self.directory / "vectors.npy", buf.getvalue())
-        atomic_write_text(self.directory / "texts.json", json.dumps(texts, ensure_ascii=False))
-        self._dirty = False
 
 
 # ----------------------------------------------------------------------------------- ranking

@@ -34,24 +34,28 @@ from typing import Any
 
 import numpy as np
 
-from nlrec.encoders.vector_cache import VectorCache, vector_cache_dir
+from nlrec.encoders.cache import EmbeddingCache
 from nlrec.negation.lexicon import FacetPattern, Lexicon, contains, load_lexicon, stems
+from nlrec.paths import cache_dir
 
 DEFAULT_THRESHOLD = 0.80
 MARGIN = 0.05
-_CACHES: dict[Path, VectorCache] = {}  # cache directory (one per encoder) -> its text vectors
+_MAX_CACHED = 200_000
+_CACHES: dict[tuple[str, Path | None], EmbeddingCache] = {}  # (encoder, cache directory) -> its vectors
 
 
-def _vector_cache(encoder: Any) -> VectorCache:
-    """The process-wide cache of ``encoder``'s text vectors, loaded from disk on first use.
+def _vector_cache(encoder: Any) -> EmbeddingCache:
+    """The process-wide cache of ``encoder``'s text vectors, kept on disk under
+    ``NLREC_HOME/.cache/vectors`` so later processes do not embed the same descriptors again.
 
     ``NLREC_VECTOR_CACHE=off`` keeps it in memory only (``nlrec bench`` uses that, so that each
     run measures the first-time cost)."""
-    directory = vector_cache_dir(str(encoder.fingerprint()))
-    if directory not in _CACHES:
-        on_disk = os.environ.get("NLREC_VECTOR_CACHE", "").strip().lower() not in ("off", "0", "no", "false")
-        _CACHES[directory] = VectorCache(directory if on_disk else None, int(encoder.dimension))
-    return _CACHES[directory]
+    on_disk = os.environ.get("NLREC_VECTOR_CACHE", "").strip().lower() not in ("off", "0", "no", "false")
+    directory = cache_dir() / "vectors" if on_disk else None
+    key = (str(encoder.fingerprint()), directory)
+    if key not in _CACHES:
+        _CACHES[key] = EmbeddingCache(encoder, directory)
+    return _CACHES[key]
 
 
 class SemanticMatcher:
@@ -74,14 +78,16 @@ class SemanticMatcher:
         self._cache = _vector_cache(encoder)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors of ``texts``; each distinct text is encoded once per encoder, kept on disk
-        for later processes (:mod:`nlrec.encoders.vector_cache`)."""
-        missing = self._cache.missing(texts)
-        if missing:
-            self._cache.add(missing, np.asarray(self.encoder.encode(missing), dtype=np.float32))
-        if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
-        return self._cache.get(list(texts))
+        """Unit vectors of ``texts``; each distinct text is encoded once per encoder, and kept on
+        disk for later processes (:class:`~nlrec.encoders.cache.EmbeddingCache`)."""
+        if len(self._cache) > _MAX_CACHED:
+            self._cache.clear()
+        vectors = self._cache.encode(list(texts))
+        try:
+            self._cache.save()
+        except OSError:  # a read-only or full home: the cache still works in memory
+            pass
+        return vectors
 
     def vetoed(self, pattern: FacetPattern, term: str) -> bool:
         """Whether a close ``term`` is still not the facet (contrast, another head, an except)."""

@@ -254,22 +254,14 @@ def search_with_profile(
     """
     from nlrec.encoders.base import Ranking
     from nlrec.errors import NlrecError
-    from nlrec.search import MAX_K, clean_query, negated_pool, rank_documents
+    from nlrec.search import MAX_K, clean_query, negated_pool, parse_negations, rank_documents
 
     if not 0.0 <= profile_weight <= 1.0:
         raise NlrecError(f"--profile-weight must be in [0, 1], got {profile_weight}")
     if not 1 <= k <= MAX_K:
         raise NlrecError(f"k must be between 1 and {MAX_K}, got {k}")
-    if negation not in ("filter", "penalize", "off"):
-        raise NlrecError(f"unknown negation mode {negation!r}; choose filter, penalize or off")
-    if negation == "off" and exclude:
-        raise NlrecError("exclusions need negation handling: use filter or penalize, not off")
     text = clean_query(query)
-    parsed = None
-    if negation != "off":
-        from nlrec.negation.parse import parse_request
-
-        parsed = parse_request(text, exclude)
+    parsed = parse_negations([text], negation, exclude)[0]
     ctx = context or IndexProfiles(index)
     depth = min(len(index.documents), max(QUERY_POOL, 20 * k))
     verdicts = None

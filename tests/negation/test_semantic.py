@@ -55,32 +55,22 @@ def test_threshold_and_cache(enc):
 
 
 def test_vectors_are_kept_on_disk_for_later_processes(enc, nlrec_home):
-    from nlrec.encoders import vector_cache
     from nlrec.negation import semantic
 
     pats = [load_lexicon().pattern("vocals")]
     SemanticMatcher(enc, 0.8).matches(pats, ["warbling", "piano"])
-    shards = list((nlrec_home / ".cache" / "vectors" / enc.fingerprint()).glob("*.json"))
-    assert shards
+    files = list((nlrec_home / ".cache" / "vectors").rglob("vectors.npy"))
+    assert len(files) == 1
     semantic._CACHES.clear()  # a new process
     fresh = FakeEncoder()
     assert SemanticMatcher(fresh, 0.8).matches(pats, ["warbling", "piano"]) == {"warbling": ["vocals"]}
     assert fresh.calls == 0  # nothing embedded again
-    # a damaged shard is skipped: its texts are embedded again, nothing fails
-    for shard in shards:
-        shard.with_suffix(".npy").write_bytes(b"garbage")
+    # a damaged file is skipped: its texts are embedded again, nothing fails
+    files[0].write_bytes(b"garbage")
     semantic._CACHES.clear()
     again = FakeEncoder()
     assert SemanticMatcher(again, 0.8).matches(pats, ["warbling"]) == {"warbling": ["vocals"]}
     assert again.calls >= 1
-    # many small shards are merged into one, keeping every vector
-    cache = vector_cache.VectorCache(nlrec_home / "vc", 4)
-    for i in range(vector_cache.MAX_SHARDS + 1):
-        cache.add([f"t{i}"], np.eye(4, dtype=np.float32)[[i % 4]])
-    assert len(list((nlrec_home / "vc").glob("*.json"))) == 1
-    reread = vector_cache.VectorCache(nlrec_home / "vc", 4)
-    assert len(reread) == vector_cache.MAX_SHARDS + 1 and reread.get(["t5"])[0][1] == 1.0
-    assert len(vector_cache.VectorCache(nlrec_home / "vc", 8)) == 0  # another dimension: ignored
 
 
 def test_vetoes(enc):

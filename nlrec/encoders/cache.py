@@ -1,0 +1,98 @@
+"""A text -> vector cache for one encoder, in memory and optionally on disk.
+
+Evaluation runs, taste profiles and the negation matcher embed the same texts again and again
+(queries across seeds, descriptors across requests); each distinct text is encoded once per
+encoder. On disk the cache is one pair of files, rewritten atomically by :meth:`save`; two
+processes saving at once keep the last writer's vectors (the others are embedded again later).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+Progress = Callable[[str, int, int], None]
+
+
+class EmbeddingCache:
+    """Encodes each distinct text once per encoder; optionally persisted under ``directory``.
+
+    The cache directory is keyed by the encoder's weight fingerprint, so vectors of one model are
+    never served for another. Files: ``texts.json`` (a list) and ``vectors.npy`` (float32 rows).
+    """
+
+    def __init__(
+        self, encoder: Any, directory: str | Path | None = None, *, batch_size: int = 64
+    ) -> None:
+        self.encoder = encoder
+        self.batch_size = batch_size
+        self._vectors: dict[str, np.ndarray] = {}
+        self._dirty = False
+        self.encoded = 0
+        self.seconds = 0.0
+        self.directory: Path | None = None
+        if directory is not None:
+            name = re.split(r"[/\\]", str(encoder.id).rstrip("/\\"))[-1]
+            slug = re.sub(r"[^a-z0-9]+", "-", name.lower())[:40].strip("-") or "model"
+            self.directory = Path(directory) / f"{slug}-{encoder.fingerprint()[:16]}"
+            self._load()
+
+    def _load(self) -> None:
+        assert self.directory is not None
+        try:
+            texts = json.loads((self.directory / "texts.json").read_text(encoding="utf-8"))
+            vectors = np.load(self.directory / "vectors.npy", allow_pickle=False)
+        except (OSError, ValueError):
+            return
+        if isinstance(texts, list) and vectors.ndim == 2 and len(texts) == len(vectors):
+            self._vectors = dict(zip(texts, vectors.astype(np.float32, copy=False)))
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def clear(self) -> None:
+        """Forget the vectors held in memory (the files stay as they are)."""
+        self._vectors.clear()
+        self._dirty = False
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """Vectors of ``texts`` (unit rows), encoding only the texts not seen before."""
+        # longest first: batches of similar length pad less (the encoder sorts only within chunks)
+        missing = sorted(
+            (t for t in dict.fromkeys(texts) if t not in self._vectors), key=len, reverse=True
+        )
+        if missing:
+            done = 0
+
+            def tick(n: int) -> None:
+                nonlocal done
+                done += n
+                if progress:
+                    progress("encoding", done, len(missing))
+
+            t0 = time.perf_counter()
+            vecs = self.encoder.encode(missing, batch_size=self.batch_size, progress=tick)
+            self.seconds += time.perf_counter() - t0
+            self._vectors.update(zip(missing, np.asarray(vecs, dtype=np.float32)))
+            self.encoded += len(missing)
+            self._dirty = True
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([self._vectors[t] for t in texts])
+
+    def save(self) -> None:
+        """Write the cache to disk (if it has a directory and new vectors)."""
+        if self.directory is None or not self._dirty:
+            return
+        from nlrec.io import atomic_write_npy, atomic_write_text
+
+        texts = list(self._vectors)
+        atomic_write_npy(self.directory / "vectors.npy", np.stack([self._vectors[t] for t in texts]))
+        atomic_write_text(self.directory / "texts.json", json.dumps(texts, ensure_ascii=False))
+        self._dirty = False
