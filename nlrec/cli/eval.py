@@ -13,9 +13,10 @@ from typing import Any
 
 import click
 
-from nlrec.commands._ui import interactive as _interactive
-from nlrec.commands._ui import note as _note
-from nlrec.commands._ui import progress as _progress
+from nlrec.cli.ui import CONTEXT_SETTINGS
+from nlrec.cli.ui import interactive as _interactive
+from nlrec.cli.ui import note as _note
+from nlrec.cli.ui import progress as _progress
 
 BENCHMARK_CHOICES = ("mc", "mc_reco", "mc_human")
 SYSTEM_CHOICES = ("tfidf", "bm25", "dense", "hybrid")
@@ -27,7 +28,6 @@ BASELINES: tuple[dict[str, Any], ...] = (
     {"system": "hybrid"},
     {"system": "hybrid", "sparse": "tfidf"},
 )
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 def _default_out() -> Path:

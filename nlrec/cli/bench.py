@@ -133,7 +133,7 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, open_tracks, cold
         n_real = min(max(size_list), embed_up_to)
         texts = B.recombined_sets(real, n_real)
         t0 = time.perf_counter()
-        from nlrec.commands._ui import interactive, progress
+        from nlrec.cli.ui import interactive, progress
 
         with progress(interactive(json_out), "embedding descriptor sets") as bar:
             done = [0]

@@ -9,9 +9,8 @@ import json
 
 import click
 
+from nlrec.cli.ui import CONTEXT_SETTINGS
 from nlrec.errors import QueryError
-
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @click.command("parse", context_settings=CONTEXT_SETTINGS)

@@ -15,12 +15,12 @@ from typing import Any
 
 import click
 
-from nlrec.commands._ui import interactive as _interactive
-from nlrec.commands._ui import note as _note
-from nlrec.commands._ui import progress as _progress
+from nlrec.cli.ui import CONTEXT_SETTINGS
+from nlrec.cli.ui import interactive as _interactive
+from nlrec.cli.ui import note as _note
+from nlrec.cli.ui import progress as _progress
 from nlrec.errors import NlrecError
 
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 DEFAULT_CONFIG = "gpl/configs/musiccaps.toml"
 FINETUNE_CONFIG = "gpl/configs/finetune.toml"
 STAGE_CHOICES = ("queries", "negatives", "teacher", "labels", "student")

@@ -65,3 +65,33 @@ def warnings_to_stderr():
     for w in caught:
         if issubclass(w.category, UserWarning) and w.category.__module__.startswith("nlrec"):
             note(f"warning: {w.message}")
+
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class NlrecGroup(click.Group):
+    """Turns expected failures into one-line errors (exit 1) instead of tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from nlrec.errors import NlrecError
+
+        try:
+            return super().invoke(ctx)
+        except NlrecError as e:
+            raise click.ClickException(str(e)) from None
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        except MemoryError:
+            raise click.ClickException("out of memory; try a smaller catalog or batch") from None
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process in MiB (NaN where unknown)."""
+    try:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    except (ImportError, OSError):  # pragma: no cover - non-Unix
+        return float("nan")

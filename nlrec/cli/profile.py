@@ -15,7 +15,8 @@ from typing import Any
 
 import click
 
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+from nlrec.cli.ui import CONTEXT_SETTINGS
+
 BAR_WIDTH = 32
 
 

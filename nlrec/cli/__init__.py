@@ -1,0 +1,42 @@
+"""The ``nlrec`` command line: a thin click layer over the library.
+
+One module a command group (``query``, ``index``, ``parse``, ``eval``, ``profile``, ``train``,
+``bench``) and one for terminal helpers (``ui``). Each command parses its flags, makes one
+library call and renders the result. Data goes to stdout (``--json``, TREC runs, tab-separated
+hits when piped); tables, progress and messages go to stderr. Heavy libraries are imported
+inside commands, so ``nlrec --help`` and ``nlrec index list`` start instantly.
+"""
+
+from __future__ import annotations
+
+import click
+
+from nlrec import __version__
+from nlrec.cli.bench import bench
+from nlrec.cli.eval import eval_group
+from nlrec.cli.index import index
+from nlrec.cli.parse import parse_cmd
+from nlrec.cli.profile import eval_profiles, profile_group
+from nlrec.cli.query import query
+from nlrec.cli.train import train_group
+from nlrec.cli.ui import CONTEXT_SETTINGS, NlrecGroup
+
+__all__ = ["cli"]
+
+
+@click.group(cls=NlrecGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "--version", "-V", prog_name="nlrec")
+def cli() -> None:
+    """Natural-language music search over song descriptor sets.
+
+    \b
+    Quick start (searches the built-in demo catalog):
+      nlrec query "upbeat steel drum"
+      nlrec index build --dataset musiccaps --data-dir ../shared/data --name musiccaps
+      nlrec query "calm solo piano" --index musiccaps --json
+    """
+
+
+eval_group.add_command(eval_profiles, "profiles")
+for _command in (query, index, parse_cmd, eval_group, profile_group, train_group, bench):
+    cli.add_command(_command)

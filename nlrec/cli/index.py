@@ -1,0 +1,177 @@
+"""``nlrec index``: build, list, inspect and remove indexes."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import click
+
+from nlrec.cli.ui import CONTEXT_SETTINGS, NlrecGroup, peak_rss_mb
+from nlrec.cli.ui import console as _console
+from nlrec.cli.ui import interactive as _interactive
+from nlrec.cli.ui import note as _note
+from nlrec.cli.ui import progress as _progress
+from nlrec.errors import NlrecError
+
+DATASETS = ("musiccaps", "mtt", "msd")
+
+
+# ------------------------------------------------------------------------------------- index
+@click.group("index", cls=NlrecGroup, context_settings=CONTEXT_SETTINGS)
+def index() -> None:
+    """Build, list, inspect and remove indexes (stored under NLREC_HOME)."""
+
+
+@index.command("build")
+@click.option("--name", required=True, help="Index name (or a directory path).")
+@click.option("--dataset", type=click.Choice(DATASETS), help="A public dataset read from --data-dir.")
+@click.option("--data-dir", envvar="NLREC_DATA", type=click.Path(file_okay=False), help="Public data directory [env: NLREC_DATA].")
+@click.option("--split", type=click.Choice(["all", "train", "test", "valid"]), default="all", show_default=True, help="Dataset split to index.")
+@click.option("--from-hub", is_flag=True, help="Load --dataset musiccaps from the Hugging Face hub (needs network).")
+@click.option("--catalog", "catalog_file", type=click.Path(dir_okay=False), help="A catalog file: CSV, TSV, JSONL, JSON or Parquet.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "jsonl", "json", "parquet"]), help="Catalog format (default: from the suffix).")
+@click.option("--id-col", default="id", show_default=True, help="Column holding track ids.")
+@click.option("--descriptors-col", default="descriptors", show_default=True, help="Column holding the descriptor set.")
+@click.option("--title-col", help="Column holding titles [default: title, if present].")
+@click.option("--artist-col", help="Column holding artists [default: artist, if present].")
+@click.option("--year-col", help="Column holding years [default: year, if present].")
+@click.option("--sep", default=",", show_default=True, help="Descriptor separator inside a cell.")
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the catalog file.")
+@click.option("--model", default="default", show_default=True, metavar="PATH|ID", help="Dense encoder: 'default' (packaged all-MiniLM-L6-v2), a local directory or a hub id.")
+@click.option("--factory", default="auto", show_default=True, help="FAISS factory string; auto = exact up to 50k documents, HNSW32 beyond.")
+@click.option("--batch-size", type=click.IntRange(1, 4096), default=64, show_default=True)
+@click.option("--json", "json_out", is_flag=True, help="Print the build report as JSON.")
+def index_build(name, dataset, data_dir, split, from_hub, catalog_file, fmt, id_col, descriptors_col,
+                title_col, artist_col, year_col, sep, encoding, model, factory, batch_size, json_out):
+    """Embed a catalog or dataset and write an index (atomically replacing one of the same name)."""
+    from nlrec.index import build_index, validate_name
+
+    if (dataset is None) == (catalog_file is None):
+        raise click.UsageError("give exactly one of --dataset or --catalog")
+    if "/" not in name and "\\" not in name:
+        validate_name(name)
+    t0 = time.perf_counter()
+    if dataset:
+        from nlrec.datasets import load_dataset, load_musiccaps_hub
+
+        if from_hub:
+            if dataset != "musiccaps":
+                raise click.UsageError("--from-hub is available for --dataset musiccaps")
+            catalog = load_musiccaps_hub(split=split)
+        else:
+            catalog = load_dataset(dataset, data_dir, split=split)
+        source = {"dataset": dataset, "split": split}
+    else:
+        from nlrec.catalog import Catalog
+
+        catalog = Catalog.from_file(
+            catalog_file, format=fmt, encoding=encoding, id_col=id_col, descriptors_col=descriptors_col,
+            title_col=title_col, artist_col=artist_col, year_col=year_col, sep=sep,
+        )
+        source = {"dataset": None}
+    if catalog.skipped_empty:
+        _note(f"warning: skipped {catalog.skipped_empty} row(s) with an empty descriptor set")
+    load_seconds = time.perf_counter() - t0
+    with _progress(_interactive(json_out), f"index {name}") as update:
+        idx = build_index(catalog, name, model=model, factory=factory, progress=update,
+                          source=source, batch_size=batch_size)
+    report = {
+        **idx.info(),
+        "skipped_empty": catalog.skipped_empty,
+        "load_seconds": round(load_seconds, 3),
+        "build_seconds": idx.manifest["build"]["seconds"],
+        "encode_seconds": idx.manifest["build"]["encode_seconds"],
+        "total_seconds": round(time.perf_counter() - t0, 3),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+    if json_out:
+        click.echo(json.dumps(report, indent=2))
+    else:
+        _note(
+            f"Built index {report['name']!r}: {report['tracks']:,} tracks, {report['documents']:,} unique "
+            f"descriptor sets, {report['dimension']}-d {report['faiss']} in {report['total_seconds']:.1f} s "
+            f"(peak memory {report['peak_rss_mb']:.0f} MB) -> {report['path']}"
+        )
+
+
+@index.command("list")
+@click.option("--json", "json_out", is_flag=True, help="Print as JSON.")
+def index_list(json_out):
+    """List the indexes under NLREC_HOME."""
+    from nlrec.index import list_indexes
+    from nlrec.paths import indexes_dir
+
+    items = list_indexes()
+    if json_out:
+        click.echo(json.dumps(items, indent=2))
+        return
+    if not items:
+        _note(f"No index in {indexes_dir()} yet. Build one with: nlrec index build --help")
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Indexes in {indexes_dir()}", title_justify="left")
+    for col in ("name", "tracks", "documents", "encoder", "created"):
+        table.add_column(col, justify="right" if col in ("tracks", "documents") else "left")
+    for it in items:
+        if "error" in it:
+            table.add_row(it["name"], "-", "-", f"[red]{it['error']}[/]", "-")
+        else:
+            table.add_row(it["name"], f"{it['tracks']:,}", f"{it['documents']:,}", it["encoder"], it["created_at"])
+    _console().print(table)
+
+
+@index.command("info")
+@click.argument("name")
+@click.option("--verify", is_flag=True, help="Check every file's SHA-256 against the manifest.")
+@click.option("--json", "json_out", is_flag=True, help="Print the manifest as JSON.")
+def index_info(name, verify, json_out):
+    """Show an index's manifest (encoder, corpus, files)."""
+    from nlrec.index import Index, verify_files
+
+    idx = Index.open(name)
+    if verify:
+        verify_files(idx.path, idx.manifest, full=True)
+    if json_out:
+        click.echo(json.dumps({**idx.info(), "manifest": idx.manifest}, indent=2))
+        return
+    from rich.table import Table
+
+    m = idx.manifest
+    table = Table(show_header=False, title=f"Index {idx.name!r}", title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    rows = [
+        ("path", str(idx.path)),
+        ("tracks", f"{m['corpus']['n_tracks']:,} ({m['corpus']['n_documents']:,} unique descriptor sets)"),
+        ("source", str(m["corpus"].get("dataset") or m["corpus"]["source"])),
+        ("encoder", m["encoder"]["id"]),
+        ("weights sha256", m["encoder"]["weights_sha256"]),
+        ("dimension / metric", f"{m['dimension']} / {m['metric']}"),
+        ("faiss", m["faiss"]["factory"]),
+        ("bm25", f"{m['sparse']['bm25']['method']} k1={m['sparse']['bm25']['k1']} b={m['sparse']['bm25']['b']}"),
+        ("corpus sha256", m["corpus"]["sha256"]),
+        ("built", f"{m['created_at']} by nlrec {m['nlrec_version']} in {m['build']['seconds']:.1f} s"),
+        ("size", f"{idx.info()['size_bytes'] / 1e6:.1f} MB in {len(m['files'])} files"
+         + (" (verified)" if verify else "")),
+    ]
+    for k, v in rows:
+        table.add_row(k, v)
+    _console().print(table)
+
+
+@index.command("rm")
+@click.argument("name")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+def index_rm(name, yes):
+    """Delete an index."""
+    from nlrec.index import remove_index, resolve_index_path
+
+    path = resolve_index_path(name)
+    if not (path / "manifest.json").is_file():
+        raise NlrecError(f"no index named {name!r} in {path.parent}")
+    if not yes and not click.confirm(f"Delete index {name!r} at {path}?", err=True):
+        raise click.Abort()
+    remove_index(name)
+    _note(f"Removed index {name!r}.")

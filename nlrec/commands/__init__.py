@@ -1,1 +1,0 @@
-"""Command groups of the ``nlrec`` CLI, one module a noun (registered at the end of ``nlrec.cli``)."""
