@@ -3,10 +3,11 @@
 The library API is small and lazy: importing :mod:`nlrec` pulls in no heavy dependency.
 
 Example:
-    >>> from nlrec import Catalog, build_index, open_index        # doctest: +SKIP
+    >>> from nlrec import Catalog, SearchOptions, build_index, build_searcher, open_index  # doctest: +SKIP
     >>> catalog = Catalog.from_file("tracks.csv", id_col="id", descriptors_col="tags")
     >>> build_index(catalog, name="mine")
-    >>> open_index("mine").search("calm piano for studying", k=5)
+    >>> searcher = build_searcher(open_index("mine"), SearchOptions(mode="hybrid"))
+    >>> searcher.search("calm piano for studying", k=5).hits
 """
 
 from __future__ import annotations
@@ -18,10 +19,14 @@ __all__ = [
     "Hit",
     "Index",
     "NlrecError",
+    "SearchOptions",
+    "SearchResult",
     "Track",
     "__version__",
     "build_index",
+    "build_searcher",
     "open_index",
+    "search",
 ]
 
 _LAZY = {
@@ -29,6 +34,10 @@ _LAZY = {
     "Track": "nlrec.catalog",
     "NlrecError": "nlrec.errors",
     "Hit": "nlrec.search",
+    "SearchOptions": "nlrec.search",
+    "SearchResult": "nlrec.search",
+    "build_searcher": "nlrec.search",
+    "search": "nlrec.search",
     "Index": "nlrec.index",
     "build_index": "nlrec.index",
     "open_index": "nlrec.index",

@@ -84,11 +84,11 @@ def real_descriptor_sets(data_dir: str | os.PathLike | None) -> list[str]:
     The public pool is MusicCaps aspect lists, MTT and MSD tag sets, HetRec Last.fm artists'
     tag sets and Yes.com songs' Last.fm tag sets (about 31,000 unique sets in all).
     """
-    from nlrec.demo import demo_catalog
+    from nlrec.catalog.demo import demo_catalog
 
     texts = [t.text for t in demo_catalog().tracks]
     if data_dir is not None:
-        from nlrec.datasets import load_dataset
+        from nlrec.catalog.datasets import load_dataset
         from nlrec.profiles.datasets import load_listening
 
         for name in ("musiccaps", "mtt", "msd"):
@@ -165,24 +165,18 @@ def embed_cached(encoder: Any, texts: Sequence[str], cache: Path,
 # --------------------------------------------------------------------------- warm latency
 def memory_index(texts: Sequence[str], vectors: np.ndarray, encoder: Any, factory: str = "auto") -> Any:
     """An in-memory :class:`~nlrec.index.Index` over ``texts`` (one track per text)."""
-    from nlrec.catalog import Track
     from nlrec.encoders.faiss_dense import DenseRetriever, auto_factory, build_faiss
     from nlrec.index import Index
 
-    tracks = [Track(id=f"b{i}", descriptors=tuple(t.split(", "))) for i, t in enumerate(texts)]
     fac = auto_factory(len(texts)) if factory == "auto" else factory
-    idx = Index(path=Path("<memory>"), manifest={"dimension": vectors.shape[1], "encoder": {}},
-                tracks=tracks, documents=list(texts), track_doc=np.arange(len(texts)))
-    idx._encoder = encoder
-    idx._retrievers["dense"] = DenseRetriever(encoder, build_faiss(vectors, fac))
-    idx.manifest["faiss"] = {"factory": fac}
-    return idx
+    return Index.in_memory(texts, encoder=encoder, factory=fac,
+                           retrievers={"dense": DenseRetriever(encoder, build_faiss(vectors, fac))})
 
 
 def hnsw_recall(index: Any, vectors: np.ndarray, queries: np.ndarray, k: int = 10) -> float | None:
     """Recall@k of the index's FAISS search against exact inner product (None if exact)."""
-    faiss_index = index._retrievers["dense"].index
-    if index.manifest["faiss"]["factory"] == "Flat":
+    faiss_index = index.retriever("dense").index
+    if index.manifest.factory == "Flat":
         return None
     _, got = faiss_index.search(queries, k)
     hits = 0

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from nlrec.datasets import load_dataset, load_musiccaps_hub
+from nlrec.catalog.datasets import load_dataset, load_musiccaps_hub
 from nlrec.errors import NlrecError
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"

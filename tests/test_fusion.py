@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nlrec.encoders.base import Ranking, top_k
-from nlrec.fusion import fuse, rrf, weighted
+from nlrec.search.fusion import fuse, rrf, weighted
 
 
 def R(ids, scores):

@@ -15,6 +15,7 @@ from nlrec.encoders.dense import load_encoder
 from nlrec.encoders.onnx import onnx_dir
 from nlrec.errors import IndexFileError, IndexMismatchError, NlrecError
 from nlrec.index import Index, build_index, list_indexes, remove_index, verify_files
+from nlrec.search import search
 
 
 class CountingEncoder:
@@ -44,7 +45,7 @@ def built(catalog, tiny_model) -> Index:
 
 def test_build_layout_and_manifest(built, catalog, tiny_model, nlrec_home):
     assert built.path == nlrec_home / "tiny"
-    m = built.manifest
+    m = built.manifest.raw
     assert m["encoder"]["id"] == str(tiny_model.resolve())
     assert m["encoder"]["model"] == str(tiny_model.resolve())
     assert len(m["encoder"]["weights_sha256"]) == 64
@@ -65,7 +66,7 @@ def test_identical_descriptor_sets_embedded_once(catalog, tiny_model):
     enc = CountingEncoder(load_encoder(str(tiny_model)))
     idx = build_index(catalog, "dedup", encoder=enc, onnx=False)
     assert len(enc.seen) == len(set(enc.seen)) == 7
-    hits = idx.search("solo piano calm studying", k=8, mode="dense")
+    hits = search(idx, "solo piano calm studying", k=8, mode="dense")
     ids = [h.id for h in hits]
     assert ids.index("t5") == ids.index("t2") + 1  # same set: same score, adjacent
     assert hits[ids.index("t2")].score == hits[ids.index("t5")].score
@@ -84,8 +85,8 @@ def test_dense_search_equals_bruteforce(built, tiny_model):
 
 def test_mismatched_encoder_is_refused(built, other_tiny_model, tiny_model):
     with pytest.raises(IndexMismatchError, match="was built with encoder .* rebuild the index"):
-        built.search("calm piano", mode="dense", model=str(other_tiny_model))
-    assert built.search("calm piano", mode="dense", model=str(tiny_model))
+        search(built, "calm piano", mode="dense", model=str(other_tiny_model))
+    assert search(built, "calm piano", mode="dense", model=str(tiny_model))
 
 
 def test_model_changed_on_disk_is_refused(catalog, tmp_path, tiny_model, other_tiny_model):
@@ -94,17 +95,17 @@ def test_model_changed_on_disk_is_refused(catalog, tmp_path, tiny_model, other_t
     model_dir = tmp_path / "model"
     shutil.copytree(tiny_model, model_dir)
     build_index(catalog, "m", model=str(model_dir))
-    before = [h.id for h in Index.open("m").search("calm piano", k=8, mode="dense")]
+    before = [h.id for h in search(Index.open("m"), "calm piano", k=8, mode="dense")]
     shutil.rmtree(model_dir)
     shutil.copytree(other_tiny_model, model_dir)
     # the cached ONNX export holds the weights the index was built with: still consistent
-    assert [h.id for h in Index.open("m").search("calm piano", k=8, mode="dense")] == before
+    assert [h.id for h in search(Index.open("m"), "calm piano", k=8, mode="dense")] == before
     # without it, the changed model on disk is detected and refused
-    shutil.rmtree(onnx_dir(Index.open("m").manifest["encoder"]["weights_sha256"]))
+    shutil.rmtree(onnx_dir(Index.open("m").manifest.encoder.weights_sha256))
     with pytest.raises(IndexMismatchError, match="the model recorded in it"):
-        Index.open("m").search("calm", mode="dense")
+        search(Index.open("m"), "calm", mode="dense")
     # sparse modes do not need the encoder at all
-    assert Index.open("m").search("calm piano", mode="bm25")
+    assert search(Index.open("m"), "calm piano", mode="bm25")
 
 
 @pytest.mark.parametrize(
@@ -133,18 +134,18 @@ def test_unverified_corrupt_faiss_still_gives_clear_error(built):
     (built.path / "dense" / "dense.faiss").write_bytes(b"garbage")
     idx = Index.open("tiny", verify=False)
     with pytest.raises(IndexFileError, match="corrupted FAISS index"):
-        idx.search("calm", mode="dense")
+        search(idx, "calm", mode="dense")
 
 
 def test_hybrid_loads_retrievers_concurrently_and_reports_their_errors(built):
     idx = Index.open("tiny")
     idx.load_retrievers(["dense", "bm25", "dense"])
     assert set(idx._retrievers) == {"dense", "bm25"}
-    assert idx.search("calm piano", mode="hybrid")
+    assert search(idx, "calm piano", mode="hybrid")
     (built.path / "bm25" / "vocab.index.json").write_text("{not json", encoding="utf-8")
     broken = Index.open("tiny", verify=False)
     with pytest.raises(IndexFileError, match="cannot load its bm25 files"):
-        broken.search("calm piano", mode="hybrid")  # raised in the loader thread, re-raised here
+        search(broken, "calm piano", mode="hybrid")  # raised in the loader thread, re-raised here
 
 
 def test_unknown_index_lists_known(built):
@@ -155,11 +156,11 @@ def test_unknown_index_lists_known(built):
 
 
 def test_rebuild_replaces_and_list_remove(built, catalog, tiny_model, nlrec_home):
-    first = built.manifest["created_at"], built.manifest["files"]["tracks.jsonl"]["sha256"]
+    first = built.manifest.created_at, built.manifest.raw["files"]["tracks.jsonl"]["sha256"]
     smaller = Catalog.from_records([t.to_dict() for t in catalog.tracks[:3]], source="small")
     again = build_index(smaller, "tiny", model=str(tiny_model))
-    assert again.manifest["corpus"]["n_tracks"] == 3
-    assert again.manifest["files"]["tracks.jsonl"]["sha256"] != first[1]
+    assert again.manifest.n_tracks == 3
+    assert again.manifest.raw["files"]["tracks.jsonl"]["sha256"] != first[1]
     assert [i["name"] for i in list_indexes()] == ["tiny"]
     assert not [p for p in nlrec_home.iterdir() if p.name.startswith(".")  and not p.name.startswith(".cache")]
     remove_index("tiny")
@@ -171,11 +172,11 @@ def test_rebuild_replaces_and_list_remove(built, catalog, tiny_model, nlrec_home
 def test_interrupted_swap_is_recovered(built, nlrec_home):
     """If a build dies between moving the old index aside and renaming the new one in."""
     os.rename(built.path, nlrec_home / ".old-tiny-999999-abcd1234")
-    assert Index.open("tiny").manifest["corpus"]["n_tracks"] == 8
+    assert Index.open("tiny").manifest.n_tracks == 8
 
 
 def test_build_killed_midway_leaves_previous_index_intact(built, tiny_model, tiny_catalog_file, nlrec_home):
-    before = {k: v["sha256"] for k, v in built.manifest["files"].items()}
+    before = {k: v["sha256"] for k, v in built.manifest.raw["files"].items()}
     manifest_before = (built.path / "manifest.json").read_bytes()
     script = textwrap.dedent(f"""
         import time, sys
@@ -208,7 +209,7 @@ def test_build_killed_midway_leaves_previous_index_intact(built, tiny_model, tin
     idx = Index.open("tiny")
     assert (idx.path / "manifest.json").read_bytes() == manifest_before
     verify_files(idx.path, idx.manifest, full=True)
-    assert {k: v["sha256"] for k, v in idx.manifest["files"].items()} == before
+    assert {k: v["sha256"] for k, v in idx.manifest.raw["files"].items()} == before
     assert [i["name"] for i in list_indexes()] == ["tiny"]
     # the next build sweeps the dead build's temporary directory
     build_index(Catalog.from_file(tiny_catalog_file), "other", model=str(tiny_model))
@@ -228,13 +229,13 @@ def test_exception_during_build_cleans_up(catalog, tiny_model, nlrec_home, built
     with pytest.raises(RuntimeError):
         build_index(catalog, "tiny", encoder=Boom())
     assert not any(p.name.startswith(".tmp-") for p in nlrec_home.iterdir())
-    assert Index.open("tiny").manifest["encoder"]["id"] == str(tiny_model.resolve())
+    assert Index.open("tiny").manifest.encoder.id == str(tiny_model.resolve())
 
 
 def test_hnsw_factory_option(catalog, tiny_model):
     idx = build_index(catalog, "hnsw", model=str(tiny_model), factory="HNSW8,Flat")
-    assert idx.manifest["faiss"]["factory"] == "HNSW8,Flat"
-    assert {h.id for h in idx.search("calm piano", k=8, mode="dense")} == {t.id for t in catalog.tracks}
+    assert idx.manifest.factory == "HNSW8,Flat"
+    assert {h.id for h in search(idx, "calm piano", k=8, mode="dense")} == {t.id for t in catalog.tracks}
 
 
 def test_never_replaces_a_directory_that_is_not_an_index(catalog, tiny_model, nlrec_home, tmp_path):
@@ -261,7 +262,7 @@ def test_tracks_are_read_lazily_and_match_the_catalog(built, catalog):
     for row, d in enumerate(idx.track_doc.tolist()):
         groups[d].append(row)
     assert [idx.doc_tracks[d] for d in range(len(idx.documents))] == groups
-    assert [h.id for h in idx.search("calm piano", k=3)] == [h.id for h in built.search("calm piano", k=3)]
+    assert [h.id for h in search(idx, "calm piano", k=3)] == [h.id for h in search(built, "calm piano", k=3)]
 
 
 def test_index_without_track_offsets_still_opens(built, catalog):
@@ -270,7 +271,7 @@ def test_index_without_track_offsets_still_opens(built, catalog):
         (built.path / name).unlink()
     idx = Index.open("tiny", verify=False)
     assert isinstance(idx.tracks, list) and idx.tracks == catalog.tracks
-    assert idx.search("steel drums", k=1)[0].id == "t1"
+    assert search(idx, "steel drums", k=1)[0].id == "t1"
 
 
 def test_damaged_track_line_gives_a_clear_error(built):

@@ -167,7 +167,7 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, open_tracks, cold
             row = {
                 "n": n,
                 "vectors": "derived from real embeddings" if derived else "real embeddings",
-                "factory": idx.manifest["faiss"]["factory"],
+                "factory": idx.manifest.factory,
                 "faiss_build_s": round(build_s, 1),
             }
             hn = __import__("nlrec.encoders.faiss_dense", fromlist=["_hnsw"])._hnsw(

@@ -53,7 +53,7 @@ def index_build(name, dataset, data_dir, split, from_hub, catalog_file, fmt, id_
         validate_name(name)
     t0 = time.perf_counter()
     if dataset:
-        from nlrec.datasets import load_dataset, load_musiccaps_hub
+        from nlrec.catalog.datasets import load_dataset, load_musiccaps_hub
 
         if from_hub:
             if dataset != "musiccaps":
@@ -80,8 +80,8 @@ def index_build(name, dataset, data_dir, split, from_hub, catalog_file, fmt, id_
         **idx.info(),
         "skipped_empty": catalog.skipped_empty,
         "load_seconds": round(load_seconds, 3),
-        "build_seconds": idx.manifest["build"]["seconds"],
-        "encode_seconds": idx.manifest["build"]["encode_seconds"],
+        "build_seconds": idx.manifest.build_seconds,
+        "encode_seconds": idx.manifest.encode_seconds,
         "total_seconds": round(time.perf_counter() - t0, 3),
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
@@ -134,11 +134,11 @@ def index_info(name, verify, json_out):
     if verify:
         verify_files(idx.path, idx.manifest, full=True)
     if json_out:
-        click.echo(json.dumps({**idx.info(), "manifest": idx.manifest}, indent=2))
+        click.echo(json.dumps({**idx.info(), "manifest": idx.manifest.raw}, indent=2))
         return
     from rich.table import Table
 
-    m = idx.manifest
+    m = idx.manifest.raw
     table = Table(show_header=False, title=f"Index {idx.name!r}", title_justify="left")
     table.add_column(style="bold")
     table.add_column()

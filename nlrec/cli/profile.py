@@ -6,7 +6,6 @@ are imported inside the commands.
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 import time
@@ -16,22 +15,11 @@ from typing import Any
 import click
 
 from nlrec.cli.ui import CONTEXT_SETTINGS
+from nlrec.cli.ui import console as _console
+from nlrec.cli.ui import echo_json as _echo_json
+from nlrec.cli.ui import note as _note
 
 BAR_WIDTH = 32
-
-
-def _note(message: str) -> None:
-    click.echo(message, err=True)
-
-
-def _console() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=False)
-
-
-def _echo_json(obj: Any) -> None:
-    click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
 
 
 def _open_index(name: str) -> Any:
@@ -485,42 +473,6 @@ def rm_cmd(name, yes):
         raise click.Abort()
     remove_profile(name)
     _note(f"Removed profile {name!r}.")
-
-
-# ------------------------------------------------------------------------ nlrec query --profile
-def query_with_profile(
-    text, queries_file, index_name, k, profile_name, profile_weight, json_out, **options
-) -> None:
-    """``nlrec query TEXT --profile NAME [--profile-weight W]``: the request re-ranked with a profile
-    (see :func:`nlrec.profiles.search_with_profile`); ``options`` are the query's ranking options."""
-    from nlrec.profiles import DEFAULT_PROFILE_WEIGHT, load_profile, search_with_profile
-
-    if profile_name is None:
-        raise click.UsageError("--profile-weight needs --profile NAME")
-    if queries_file:
-        raise click.UsageError("--profile works with a request TEXT, not with --queries")
-    profile_weight = DEFAULT_PROFILE_WEIGHT if profile_weight is None else profile_weight
-    profile = load_profile(profile_name)
-    index = _open_index(index_name or profile.index)
-    t0 = time.perf_counter()
-    hits = search_with_profile(index, text, profile, k, profile_weight=profile_weight, **options)
-    if json_out:
-        _echo_json([h.to_dict() for h in hits])
-        return
-    title = (
-        f"[bold]{text}[/]  [dim]{options.get('mode', 'hybrid')} + profile {profile.name} "
-        f"(weight {profile_weight:g}) · {index.name} · {(time.perf_counter() - t0) * 1000:.0f} ms[/]"
-    )
-    from nlrec.search import parse_negations
-
-    parsed = parse_negations([text], options.get("negation", "filter"), options.get("exclude", ()))[0]
-    if parsed is not None and parsed.negative:
-        from rich.markup import escape
-
-        verb = "removed" if options.get("negation", "filter") == "filter" else "pushed down"
-        title += (f"\n[dim]searched[/] {escape(parsed.positive or parsed.text)}[dim]; tracks with[/] "
-                  f"{escape(', '.join(parsed.negative))} [dim]{verb}[/]")
-    print_profile_hits(hits, title, query=True)
 
 
 # --------------------------------------------------------------------------- eval profiles

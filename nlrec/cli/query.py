@@ -47,40 +47,74 @@ def query(text, index_name, k, mode, sparse, fusion, alpha, model, queries_file,
     Negations are understood: "relaxing piano without vocals" searches "relaxing piano" and
     drops tracks whose descriptors carry vocals (see: nlrec parse --help, docs/negation.md).
     """
-    from nlrec.search import search_many
+    from nlrec.search import SearchOptions
 
     if (text is None) == (queries_file is None):
         raise click.UsageError("give a request TEXT or --queries FILE (not both)")
     if negation == "off" and exclude:
         raise click.UsageError("--exclude needs --negation filter or penalize")
-    if profile is not None or profile_weight is not None:
-        from nlrec.cli.profile import query_with_profile
+    if profile is None and profile_weight is not None:
+        raise click.UsageError("--profile-weight needs --profile NAME")
+    if profile is not None and queries_file:
+        raise click.UsageError("--profile works with a request TEXT, not with --queries")
+    options = SearchOptions(mode=mode, sparse=sparse, fusion=fusion, alpha=alpha, model=model, negation=negation,
+                            exclude=tuple(exclude), negation_threshold=negation_threshold)
+    if profile is not None:
+        return _query_with_profile(text, index_name, k, profile, profile_weight, json_out, options)
+    from nlrec.search import build_searcher
 
-        return query_with_profile(text, queries_file, index_name, k, profile, profile_weight, json_out,
-                                  mode=mode, sparse=sparse, fusion=fusion, alpha=alpha, model=model,
-                                  negation=negation, exclude=tuple(exclude),
-                                  negation_threshold=negation_threshold)
-    index = _open_for_query(index_name, json_out)
-    options = {"mode": mode, "sparse": sparse, "fusion": fusion, "alpha": alpha, "model": model,
-               "negation": negation, "exclude": tuple(exclude), "negation_threshold": negation_threshold}
+    searcher = build_searcher(_open_for_query(index_name, json_out), options)
     if queries_file:
-        _batch(index, queries_file, output, k, options, json_out)
+        _batch(searcher, queries_file, output, k, json_out)
         return
     t0 = time.perf_counter()
     with _warnings_to_stderr():
-        hits = search_many(index, [text], k, **options)[0]
+        result = searcher.search(text, k)
     elapsed = time.perf_counter() - t0
     if json_out:
-        click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([h.to_dict() for h in result.hits], ensure_ascii=False, indent=2))
         return
-    from nlrec.search import parse_negations
-
-    parsed = parse_negations([text], negation, exclude)[0]
-    _print_hits(index, text, hits, mode, elapsed, parsed=parsed, negation=negation)
+    _print_hits(searcher.index, result, mode, elapsed, negation=negation)
     if not sys.stdout.isatty():
-        for h in hits:
-            name = " - ".join(x for x in (h.title, h.artist) if x)
-            click.echo(f"{h.rank}\t{h.score:.4f}\t{h.id}\t{name}\t{', '.join(h.descriptors)}")
+        _echo_tsv(result.hits)
+
+
+def _echo_tsv(hits: list[Any], extra: Any = None) -> None:
+    """Tab-separated hits on stdout (for pipes): rank, score, id, title - artist, descriptors."""
+    for h in hits:
+        name = " - ".join(x for x in (h.title, h.artist) if x)
+        cells = [str(h.rank), f"{h.score:.4f}", h.id, name, ", ".join(h.descriptors)]
+        if extra is not None:
+            cells.append(extra(h))
+        click.echo("\t".join(cells))
+
+
+def _query_with_profile(text, index_name, k, profile_name, profile_weight, json_out, options) -> None:
+    """``nlrec query TEXT --profile NAME``: the request re-ranked with a taste profile."""
+    from rich.markup import escape
+
+    from nlrec.cli.profile import print_profile_hits
+    from nlrec.index import Index
+    from nlrec.profiles import DEFAULT_PROFILE_WEIGHT, load_profile
+    from nlrec.profiles.searcher import profile_searcher
+
+    weight = DEFAULT_PROFILE_WEIGHT if profile_weight is None else profile_weight
+    profile = load_profile(profile_name)
+    index = Index.open(index_name or profile.index)
+    t0 = time.perf_counter()
+    with _warnings_to_stderr():
+        result = profile_searcher(index, profile, options, weight=weight).search(text, k)
+    if json_out:
+        click.echo(json.dumps([h.to_dict() for h in result.hits], ensure_ascii=False, indent=2))
+        return
+    title = (f"[bold]{escape(text)}[/]  [dim]{options.mode} + profile {escape(profile.name)} "
+             f"(weight {weight:g}) · {escape(index.name)} · {(time.perf_counter() - t0) * 1000:.0f} ms[/]")
+    req = result.request
+    if req.negative:
+        verb = "removed" if options.negation == "filter" else "pushed down"
+        title += (f"\n[dim]searched[/] {escape(req.query)}[dim]; tracks with[/] "
+                  f"{escape(', '.join(req.negative))} [dim]{verb}[/]")
+    print_profile_hits(result.hits, title, query=True)
 
 
 def _open_for_query(index_name: str | None, json_out: bool) -> Any:
@@ -88,15 +122,14 @@ def _open_for_query(index_name: str | None, json_out: bool) -> Any:
 
     if index_name:
         return Index.open(index_name)
-    from nlrec.demo import ensure_demo_index
+    from nlrec.index.demo import ensure_demo_index
 
     with _progress(_interactive(json_out), "demo index") as update:
         return ensure_demo_index(progress=update, notify=_note)
 
 
-def _batch(index, queries_file, output, k, options, json_out) -> None:
+def _batch(searcher, queries_file, output, k, json_out) -> None:
     from nlrec.io import atomic_write_text
-    from nlrec.search import search_many
     from nlrec.trec import format_run, read_queries
 
     queries = read_queries(queries_file)
@@ -107,11 +140,11 @@ def _batch(index, queries_file, output, k, options, json_out) -> None:
     with _progress(_interactive(json_out), "searching") as update, _warnings_to_stderr():
         for start in range(0, len(qids), chunk):
             part = qids[start : start + chunk]
-            for qid, hits in zip(part, search_many(index, [queries[q] for q in part], k, **options)):
-                results[qid] = [(h.id, h.score) for h in hits]
+            for qid, result in zip(part, searcher.batch_search([queries[q] for q in part], k)):
+                results[qid] = [(h.id, h.score) for h in result.hits]
             if update:
                 update("queries", min(start + chunk, len(qids)), len(qids))
-    run = format_run(results, tag=f"nlrec-{options['mode']}")
+    run = format_run(results, tag=f"nlrec-{searcher.options.mode}")
     if output:
         atomic_write_text(output, run)
         _note(f"Wrote {sum(len(v) for v in results.values())} lines for {len(qids)} queries to {output} "
@@ -120,18 +153,20 @@ def _batch(index, queries_file, output, k, options, json_out) -> None:
         click.echo(run, nl=False)
 
 
-def _print_hits(index, text: str, hits, mode: str, elapsed: float, *, parsed=None, negation: str = "off") -> None:
+def _print_hits(index, result, mode: str, elapsed: float, *, negation: str = "off") -> None:
+    from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
 
     console = _console()
+    text, hits, req = result.text, result.hits, result.request
     src = index.name if index.name != "demo" else "demo (built-in catalog of fictional tracks)"
-    negated = parsed is not None and bool(parsed.negative)
+    negated = bool(req.negative)
     if negated:
-        wanted = parsed.positive or "(anything)"
-        console.print(f"[dim]wanted:[/] [bold]{wanted}[/]   [dim]without:[/] [bold red]{', '.join(parsed.negative)}[/]"
+        wanted = escape(req.negation.positive) if req.negation.positive else "(anything)"
+        console.print(f"[dim]wanted:[/] [bold]{wanted}[/]   [dim]without:[/] [bold red]{escape(', '.join(req.negative))}[/]"
                       f"   [dim]({'removed' if negation == 'filter' else 'pushed down'} when a descriptor carries one)[/]")
-    table = Table(title=f"[bold]{text}[/]  [dim]{mode} · {src} · {elapsed * 1000:.0f} ms[/]",
+    table = Table(title=f"[bold]{escape(text)}[/]  [dim]{mode} · {escape(src)} · {elapsed * 1000:.0f} ms[/]",
                   title_justify="left", expand=False)
     table.add_column("#", justify="right", style="dim")
     table.add_column("score", justify="right")
@@ -156,7 +191,7 @@ def _print_hits(index, text: str, hits, mode: str, elapsed: float, *, parsed=Non
             row.append(_negation_note(h.negation))
         table.add_row(*row)
     if not hits:
-        console.print(f"No track matches {text!r} in {mode} mode.")
+        console.print(f"No track matches {escape(repr(text))} in {mode} mode.", markup=True)
         return
     console.print(table)
 

@@ -557,7 +557,7 @@ def _val_line(r: dict[str, Any]) -> str:
 @json_option
 def everyday_cmd(models, requests_file, data_dir, split, modes, record, json_out):
     """Rank the MusicCaps catalog for listener-style requests; compare models by nDCG@10 etc."""
-    from nlrec.datasets import load_musiccaps
+    from nlrec.catalog.datasets import load_musiccaps
     from nlrec.paths import repo_root
     from nlrec.training.everyday import evaluate_models, load_requests
 

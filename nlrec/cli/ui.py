@@ -21,6 +21,13 @@ def note(message: str) -> None:
     click.echo(message, err=True)
 
 
+def echo_json(obj: Any) -> None:
+    """Data as indented JSON on stdout."""
+    import json
+
+    click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
+
+
 def interactive(json_out: bool) -> bool:
     """Show progress bars only for a person at a terminal, never with ``--json``."""
     return not json_out and sys.stderr.isatty()

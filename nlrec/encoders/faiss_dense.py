@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from nlrec.encoders.base import DenseEncoder, Ranking
+from nlrec.encoders.base import DenseEncoder, Ranking, top_k
 from nlrec.errors import IndexFileError
 
 EXACT_LIMIT = 50_000
@@ -128,6 +128,10 @@ class DenseRetriever:
         k = min(k, self.index.ntotal)
         if k <= 0:
             return [Ranking(np.empty(0, np.int64), np.empty(0, np.float32)) for _ in vectors]
+        flat = self._flat_vectors()
+        if flat is not None:  # exact: the same scores and (-score, row) order as a dot product
+            q = np.ascontiguousarray(vectors, dtype=np.float32)
+            return [top_k(row, k) for row in q @ flat.T]
         with _omp_threads(1 if len(vectors) < SINGLE_THREAD_BELOW else None):
             scores, ids = self.index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
         out = []
@@ -138,6 +142,17 @@ class DenseRetriever:
 
     def search(self, queries: Sequence[str], k: int) -> list[Ranking]:
         return self.search_vectors(self.encoder.encode(list(queries)), k)
+
+    def _flat_vectors(self) -> np.ndarray | None:
+        """The stored vectors of an exact inner-product index (a view, no copy), else None."""
+        if not hasattr(self, "_flat"):
+            import faiss
+
+            self._flat = None
+            index = faiss.downcast_index(self.index)
+            if isinstance(index, faiss.IndexFlat) and index.metric_type == faiss.METRIC_INNER_PRODUCT and index.ntotal:
+                self._flat = faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(index.ntotal, index.d)
+        return self._flat
 
     def save(self, directory: Path) -> dict[str, Any]:
         import faiss

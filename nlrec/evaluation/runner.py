@@ -2,12 +2,13 @@
 
 Every query is ranked against the whole corpus of its seed, so the median rank is exact:
 
-* ``tfidf``, ``bm25`` and ``dense`` score every (query, document) pair; documents are ordered
-  by ``(-score, corpus row)`` (rows are sorted by document id, so ties break by id).
-* ``hybrid`` is what ``nlrec query --mode hybrid`` does: the dense top-``hybrid_depth`` and the
-  lexical top-``hybrid_depth`` (positive scores only) fused by RRF (or a weighted sum of
-  min-max normalised scores). Documents outside the fused list follow it in dense order; this
-  only matters for the median rank.
+* Every system ranks through the same document searcher ``nlrec query`` uses
+  (:func:`benchmark_searcher`: :mod:`nlrec.search.documents` over an in-memory index of the
+  corpus, exact dense search), with the requests as written (negation handling off).
+* Documents are ordered by ``(-score, corpus row)`` (rows are sorted by document id, so ties
+  break by id); ``hybrid`` is the dense and lexical top-``max(k, hybrid_depth)`` fused by RRF
+  (or a weighted sum of min-max normalised scores).
+* A relevant document outside the top ``run_depth`` gets its rank from a full-corpus ranking.
 
 Dense embeddings go through :class:`EmbeddingCache`: each distinct text (queries repeat across
 seeds, descriptor strings often do) is encoded once per model, and optionally kept on disk.
@@ -43,12 +44,13 @@ from nlrec.evaluation.metrics import (
     run_from_rankings,
     summarize,
 )
+from nlrec.search.documents import DocumentSearcher, rank_of
+from nlrec.search.options import HYBRID_DEPTH, SearchOptions
 
 SystemName = Literal["tfidf", "bm25", "dense", "hybrid"]
 SYSTEMS: tuple[str, ...] = ("tfidf", "bm25", "dense", "hybrid")
 LEXICAL: tuple[str, ...] = ("tfidf", "bm25")
 RUN_DEPTH = 100
-HYBRID_DEPTH = 100  # = nlrec.search.HYBRID_DEPTH
 CHUNK = 256
 Progress = Callable[[str, int, int], None]
 
@@ -117,6 +119,12 @@ class SystemConfig:
             name = f"clap-{name}"
         return re.sub(r"[^a-z0-9._-]+", "-", name.lower()).strip("-.") or "model"
 
+    def search_options(self) -> SearchOptions:
+        """The :class:`~nlrec.search.SearchOptions` of ``nlrec query`` for this system. The
+        benchmark protocol ranks requests as written (negation handling off)."""
+        return SearchOptions(mode=self.system, sparse=self.sparse, fusion=self.fusion, alpha=self.alpha,
+                             hybrid_depth=self.hybrid_depth, negation="off")
+
     def options(self) -> dict[str, Any]:
         if self.system != "hybrid":
             return {}
@@ -138,39 +146,40 @@ class SeedRanking:
     relevant_rank: np.ndarray
 
 
-Scorer = Callable[[slice], np.ndarray]
+class _EmbedEncoder:
+    """A :class:`~nlrec.encoders.base.DenseEncoder` over an embedding function (e.g. a cache)."""
+
+    def __init__(self, embed: Callable[[list[str]], np.ndarray], dimension: int) -> None:
+        self._embed = embed
+        self.id = "embedding-function"
+        self.dimension = dimension
+
+    def fingerprint(self) -> str:
+        return "embedding-function"
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: Any = None) -> np.ndarray:
+        return self._embed(list(texts))
 
 
-def _lexical_scorer(kind: str, corpus: list[str], queries: list[str]) -> Scorer:
-    from nlrec.encoders.sparse import BM25Retriever, TfidfRetriever
+def benchmark_searcher(
+    config: SystemConfig, corpus: Sequence[str], embed: Callable[[list[str]], np.ndarray] | None = None
+) -> DocumentSearcher:
+    """The document searcher ``nlrec query`` would use with ``config``'s options, over an
+    in-memory index of ``corpus`` (exact dense search)."""
+    from nlrec.encoders.faiss_dense import DenseRetriever, build_faiss
+    from nlrec.index import Index
+    from nlrec.search.searcher import IndexSearcher
 
-    if kind == "tfidf":
-        ret = TfidfRetriever.build(corpus)
-        q = ret.vectorizer.transform(queries).astype(np.float32).tocsr()
-        mt = ret.matrix.T.tocsr()
-        return lambda sl: np.asarray((q[sl] @ mt).todense(), dtype=np.float32)
-    bm25 = BM25Retriever.build(corpus)
-    tokens = bm25.tokenize(queries)  # once, not per query; then what BM25Retriever.scores does
-    vocab = bm25.model.vocab_dict
-    zeros = np.zeros(len(corpus), dtype=np.float32)
-
-    def score(toks: list[str]) -> np.ndarray:
-        toks = [t for t in toks if t in vocab]
-        return np.asarray(bm25.model.get_scores(toks), dtype=np.float32) if toks else zeros
-
-    return lambda sl: np.stack([score(t) for t in tokens[sl]])
-
-
-def _order(scores: np.ndarray) -> np.ndarray:
-    """Row-wise ranking by ``(-score, column)``."""
-    return np.argsort(-scores, axis=1, kind="stable")
-
-
-def _ahead(scores: np.ndarray, rel: np.ndarray) -> np.ndarray:
-    """Boolean mask of documents ranked before each row's relevant document."""
-    s_rel = scores[np.arange(len(scores)), rel][:, None]
-    cols = np.arange(scores.shape[1])[None, :]
-    return (scores > s_rel) | ((scores == s_rel) & (cols < rel[:, None]))
+    retrievers: dict[str, Any] = {}
+    encoder = None
+    if config.uses_model:
+        if embed is None:
+            raise ValueError(f"system {config.system} needs an embed function")
+        vectors = embed(list(corpus))
+        encoder = _EmbedEncoder(embed, int(vectors.shape[1]))
+        retrievers["dense"] = DenseRetriever(encoder, build_faiss(vectors, "Flat"))
+    index = Index.in_memory(corpus, encoder=encoder, retrievers=retrievers)
+    return IndexSearcher(index, config.search_options()).documents
 
 
 def rank_seed(
@@ -181,84 +190,35 @@ def rank_seed(
     embed: Callable[[list[str]], np.ndarray] | None = None,
     progress: Progress | None = None,
 ) -> SeedRanking:
-    """Rank the full corpus of ``bench`` for each of its queries with ``config``'s system.
+    """Rank ``bench``'s corpus for each of its queries with ``config``'s searcher.
+
+    The top ``depth`` documents of each query are kept for the run. A relevant document ranked
+    deeper is found by ranking the whole corpus for that query (its full-corpus rank, for MedR).
 
     Args:
         embed: text -> unit vectors (needed by ``dense`` and ``hybrid``).
     """
+    searcher = benchmark_searcher(config, bench.corpus, embed)
     queries = [q.text for q in bench.queries]
     n, n_docs = len(queries), len(bench.corpus)
     depth = min(depth, n_docs)
-    dense: Scorer | None = None
-    lexical: Scorer | None = None
-    if config.uses_model:
-        if embed is None:
-            raise ValueError(f"system {config.system} needs an embed function")
-        eq, ec = embed(queries), embed(bench.corpus)
-        dense = lambda sl: eq[sl] @ ec.T  # noqa: E731
-    if config.system in LEXICAL or config.system == "hybrid":
-        lexical = _lexical_scorer(
-            config.system if config.system in LEXICAL else config.sparse, bench.corpus, queries
-        )
     top: list[np.ndarray] = []
     top_scores: list[np.ndarray] = []
-    ranks = np.empty(n, dtype=np.int64)
+    ranks = np.zeros(n, dtype=np.int64)
     for start in range(0, n, CHUNK):
-        sl = slice(start, min(start + CHUNK, n))
-        rel = bench.relevant[sl]
-        if config.system == "hybrid":
-            assert dense is not None and lexical is not None
-            t, s, r = _hybrid_chunk(config, dense(sl), lexical(sl), rel, depth)
-        else:
-            scores = (dense or lexical)(sl)  # type: ignore[misc]
-            order = _order(scores)[:, :depth]
-            t = list(order)
-            s = list(np.take_along_axis(scores, order, axis=1))
-            r = _ahead(scores, rel).sum(axis=1) + 1
-        top += t
-        top_scores += s
-        ranks[sl] = r
+        part = range(start, min(start + CHUNK, n))
+        for i, r in zip(part, searcher.batch_search([queries[i] for i in part], depth)):
+            top.append(r.doc_ids)
+            top_scores.append(r.scores)
+            ranks[i] = rank_of(r, int(bench.relevant[i])) or 0
         if progress:
-            progress(f"seed {bench.seed}: ranking", sl.stop, n)
+            progress(f"seed {bench.seed}: ranking", part.stop, n)
+    deeper = np.flatnonzero(ranks == 0).tolist()
+    for start in range(0, len(deeper), CHUNK):
+        part = deeper[start : start + CHUNK]
+        for i, r in zip(part, searcher.batch_search([queries[i] for i in part], n_docs)):
+            ranks[i] = rank_of(r, int(bench.relevant[i])) or n_docs
     return SeedRanking(top, top_scores, ranks)
-
-
-def _hybrid_chunk(
-    config: SystemConfig, sd: np.ndarray, sl: np.ndarray, rel: np.ndarray, depth: int
-) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
-    from nlrec.encoders.base import Ranking
-    from nlrec.fusion import fuse
-
-    hd = min(config.hybrid_depth, sd.shape[1])
-    d_order, l_order = _order(sd)[:, :hd], _order(sl)[:, :hd]
-    ahead = _ahead(sd, rel)
-    weights = [config.alpha, 1.0 - config.alpha] if config.fusion == "weighted" else None
-    tops, scores, ranks = [], [], np.empty(len(sd), dtype=np.int64)
-    for i in range(len(sd)):
-        dr = Ranking(d_order[i], sd[i, d_order[i]])
-        keep = sl[i, l_order[i]] > 0
-        lr = Ranking(l_order[i][keep], sl[i, l_order[i]][keep])
-        fused = fuse([dr, lr], 2 * hd, method=config.fusion, weights=weights)
-        ids = fused.doc_ids
-        if len(ids) < depth:  # the tail, in dense order (only when depth > hybrid depth)
-            rest = d_order[i] if len(d_order[i]) >= sd.shape[1] else _order(sd[i : i + 1])[0]
-            tail = rest[~np.isin(rest, ids)][: depth - len(ids)]
-            low = float(fused.scores.min()) if len(fused) else 0.0
-            ids = np.concatenate([ids, tail])
-            fused_scores = np.concatenate(
-                [fused.scores, low - np.arange(1, len(tail) + 1, dtype=np.float32)]
-            )
-        else:
-            fused_scores = fused.scores
-        tops.append(ids[:depth])
-        scores.append(fused_scores[:depth])
-        hit = np.flatnonzero(fused.doc_ids == rel[i])
-        if len(hit):
-            ranks[i] = hit[0] + 1
-        else:  # after the fused list, in dense order
-            dense_rank = int(ahead[i].sum()) + 1
-            ranks[i] = len(fused) + dense_rank - int(ahead[i][fused.doc_ids].sum())
-    return tops, scores, ranks
 
 
 # ------------------------------------------------------------------------------------ driver

@@ -22,7 +22,7 @@ import numpy as np
 from nlrec.profiles.profile import Profile, ProfileError, ProfileSettings
 from nlrec.profiles.prototypes import ItemSpace, Prototypes, build_prototypes, descriptor_key
 from nlrec.profiles.scoring import ProfileScorer, Reason, play_weights, profile_weights
-from nlrec.search import Hit
+from nlrec.search.results import Hit
 
 if TYPE_CHECKING:
     from nlrec.index import Index
@@ -59,11 +59,11 @@ class _ManifestEncoder:
 
     def __init__(self, index: Index) -> None:
         self._index = index
-        self.id = index.manifest["encoder"]["id"]
-        self.dimension = int(index.manifest["dimension"])
+        self.id = index.manifest.encoder.id
+        self.dimension = index.manifest.dimension
 
     def fingerprint(self) -> str:
-        return self._index.manifest["encoder"]["weights_sha256"]
+        return self._index.manifest.encoder.weights_sha256
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: Any = None) -> np.ndarray:
         return self._index.encoder().encode(texts, batch_size=batch_size, progress=progress)
@@ -104,7 +104,7 @@ class IndexProfiles:
     def prototypes(self, names: Sequence[str], *, blend: float) -> Prototypes:
         names = [descriptor_key(n) for n in names]
         if not names:
-            return Prototypes([], np.zeros((0, int(self.index.manifest["dimension"])), np.float32))
+            return Prototypes([], np.zeros((0, self.index.manifest.dimension), np.float32))
         vectors = self._cache.encode(names)
         self._cache.save()
         return build_prototypes(self.space, names, vectors, blend=blend)
@@ -230,70 +230,23 @@ def search_with_profile(
     profile_weight: float = DEFAULT_PROFILE_WEIGHT,
     reasons: int = 3,
     context: IndexProfiles | None = None,
-    negation: str = "filter",
-    exclude: Sequence[str] = (),
-    negation_threshold: float | None = None,
     **options: Any,
 ) -> list[ProfileHit]:
-    """Search a request, re-ranked with a profile.
+    """Search a request, re-ranked with a profile (see :class:`~nlrec.profiles.searcher.ProfileSearcher`).
 
-    The request's own ranking (any ``mode`` of :func:`nlrec.search.search`) gives a pool of
-    ``max(QUERY_POOL, 20 k)`` documents; within it the score is
-    ``(1 - profile_weight) * q + profile_weight * p``, with ``q`` the request's score and ``p`` the
-    profile score, each min-max normalised over the pool. ``profile_weight = 0`` keeps the plain
-    ranking; ``1`` orders the request's pool by the profile alone.
-
-    Negations work as in :func:`nlrec.search.search_many`: for "piano without vocals" the pool is
-    the ranking of "piano" and, after the blend, tracks carrying vocals are removed
-    (``negation="filter"``) or pushed down (``"penalize"``), so a profile that loves vocals
-    cannot bring them back. ``exclude`` adds facets by hand; ``"off"`` ranks the text as typed.
+    ``options`` are :class:`~nlrec.search.SearchOptions` fields (``mode``, ``negation``,
+    ``exclude``, ...).
 
     Raises:
         NlrecError: for an empty request, an unknown mode, ``profile_weight`` outside [0, 1], or
             an unknown negation mode.
     """
-    from nlrec.encoders.base import Ranking
-    from nlrec.errors import NlrecError
-    from nlrec.search import MAX_K, clean_query, negated_pool, parse_negations, rank_documents
+    from nlrec.profiles.searcher import profile_searcher
+    from nlrec.search import SearchOptions
 
-    if not 0.0 <= profile_weight <= 1.0:
-        raise NlrecError(f"--profile-weight must be in [0, 1], got {profile_weight}")
-    if not 1 <= k <= MAX_K:
-        raise NlrecError(f"k must be between 1 and {MAX_K}, got {k}")
-    text = clean_query(query)
-    parsed = parse_negations([text], negation, exclude)[0]
-    ctx = context or IndexProfiles(index)
-    depth = min(len(index.documents), max(QUERY_POOL, 20 * k))
-    verdicts = None
-    if parsed is not None and parsed.negative:
-        ranked_text, ranking, verdicts = negated_pool(index, parsed, k, negation_threshold, options, depth=depth)
-    else:
-        ranked_text, ranking = text, rank_documents(index, [text], depth, **options)[0]
-    docs, q = ranking.doc_ids, ranking.scores.astype(np.float64)
-    if verdicts is None and options.get("mode") in ("tfidf", "bm25"):
-        keep = q > 0
-        docs, q = docs[keep], q[keep]
-    if profile.weights or profile.muted:
-        scorer = ctx.scorer(profile)
-        base, p = scorer.base_scores()[docs], scorer.scores()[docs]
-    else:
-        scorer, base, p = None, np.zeros(len(docs)), np.zeros(len(docs))
-    # normalised over the pool by the range of the scores before the mute penalty, so that muted
-    # carriers fall without squeezing the profile's say over the other items
-    blended = (1.0 - profile_weight) * _minmax(q) + profile_weight * _minmax(p, base)
-    order = np.lexsort((np.arange(len(docs)), -blended))
-    ranked = Ranking(docs[order], blended[order].astype(np.float32))
-    notes = None
-    if verdicts is not None:
-        from nlrec.negation.rerank import rerank
-
-        ranked, ordered = rerank(ranked, [verdicts[d] for d in ranked.doc_ids.tolist()], negation)  # type: ignore[arg-type]
-        notes = {d: v.to_dict() for d, v in zip(ranked.doc_ids.tolist(), ordered)}
-    doc_scores = np.full(len(index.documents), -np.inf)
-    doc_scores[ranked.doc_ids] = ranked.scores
-    extra = {int(d): (float(pq), float(pp)) for d, pq, pp in zip(docs.tolist(), q, p)}
-    return _hits(index, ranked.doc_ids, doc_scores, k, scorer, reasons, query=ranked_text, extra=extra,
-                 profile=profile, notes=notes)
+    searcher = profile_searcher(index, profile, SearchOptions.from_kwargs(**options), weight=profile_weight,
+                                reasons=reasons, context=context)
+    return searcher.search(query, k).hits  # type: ignore[return-value]
 
 
 def _minmax(x: np.ndarray, by: np.ndarray | None = None) -> np.ndarray:

@@ -162,7 +162,7 @@ def build_queries(config: GPLConfig, data_dir: str | Path | None, *, notify: Not
         items = [(c.ytid, c.tags) for c in train]
     else:
         from nlrec.catalog import Catalog
-        from nlrec.datasets import load_top50
+        from nlrec.catalog.datasets import load_top50
 
         if dc.dataset == "catalog":
             if not dc.catalog:

@@ -16,6 +16,7 @@ from nlrec.encoders.clap import ClapTextEncoder, clap_directory, is_clap_spec
 from nlrec.encoders.dense import load_encoder
 from nlrec.errors import EncoderError, IndexMismatchError
 from nlrec.index import Index, build_index
+from nlrec.search import search
 
 
 def test_encode_unit_vectors_deterministic(tiny_clap):
@@ -86,15 +87,15 @@ def test_not_a_clap_model(tiny_model, tmp_path):
 
 def test_index_search_and_mismatch(tiny_clap, tiny_tracks, tiny_model):
     idx = build_index(Catalog.from_records(tiny_tracks), "clapidx", model=f"clap:{tiny_clap}")
-    enc = idx.manifest["encoder"]
+    enc = idx.manifest.encoder.raw
     assert enc["kind"] == "clap" and enc["model"] == f"clap:{tiny_clap.resolve()}"
-    assert enc["onnx"] == "not a sentence-transformers encoder" and idx.manifest["dimension"] == 16
+    assert enc["onnx"] == "not a sentence-transformers encoder" and idx.manifest.dimension == 16
     reopened = Index.open("clapidx")
-    hits = reopened.search("calm piano without vocals", k=3, mode="dense", negation_threshold=1.0)
+    hits = search(reopened, "calm piano without vocals", k=3, mode="dense", negation_threshold=1.0)
     assert len(hits) == 3
-    assert reopened.search("steel drums", k=2, mode="hybrid", model=f"clap:{tiny_clap}")
+    assert search(reopened, "steel drums", k=2, mode="hybrid", model=f"clap:{tiny_clap}")
     with pytest.raises(IndexMismatchError, match="was built with encoder 'clap:"):
-        Index.open("clapidx").search("x", mode="dense", model=str(tiny_model))
+        search(Index.open("clapidx"), "x", mode="dense", model=str(tiny_model))
 
 
 def test_cli_build_query_and_errors(tiny_clap, tiny_catalog_file):

@@ -56,13 +56,14 @@ def test_default_is_the_music_model_when_shipped(music_delta, tmp_path):
 
 def test_index_records_the_concrete_model(music_delta, tmp_path):
     from nlrec.catalog import Catalog
-    from nlrec.index import _recorded_model, build_index, open_index
+    from nlrec.index.manifest import recorded_model as _recorded_model
+    from nlrec.index import build_index, open_index
 
     cat = Catalog.from_records([{"id": "a", "descriptors": ["calm", "piano"]},
                                 {"id": "b", "descriptors": ["metal", "distorted guitar"]}])
     build_index(cat, "m", model="default", onnx=False)
     idx = open_index("m")
-    assert idx.manifest["encoder"]["model"] == "music-minilm"
+    assert idx.manifest.encoder.model == "music-minilm"
     assert _recorded_model({"model": "default"}) == "minilm"  # manifests from before the music model
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlrec import search as search_mod
+from nlrec.search import negation as search_mod
 from nlrec.catalog import Catalog
 from nlrec.errors import NlrecError
 from nlrec.index import build_index

@@ -8,6 +8,7 @@ import shutil
 from click.testing import CliRunner
 
 from nlrec.cli import cli
+from nlrec.search import search
 from nlrec.training.config import load_config
 from nlrec.training.gpl import STAGES, GPLPipeline, RunDir, read_training_set
 
@@ -51,7 +52,7 @@ def test_pipeline_writes_stages_and_resumes(recipe, data_dir, tiny_tracks, tmp_p
     from nlrec.index import build_index
 
     idx = build_index(Catalog.from_records(tiny_tracks), str(tmp_path / "idx"), model=str(run.model), onnx=False)
-    assert idx.search("calm piano", k=2, mode="dense")
+    assert search(idx, "calm piano", k=2, mode="dense")
 
 
 def test_cli_gpl_json_and_errors(recipe, data_dir, tmp_path):

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from nlrec.catalog import Catalog, read_rows
+from nlrec.catalog.tracks import Catalog, read_rows
 from nlrec.errors import CatalogError, NlrecError
 from nlrec.paths import data_dir as resolve_data_dir
 

@@ -1,0 +1,196 @@
+"""Building an index: embed the unique descriptor sets, write dense and sparse files, swap in."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import uuid
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlrec import __version__
+from nlrec.catalog import Catalog, Track
+from nlrec.errors import NlrecError
+from nlrec.index.manifest import INDEX_FORMAT, MANIFEST, METRIC, file_table
+from nlrec.index.registry import resolve_index_path
+from nlrec.index.storage import cleanup_stale, fsync_tree, swap_into_place, write_tracks
+from nlrec.index.store import Index
+from nlrec.io import write_json
+
+ProgressCallback = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: called while building."""
+
+
+@dataclass
+class BuildStats:
+    """Timings of one build, in seconds."""
+
+    seconds: float = 0.0
+    encode_seconds: float = 0.0
+    n_tracks: int = 0
+    n_documents: int = 0
+
+
+def unique_documents(tracks: list[Track]) -> tuple[list[str], np.ndarray]:
+    """Unique descriptor-set strings in first-seen order, and each track's row among them."""
+    rows: dict[str, int] = {}
+    track_doc = np.empty(len(tracks), dtype=np.int64)
+    for i, t in enumerate(tracks):
+        track_doc[i] = rows.setdefault(t.text, len(rows))
+    return list(rows), track_doc
+
+
+def build_index(
+    catalog: Catalog,
+    name: str | os.PathLike,
+    *,
+    model: str | None = "default",
+    encoder: Any = None,
+    factory: str = "auto",
+    bm25_method: str = "lucene",
+    home: Path | None = None,
+    progress: ProgressCallback | None = None,
+    source: dict[str, Any] | None = None,
+    batch_size: int = 64,
+    onnx: bool = True,
+) -> Index:
+    """Embed and index ``catalog``; atomically replace any index of the same name.
+
+    Args:
+        catalog: the tracks to index.
+        name: index name (under ``home``) or directory path.
+        model: ``--model`` spec of the dense encoder (ignored when ``encoder`` is given).
+        encoder: an already-loaded :class:`~nlrec.encoders.base.DenseEncoder`.
+        factory: FAISS factory string, or ``"auto"`` (exact up to 50k documents, HNSW beyond).
+        bm25_method: bm25s scoring variant.
+        home: directory holding indexes (default ``NLREC_HOME``).
+        progress: optional ``progress(stage, done, total)`` callback.
+        source: extra provenance for the manifest (dataset name, file path, ...).
+        onnx: also export the encoder to ONNX (cached per weights) for fast query encoding.
+
+    Returns:
+        The opened, newly built index.
+    """
+    from nlrec.encoders.dense import load_encoder
+    from nlrec.encoders.faiss_dense import DenseRetriever, auto_factory, build_faiss
+    from nlrec.encoders.sparse import BM25Retriever, TfidfRetriever
+
+    t0 = time.perf_counter()
+    dest = resolve_index_path(name, home)
+    if dest.exists() and not (dest / MANIFEST).is_file():
+        raise NlrecError(f"{dest} exists and is not an nlrec index; refusing to replace it")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    cleanup_stale(dest.parent)
+    enc = encoder if encoder is not None else load_encoder(model)
+    documents, track_doc = unique_documents(catalog.tracks)
+
+    tmp = dest.parent / f".tmp-{dest.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        done = 0
+
+        def tick(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress("embedding", done, len(documents))
+
+        if progress:
+            progress("embedding", 0, len(documents))
+        t_enc = time.perf_counter()
+        vectors = enc.encode(documents, batch_size=batch_size, progress=tick)
+        encode_seconds = time.perf_counter() - t_enc
+        if progress:
+            progress("indexing", 0, 1)
+        factory_used = auto_factory(len(documents)) if factory == "auto" else factory
+        dense = DenseRetriever(enc, build_faiss(vectors, factory_used))
+        dense_entry = dense.save(tmp / "dense")
+        tfidf_entry = TfidfRetriever.build(documents).save(tmp / "tfidf")
+        bm25_entry = BM25Retriever.build(documents, method=bm25_method).save(tmp / "bm25")
+
+        write_tracks(tmp, catalog.tracks, track_doc)
+        write_json(tmp / "documents.json", documents)
+        describe = getattr(enc, "describe", None)
+        enc_entry = describe() if describe else {
+            "kind": type(enc).__name__, "id": enc.id, "weights_sha256": enc.fingerprint(),
+            "dimension": enc.dimension, "normalized": True,
+        }
+        enc_entry["model"] = _model_spec(enc, model)
+        if progress:
+            progress("onnx export", 0, 1)
+        enc_entry["onnx"] = _try_export_onnx(enc) if onnx else "disabled"
+        stats = BuildStats(
+            seconds=round(time.perf_counter() - t0, 3),
+            encode_seconds=round(encode_seconds, 3),
+            n_tracks=len(catalog),
+            n_documents=len(documents),
+        )
+        manifest = {
+            "format": INDEX_FORMAT,
+            "name": dest.name,
+            "nlrec_version": __version__,
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "encoder": enc_entry,
+            "dimension": int(enc_entry["dimension"]),
+            "metric": METRIC,
+            "faiss": {**dense_entry, "factory": factory_used},
+            "sparse": {"tfidf": tfidf_entry, "bm25": bm25_entry},
+            "corpus": {
+                "sha256": catalog.fingerprint(),
+                "n_tracks": len(catalog),
+                "n_documents": len(documents),
+                "skipped_empty": catalog.skipped_empty,
+                "source": catalog.source,
+                **(source or {}),
+            },
+            "build": {"seconds": stats.seconds, "encode_seconds": stats.encode_seconds},
+            "files": file_table(tmp),
+        }
+        write_json(tmp / MANIFEST, manifest)
+        fsync_tree(tmp)
+        swap_into_place(tmp, dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if progress:
+        progress("done", 1, 1)
+    index = Index.open(dest, verify=False)
+    index.use_encoder(enc)
+    return index
+
+
+def _try_export_onnx(enc: Any) -> str:
+    """Export ``enc`` for the fast query path; returns ``"ok"`` or why not (never raises)."""
+    from nlrec.encoders.onnx import EncoderFallbackWarning, export_onnx, onnx_export_available
+
+    if not hasattr(enc, "model"):
+        return "not a sentence-transformers encoder"
+    if not onnx_export_available():
+        warnings.warn("onnx/onnxruntime not installed: queries on this index will use PyTorch",
+                      EncoderFallbackWarning, stacklevel=3)
+        return "onnx not installed"
+    try:
+        export_onnx(enc)
+    except NlrecError as e:
+        warnings.warn(f"{e}; queries will use PyTorch", EncoderFallbackWarning, stacklevel=3)
+        return str(e)
+    return "ok"
+
+
+def _model_spec(enc: Any, model: str | None) -> str:
+    """How to load this encoder again: a named model (``minilm``, ``music-minilm``), an absolute
+    path, or a hub id. ``default`` is recorded as the model it stood for, so an index keeps its
+    model when a later release changes the default."""
+    from nlrec.encoders.dense import DEFAULT_MODEL_ID, MINILM, MUSIC_MODEL, MUSIC_MODEL_ID
+
+    named = {DEFAULT_MODEL_ID: MINILM, MUSIC_MODEL_ID: MUSIC_MODEL}
+    if getattr(enc, "id", None) in named:
+        return named[enc.id]
+    return str(getattr(enc, "id", model))

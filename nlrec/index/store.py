@@ -1,0 +1,287 @@
+"""An opened index: manifest, tracks and documents; encoder and retrievers loaded on demand."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlrec.catalog import Track
+from nlrec.errors import IndexFileError, IndexMismatchError, NlrecError
+from nlrec.index.manifest import MANIFEST, Manifest, read_manifest, verify_files
+from nlrec.index.registry import list_indexes, resolve_index_path
+from nlrec.index.storage import DocTracks, LazyTracks, recover
+from nlrec.io import read_jsonl
+
+
+@dataclass
+class Index:
+    """An opened index: manifest, tracks and documents; retrievers are loaded on demand."""
+
+    path: Path
+    manifest: Manifest
+    tracks: Sequence[Track]
+    documents: list[str]
+    track_doc: np.ndarray
+    _retrievers: dict[str, Any] = field(default_factory=dict, repr=False)
+    _encoder: Any = field(default=None, repr=False)
+    _doc_tracks: DocTracks | None = field(default=None, repr=False)
+    _memory: bool = field(default=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @classmethod
+    def open(cls, name_or_path: str | os.PathLike, *, home: Path | None = None,
+             verify: bool = True) -> Index:
+        """Open an index by name or path.
+
+        Raises:
+            IndexFileError: if it does not exist, or its files are missing or corrupted.
+        """
+        path = resolve_index_path(name_or_path, home)
+        recover(path)
+        if not (path / MANIFEST).is_file():
+            known = list_indexes(path.parent)
+            hint = f"; known indexes: {', '.join(i['name'] for i in known)}" if known else ""
+            raise IndexFileError(f"no index named {str(name_or_path)!r} in {path.parent}{hint}")
+        manifest = read_manifest(path)
+        if verify:
+            verify_files(path, manifest)
+        try:
+            documents = json.loads((path / "documents.json").read_text(encoding="utf-8"))
+            tracks: Sequence[Track]
+            if (path / "tracks.offsets.npy").is_file() and (path / "track_doc.npy").is_file():
+                offsets = np.load(path / "tracks.offsets.npy", allow_pickle=False)
+                track_doc = np.load(path / "track_doc.npy", allow_pickle=False)
+                if (offsets.dtype != np.int64 or track_doc.dtype != np.int64 or len(offsets) != len(track_doc) + 1
+                        or offsets[0] != 0 or (len(offsets) > 1 and not np.all(np.diff(offsets) > 0))):
+                    raise ValueError("tracks.offsets.npy and track_doc.npy disagree")
+                tracks = LazyTracks(path / "tracks.jsonl", offsets, path.name)
+            else:  # indexes built before the offsets existed: parse every track
+                rows = read_jsonl(path / "tracks.jsonl")
+                tracks = [Track.from_dict(r) for r in rows]
+                track_doc = np.array([int(r["doc"]) for r in rows], dtype=np.int64)
+        except IndexFileError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise IndexFileError(f"index {path.name!r} is corrupted ({type(e).__name__}: {e}); rebuild it") from None
+        if (len(tracks) != manifest.n_tracks
+                or len(documents) != manifest.n_documents
+                or (len(track_doc) and (track_doc.max() >= len(documents) or track_doc.min() < 0))):
+            raise IndexFileError(f"index {path.name!r} is corrupted: counts disagree with its manifest; rebuild it")
+        return cls(path=path, manifest=manifest, tracks=tracks, documents=documents, track_doc=track_doc)
+
+    @classmethod
+    def in_memory(
+        cls,
+        documents: Sequence[str],
+        *,
+        encoder: Any = None,
+        retrievers: dict[str, Any] | None = None,
+        tracks: Sequence[Track] | None = None,
+        track_doc: np.ndarray | None = None,
+        name: str = "<memory>",
+        factory: str = "Flat",
+    ) -> Index:
+        """An index held in memory, for evaluation and benchmarks: nothing is read or written.
+
+        Args:
+            documents: the unique descriptor-set strings.
+            encoder: the dense encoder (needed for dense search, unless a dense retriever is given).
+            retrievers: ready ``dense`` / ``tfidf`` / ``bm25`` retrievers; missing sparse ones are
+                built from ``documents`` on first use.
+            tracks, track_doc: the tracks and each one's document row (default: one track a
+                document, id ``d<row>``, its descriptors split on ", ").
+        """
+        from nlrec.index.manifest import EncoderRecord
+
+        documents = list(documents)
+        if tracks is None:
+            tracks = [Track(id=f"d{i}", descriptors=tuple(d.split(", "))) for i, d in enumerate(documents)]
+            track_doc = np.arange(len(documents), dtype=np.int64)
+        if track_doc is None or len(track_doc) != len(tracks):
+            raise NlrecError("an in-memory index needs each track's document row")
+        dimension = int(getattr(encoder, "dimension", 0) or 1)
+        fingerprint = encoder.fingerprint() if encoder is not None else ""
+        record = EncoderRecord(id=str(getattr(encoder, "id", "none")), weights_sha256=fingerprint,
+                               dimension=dimension, model=str(getattr(encoder, "id", "none")), onnx="disabled")
+        manifest = Manifest(name=name, format=1, created_at="", nlrec_version="", encoder=record,
+                            dimension=dimension, factory=factory, n_tracks=len(tracks),
+                            n_documents=len(documents), corpus_sha256="", source="memory",
+                            build_seconds=None, encode_seconds=None, files={}, raw={})
+        index = cls(path=Path(name), manifest=manifest, tracks=list(tracks), documents=documents,
+                    track_doc=np.asarray(track_doc, dtype=np.int64))
+        index._encoder = encoder
+        index._retrievers.update(retrievers or {})
+        index._memory = True
+        return index
+
+    # -- helpers ----------------------------------------------------------------------------
+    @property
+    def doc_tracks(self) -> DocTracks:
+        """For each unique document, the catalog rows of the tracks carrying it."""
+        if self._doc_tracks is None:
+            self._doc_tracks = DocTracks(self.track_doc, len(self.documents))
+        return self._doc_tracks
+
+    def encoder(self, model: str | None = None) -> Any:
+        """The dense encoder this index was built with; refuses a different ``model``.
+
+        Raises:
+            IndexMismatchError: if ``model`` (or the recorded model, changed on disk since the
+                build) has other weights than the index was built with.
+        """
+        if self._encoder is not None and model is None:
+            return self._encoder
+        from nlrec.encoders.dense import load_encoder
+
+        rec = self.manifest.encoder
+        expected = rec.weights_sha256
+        enc = None
+        if model is not None:
+            asked = load_encoder(model)  # fingerprints a local model without importing torch
+            if asked.fingerprint() != expected:
+                raise self._mismatch(asked, "the model you asked for")
+        if self._encoder is not None:
+            return self._encoder
+        fast_ok = rec.onnx != "disabled"
+        if fast_ok:
+            from nlrec.encoders.onnx import fast_encoder
+
+            enc = fast_encoder(expected)
+        if enc is None:
+            enc = asked if model is not None else load_encoder(rec.model)
+            if model is None and enc.fingerprint() != expected:
+                raise self._mismatch(enc, "the model recorded in it")
+            if fast_ok:
+                self._export_for_next_time(enc)
+        if enc.dimension != self.manifest.dimension:
+            raise IndexMismatchError(
+                f"index {self.name!r} has dimension {self.manifest.dimension}, "
+                f"model {enc.id!r} gives {enc.dimension}"
+            )
+        self._encoder = enc
+        return enc
+
+    def _mismatch(self, enc: Any, asked: str) -> IndexMismatchError:
+        rec = self.manifest.encoder
+        return IndexMismatchError(
+            f"index {self.name!r} was built with encoder {rec.id!r} "
+            f"(weights {rec.weights_sha256[:12]}), but {asked}, {enc.id!r}, has weights "
+            f"{enc.fingerprint()[:12]}; rebuild the index with that model or search without --model"
+        )
+
+    def _export_for_next_time(self, enc: Any) -> None:
+        """PyTorch had to be loaded: export to ONNX now so later queries start fast."""
+        from nlrec.encoders.onnx import EncoderFallbackWarning, export_onnx, onnx_export_available
+
+        if getattr(enc, "onnx_exportable", True) is False:  # e.g. CLAP: PyTorch, no notice
+            return
+        if not onnx_export_available():
+            warnings.warn("onnxruntime/onnx not installed: using PyTorch (slower start)",
+                          EncoderFallbackWarning, stacklevel=3)
+            return
+        try:
+            export_onnx(enc)
+            warnings.warn("no ONNX export of this encoder was cached: used PyTorch once and exported "
+                          "it, so the next query starts fast", EncoderFallbackWarning, stacklevel=3)
+        except NlrecError as e:
+            warnings.warn(f"{e}; using PyTorch (slower start)", EncoderFallbackWarning, stacklevel=3)
+
+    def retriever(self, kind: str, model: str | None = None) -> Any:
+        """The ``dense``, ``tfidf`` or ``bm25`` retriever of this index (loaded once)."""
+        if kind == "dense" and model is not None:
+            self.encoder(model)  # raises on mismatch
+        if kind in self._retrievers:
+            return self._retrievers[kind]
+        from nlrec.encoders.faiss_dense import DenseRetriever
+        from nlrec.encoders.sparse import BM25Retriever, TfidfRetriever
+
+        if self._memory:
+            if kind == "tfidf":
+                r = TfidfRetriever.build(self.documents)
+            elif kind == "bm25":
+                r = BM25Retriever.build(self.documents)
+            else:
+                raise NlrecError(f"in-memory index {self.name!r} has no {kind} retriever")
+            self._retrievers[kind] = r
+            return r
+        try:
+            if kind == "dense":
+                faiss_index = DenseRetriever.load_index(self.path / "dense")
+                if faiss_index.d != self.manifest.dimension or faiss_index.ntotal != len(self.documents):
+                    raise IndexFileError(
+                        f"index {self.name!r}: FAISS file does not match its manifest; rebuild it"
+                    )
+                r = DenseRetriever(self.encoder(model), faiss_index)
+            elif kind == "tfidf":
+                r = TfidfRetriever.load(self.path / "tfidf")
+            elif kind == "bm25":
+                r = BM25Retriever.load(self.path / "bm25")
+            else:
+                raise NlrecError(f"unknown retriever {kind!r}")
+        except (OSError, ValueError, KeyError) as e:
+            raise IndexFileError(
+                f"index {self.name!r}: cannot load its {kind} files ({type(e).__name__}: "
+                f"{str(e)[:120]}); rebuild it"
+            ) from None
+        self._retrievers[kind] = r
+        return r
+
+    def load_retrievers(self, kinds: Sequence[str], model: str | None = None) -> None:
+        """Load several retrievers; those not loaded yet load concurrently.
+
+        A cold hybrid query needs the ONNX session (C++, which releases the GIL) and bm25s (whose
+        import pulls in SciPy): overlapping them takes about 0.3 s off ``nlrec query``'s start.
+        """
+        todo = [k for k in dict.fromkeys(kinds) if k not in self._retrievers]
+        if len(todo) < 2:
+            for kind in todo:
+                self.retriever(kind, model)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(len(todo) - 1, thread_name_prefix="nlrec-load") as pool:
+            later = [pool.submit(self.retriever, kind, model) for kind in todo[1:]]
+            self.retriever(todo[0], model)
+            for future in later:
+                future.result()
+
+    def info(self) -> dict[str, Any]:
+        m = self.manifest
+        return {
+            "name": self.name,
+            "path": str(self.path),
+            "tracks": m.n_tracks,
+            "documents": m.n_documents,
+            "encoder": m.encoder.id,
+            "dimension": m.dimension,
+            "faiss": m.factory,
+            "source": m.source,
+            "created_at": m.created_at,
+            "size_bytes": m.size_bytes,
+        }
+
+    def use_encoder(self, encoder: Any) -> None:
+        """Search with an already-loaded encoder (e.g. the one that just built the index).
+
+        Raises:
+            IndexMismatchError: if its weights are not the ones the index was built with.
+        """
+        if encoder.fingerprint() != self.manifest.encoder.weights_sha256:
+            raise self._mismatch(encoder, "the encoder you gave")
+        self._encoder = encoder
+        self._retrievers.pop("dense", None)
+
+
+def open_index(name_or_path: str | os.PathLike, **kwargs: Any) -> Index:
+    """Open an index by name (under ``NLREC_HOME``) or directory path."""
+    return Index.open(name_or_path, **kwargs)

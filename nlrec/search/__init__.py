@@ -1,0 +1,71 @@
+"""Searching: a request in, ranked tracks with their reasons out.
+
+* :mod:`~nlrec.search.options`: :class:`SearchOptions`, the typed options of every search.
+* :mod:`~nlrec.search.documents`: document searchers (dense, sparse, hybrid = both fused).
+* :mod:`~nlrec.search.searcher`: track searchers over an index, and the wrapper interface.
+* :mod:`~nlrec.search.negation`: negation handling as a wrapping searcher.
+* :mod:`~nlrec.search.fusion`: reciprocal rank fusion and weighted score fusion.
+* :mod:`~nlrec.search.results`: :class:`Hit`, :class:`SearchResult` (hits + parsed request).
+
+Example:
+    >>> from nlrec.index import open_index                                   # doctest: +SKIP
+    >>> from nlrec.search import SearchOptions, build_searcher
+    >>> searcher = build_searcher(open_index("mine"), SearchOptions(mode="hybrid"))
+    >>> for hit in searcher.search("calm piano for studying", k=5).hits:
+    ...     print(hit.rank, hit.id, hit.matched)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from nlrec.search.documents import DocumentSearcher, HybridSearcher, RetrieverSearcher
+from nlrec.search.options import (
+    HYBRID_DEPTH,
+    MAX_K,
+    MAX_QUERY_CHARS,
+    MODES,
+    QueryTruncatedWarning,
+    SearchOptions,
+    clean_query,
+)
+from nlrec.search.results import Hit, Pool, Request, SearchResult
+from nlrec.search.searcher import IndexSearcher, Searcher, SearcherWrapper, build_searcher
+
+if TYPE_CHECKING:
+    from nlrec.index import Index
+
+__all__ = [
+    "HYBRID_DEPTH",
+    "MAX_K",
+    "MAX_QUERY_CHARS",
+    "MODES",
+    "DocumentSearcher",
+    "Hit",
+    "HybridSearcher",
+    "IndexSearcher",
+    "Pool",
+    "QueryTruncatedWarning",
+    "Request",
+    "RetrieverSearcher",
+    "SearchOptions",
+    "SearchResult",
+    "Searcher",
+    "SearcherWrapper",
+    "build_searcher",
+    "clean_query",
+    "search",
+    "search_many",
+]
+
+
+def search_many(index: Index, queries: Sequence[str], k: int = 10, **options: Any) -> list[list[Hit]]:
+    """Hits for several requests; ``options`` are :class:`SearchOptions` fields."""
+    searcher = build_searcher(index, SearchOptions.from_kwargs(**options))
+    return [r.hits for r in searcher.batch_search(queries, k)]
+
+
+def search(index: Index, query: str, k: int = 10, **options: Any) -> list[Hit]:
+    """Hits for one request, e.g. ``search(open_index("mine"), "upbeat steel drum", k=5)``."""
+    return search_many(index, [query], k, **options)[0]

@@ -1,0 +1,104 @@
+"""Document searchers: rank an index's unique descriptor sets for free-text requests.
+
+After pyserini's searchers, every way of ranking documents shares one interface,
+``search(query, k)`` and ``batch_search(queries, k)``, and a hybrid searcher *is* a dense and a
+sparse searcher, fused. The same objects rank an on-disk index (``nlrec query``) and an
+in-memory benchmark corpus (``nlrec eval``), so the two cannot drift apart.
+
+Example:
+    >>> from nlrec.encoders.sparse import BM25Retriever
+    >>> docs = ["calm piano", "loud metal guitar", "steel drums, tropical"]
+    >>> bm25 = RetrieverSearcher(BM25Retriever.build(docs), lexical=True)
+    >>> bm25.search("steel drum", 1).doc_ids.tolist()
+    [2]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from nlrec.encoders.base import Ranking, Retriever
+from nlrec.search.fusion import FusionMethod, fuse
+from nlrec.search.options import HYBRID_DEPTH
+
+
+@runtime_checkable
+class DocumentSearcher(Protocol):
+    """Ranks unique documents (rows of the corpus) for requests."""
+
+    def search(self, query: str, k: int) -> Ranking: ...
+
+    def batch_search(self, queries: Sequence[str], k: int) -> list[Ranking]: ...
+
+
+def positive(r: Ranking) -> Ranking:
+    """The part of a ranking with a score above zero (lexical matches)."""
+    keep = r.scores > 0
+    return Ranking(r.doc_ids[keep], r.scores[keep])
+
+
+class RetrieverSearcher:
+    """A dense or sparse retriever as a searcher.
+
+    Args:
+        retriever: a :class:`~nlrec.encoders.base.Retriever` (dense, TF-IDF or BM25).
+        lexical: documents sharing no word with the request (score 0) are still ranked, after
+            the others, by row; :meth:`matches` drops them.
+    """
+
+    def __init__(self, retriever: Retriever, *, lexical: bool = False) -> None:
+        self.retriever = retriever
+        self.lexical = lexical
+        self.name = retriever.name
+
+    def batch_search(self, queries: Sequence[str], k: int) -> list[Ranking]:
+        return self.retriever.search(list(queries), k)
+
+    def search(self, query: str, k: int) -> Ranking:
+        return self.batch_search([query], k)[0]
+
+
+class HybridSearcher:
+    """A dense and a sparse searcher, fused.
+
+    Each side contributes its top ``max(k, depth)`` documents (the sparse side only those with a
+    positive score); they are fused by reciprocal rank fusion (``rrf``) or a weighted sum of
+    min-max normalised scores (``weighted``, ``alpha`` = dense weight).
+    """
+
+    lexical = False
+    name = "hybrid"
+
+    def __init__(
+        self,
+        dense: DocumentSearcher,
+        sparse: DocumentSearcher,
+        *,
+        fusion: FusionMethod = "rrf",
+        alpha: float = 0.5,
+        depth: int = HYBRID_DEPTH,
+    ) -> None:
+        self.dense = dense
+        self.sparse = sparse
+        self.fusion = fusion
+        self.alpha = alpha
+        self.depth = depth
+
+    def batch_search(self, queries: Sequence[str], k: int) -> list[Ranking]:
+        deep = max(k, self.depth)
+        dense = self.dense.batch_search(queries, deep)
+        sparse = [positive(r) for r in self.sparse.batch_search(queries, deep)]
+        weights = [self.alpha, 1.0 - self.alpha] if self.fusion == "weighted" else None
+        return [fuse([d, s], k, method=self.fusion, weights=weights) for d, s in zip(dense, sparse)]
+
+    def search(self, query: str, k: int) -> Ranking:
+        return self.batch_search([query], k)[0]
+
+
+def rank_of(ranking: Ranking, doc: int) -> int | None:
+    """1-based rank of ``doc`` in ``ranking`` (None when absent)."""
+    hit = np.flatnonzero(ranking.doc_ids == doc)
+    return int(hit[0]) + 1 if len(hit) else None

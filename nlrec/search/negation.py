@@ -1,0 +1,113 @@
+"""Negation handling as a searcher: "relaxing piano without vocals".
+
+The positive text ("relaxing piano") is ranked deep enough that ``k`` tracks survive, each
+ranked document is judged against the negated facets ("vocals": a curated lexicon plus embedding
+similarity, :mod:`nlrec.negation`), and documents carrying one are removed (``filter``) or pushed
+down (``penalize``). Each hit says why it was kept or demoted (``Hit.negation``).
+
+A request that is only exclusions ("no vocals") is ranked as typed: dense retrieval then favours
+descriptors such as "no vocals" / "instrumental", and in lexical modes every document without the
+facet can still be returned (appended with score 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from nlrec.encoders.base import Ranking
+from nlrec.search.results import Pool, Request
+from nlrec.search.searcher import Searcher, SearcherWrapper
+
+NEGATION_DEPTH_FACTOR = 5
+NEGATION_MIN_DEPTH = 50
+"""Documents are first ranked ``max(5 k, 50)`` deep, then 4x deeper until ``k`` tracks survive."""
+
+
+def parse_negations(text: str, exclude: Sequence[str] = ()) -> Any:
+    """The :class:`~nlrec.negation.parse.ParsedRequest` of ``text`` with ``exclude`` added."""
+    from nlrec.negation.parse import parse_request
+
+    return parse_request(text, exclude)
+
+
+class NegationSearcher(SearcherWrapper):
+    """Wraps a searcher: negated facets are split off, judged and filtered or penalised."""
+
+    def __init__(self, inner: Searcher) -> None:
+        super().__init__(inner)
+        self.mode = self.options.negation
+        self._matcher_cache: dict[tuple[str, ...], Any] = {}
+        self._semantic: Any = None
+
+    def prepare(self, text: str) -> Request:
+        base = self.inner.prepare(text)
+        parsed = parse_negations(base.text, self.options.exclude)
+        if not parsed.negative:
+            return Request(text=base.text, query=base.query, negation=parsed)
+        return Request(text=base.text, query=parsed.positive or parsed.text, negation=parsed)
+
+    def pools(self, requests: Sequence[Request], depth: int, k: int) -> list[Pool]:
+        out: list[Pool | None] = [None] * len(requests)
+        plain = [i for i, r in enumerate(requests) if not r.negative]
+        if plain:
+            for i, pool in zip(plain, self.inner.pools([requests[i] for i in plain], depth, k)):
+                out[i] = pool
+        for i, r in enumerate(requests):
+            if r.negative:
+                out[i] = self._negated(r, depth, k)
+        return out  # type: ignore[return-value]
+
+    def _matcher(self, negative: tuple[str, ...]) -> Any:
+        from nlrec.negation.matching import FacetMatcher
+        from nlrec.negation.semantic import DEFAULT_THRESHOLD, SemanticMatcher
+
+        threshold = self.options.negation_threshold
+        threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
+        if threshold < 1.0 and self._semantic is None:
+            self._semantic = SemanticMatcher(self.index.encoder(self.options.model), threshold)
+        return FacetMatcher(list(negative), semantic=self._semantic if threshold < 1.0 else None)
+
+    def _negated(self, request: Request, k_depth: int, k: int) -> Pool:
+        """Rank the positive text deep enough that ``k`` tracks are free of the negated facets."""
+        from nlrec.negation.rerank import rerank
+
+        index = self.index
+        matcher = self._matcher(request.negative)
+        n_docs = len(index.documents)
+        depth = min(n_docs, max(k_depth * NEGATION_DEPTH_FACTOR, NEGATION_MIN_DEPTH))
+        verdicts: dict[int, Any] = {}
+        while True:
+            pool = self.inner.pools([request], depth, k)[0]
+            ranking = pool.ranking
+            exhausted = len(ranking) < depth or depth >= n_docs
+            docs = ranking.doc_ids.tolist()
+            new = [d for d in docs if d not in verdicts]
+            verdicts.update(zip(new, matcher.judge_many(
+                index.tracks[index.doc_tracks[d][0]].descriptors for d in new)))
+            clean = sum(len(index.doc_tracks[d]) for d in docs if not verdicts[d].is_violation)
+            if clean >= k or exhausted:
+                break
+            depth = min(n_docs, max(depth, len(ranking)) * 4)
+        if clean < k and not request.negation.positive and self.lexical:
+            ranking = _append_unranked(index, ranking, verdicts, matcher)
+        ranked, ordered = rerank(ranking, [verdicts[d] for d in ranking.doc_ids.tolist()], self.mode)
+        notes = {d: {**pool.notes.get(d, {}), "negation": v.to_dict()}
+                 for d, v in zip(ranked.doc_ids.tolist(), ordered)}
+        return Pool(query=pool.query, ranking=ranked, notes=notes, extra={
+            k_: v for k_, v in pool.extra.items() if k_ not in ("scores", "terms")})
+
+
+def _append_unranked(index: Any, ranking: Ranking, verdicts: dict[int, Any], matcher: Any) -> Ranking:
+    """Add every unranked document without a negated facet (stated absences first), score 0."""
+    seen = set(ranking.doc_ids.tolist())
+    rest = [d for d in range(len(index.documents)) if d not in seen]
+    verdicts.update(zip(rest, matcher.judge_many(index.tracks[index.doc_tracks[d][0]].descriptors for d in rest)))
+    ok = [d for d in rest if not verdicts[d].is_violation]
+    ok.sort(key=lambda d: (not verdicts[d].absent, d))
+    return Ranking(
+        np.concatenate([ranking.doc_ids, np.asarray(ok, dtype=np.int64)]),
+        np.concatenate([ranking.scores, np.zeros(len(ok), dtype=np.float32)]),
+    )

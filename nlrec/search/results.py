@@ -1,0 +1,104 @@
+"""What a search returns: ranked tracks (:class:`Hit`) and the request as it was understood.
+
+A :class:`SearchResult` carries both, so the CLI, the server and evaluation never parse a request a
+second time to explain the ranking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from nlrec.encoders.base import Ranking
+
+
+@dataclass
+class Hit:
+    """One ranked track.
+
+    Attributes:
+        rank: 1-based position.
+        id: track id.
+        score: the mode's score (cosine for dense / tfidf, BM25, or the fused score).
+        descriptors: the track's descriptor set.
+        title, artist, year: display fields, when the catalog has them.
+        matched: descriptors that share a word (stemmed) with the request: why it matched.
+        metadata: the track's other fields.
+        negation: for a request with negated facets, why the track was kept or demoted:
+            ``{"facets", "excluded_by", "absent", "violated", "semantic"}`` (see
+            :class:`~nlrec.negation.matching.NegationVerdict`); ``None`` otherwise.
+    """
+
+    rank: int
+    id: str
+    score: float
+    descriptors: list[str]
+    title: str | None = None
+    artist: str | None = None
+    year: int | None = None
+    matched: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    negation: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["score"] = round(float(self.score), 6)
+        return d
+
+
+@dataclass(frozen=True)
+class Request:
+    """A request on its way down a stack of searchers.
+
+    Attributes:
+        text: the request as typed (white space normalised).
+        query: the text that gets ranked (e.g. without its negations).
+        negation: the parsed negations (a :class:`~nlrec.negation.parse.ParsedRequest`), or None
+            when negation handling is off.
+    """
+
+    text: str
+    query: str
+    negation: Any = None
+
+    @property
+    def negative(self) -> tuple[str, ...]:
+        return tuple(self.negation.negative) if self.negation is not None else ()
+
+    def parsed_dict(self) -> dict[str, Any]:
+        """The request as understood, JSON-ready (what ``nlrec parse --json`` prints)."""
+        if self.negation is not None:
+            return self.negation.to_dict()
+        return {"text": self.text, "positive": self.query, "negative": [], "cues": []}
+
+
+@dataclass
+class Pool:
+    """Ranked documents (unique descriptor sets) for one request, with per-document notes.
+
+    Attributes:
+        query: the text whose words explain the ranking (``Hit.matched``).
+        ranking: document rows and scores, best first.
+        notes: per document row, annotations added by wrapping searchers (``"negation"``, ...).
+        extra: per document row, values a searcher keeps for building its hits.
+    """
+
+    query: str
+    ranking: Ranking
+    notes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SearchResult:
+    """The outcome of one search: the request as understood and the ranked tracks."""
+
+    request: Request
+    hits: list[Hit]
+
+    @property
+    def text(self) -> str:
+        return self.request.text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"parsed": self.request.parsed_dict(), "hits": [h.to_dict() for h in self.hits]}

@@ -1,0 +1,186 @@
+"""Track searchers: a request in, a :class:`~nlrec.search.results.SearchResult` out.
+
+:class:`IndexSearcher` ranks an index's documents with a :mod:`document searcher
+<nlrec.search.documents>` and expands them to tracks. Everything else that changes a ranking
+(negations, taste profiles, ...) is a :class:`SearcherWrapper` around another searcher, with
+three hooks:
+
+* ``prepare(text) -> Request``: understand the request (e.g. split off its negations);
+* ``pools(requests, depth, k) -> [Pool]``: rank at least ``depth`` documents per request;
+* ``make_hit(pool, doc, row, rank) -> Hit``: turn a ranked track into a hit with its reasons.
+
+Example:
+    >>> from nlrec.index import open_index                                   # doctest: +SKIP
+    >>> s = build_searcher(open_index("mine"), SearchOptions(mode="hybrid"))
+    >>> result = s.search("relaxing piano without vocals", k=5)
+    >>> result.request.negative, [h.id for h in result.hits]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from nlrec.search.documents import DocumentSearcher, HybridSearcher, RetrieverSearcher, positive
+from nlrec.search.options import SearchOptions, check_k, clean_query
+from nlrec.search.results import Hit, Pool, Request, SearchResult
+from nlrec.text import terms
+
+if TYPE_CHECKING:
+    from nlrec.index import Index
+
+
+class Searcher:
+    """The interface every track searcher implements (see the module docstring)."""
+
+    index: Index
+    options: SearchOptions
+
+    @property
+    def lexical(self) -> bool:
+        return self.options.lexical
+
+    def prepare(self, text: str) -> Request:
+        raise NotImplementedError
+
+    def pools(self, requests: Sequence[Request], depth: int, k: int) -> list[Pool]:
+        raise NotImplementedError
+
+    def make_hit(self, pool: Pool, doc: int, row: int, rank: int) -> Hit | None:
+        raise NotImplementedError
+
+    # -- the public API, the same for every searcher ------------------------------------------
+    def search(self, query: str, k: int = 10) -> SearchResult:
+        """Search one request for ``k`` tracks."""
+        return self.batch_search([query], k)[0]
+
+    def batch_search(self, queries: Sequence[str], k: int = 10) -> list[SearchResult]:
+        """Search several requests at once (the encoder and index files are loaded once).
+
+        Raises:
+            QueryError: for an empty request.
+            NlrecError: for ``k`` outside ``[1, MAX_K]``.
+        """
+        check_k(k)
+        requests = [self.prepare(clean_query(q)) for q in queries]
+        pools = self.pools(requests, k, k) if requests else []
+        return [SearchResult(r, self.expand(p, k)) for r, p in zip(requests, pools)]
+
+    def expand(self, pool: Pool, k: int) -> list[Hit]:
+        """The first ``k`` tracks of a pool's ranked documents, as hits."""
+        hits: list[Hit] = []
+        doc_tracks = self.index.doc_tracks
+        for doc in pool.ranking.doc_ids.tolist():
+            for row in doc_tracks[doc]:
+                hit = self.make_hit(pool, doc, row, len(hits) + 1)
+                if hit is None:
+                    continue
+                hits.append(hit)
+                if len(hits) == k:
+                    return hits
+        return hits
+
+
+class IndexSearcher(Searcher):
+    """Ranks an index's documents with the retrievers ``options`` name, and expands to tracks."""
+
+    def __init__(self, index: Index, options: SearchOptions | None = None) -> None:
+        self.index = index
+        self.options = options or SearchOptions()
+        self._documents: DocumentSearcher | None = None
+        self._scores: dict[int, dict[int, float]] = {}
+
+    @property
+    def documents(self) -> DocumentSearcher:
+        """The document searcher (retrievers load on first use; hybrid loads both at once)."""
+        if self._documents is None:
+            self._documents = document_searcher(self.index, self.options)
+        return self._documents
+
+    def prepare(self, text: str) -> Request:
+        return Request(text=text, query=text)
+
+    def pools(self, requests: Sequence[Request], depth: int, k: int) -> list[Pool]:
+        rankings = self.documents.batch_search([r.query for r in requests], depth)
+        if self.lexical:
+            rankings = [positive(r) for r in rankings]
+        return [Pool(query=r.query, ranking=rk) for r, rk in zip(requests, rankings)]
+
+    def make_hit(self, pool: Pool, doc: int, row: int, rank: int) -> Hit | None:
+        t = self.index.tracks[row]
+        qterms = pool.extra.get("terms")
+        if qterms is None:
+            qterms = pool.extra["terms"] = terms(pool.query)
+        score = pool.extra.get("scores")
+        if score is None:
+            score = pool.extra["scores"] = dict(zip(pool.ranking.doc_ids.tolist(), pool.ranking.scores.tolist()))
+        return Hit(
+            rank=rank,
+            id=t.id,
+            score=float(score[doc]),
+            descriptors=list(t.descriptors),
+            title=t.title,
+            artist=t.artist,
+            year=t.year,
+            matched=[d for d in t.descriptors if terms(d) & qterms],
+            metadata=t.metadata,
+            negation=pool.notes.get(doc, {}).get("negation"),
+        )
+
+
+class SearcherWrapper(Searcher):
+    """A searcher that changes another's requests, pools or hits; by default it passes through."""
+
+    def __init__(self, inner: Searcher) -> None:
+        self.inner = inner
+        self.index = inner.index
+        self.options = inner.options
+
+    def prepare(self, text: str) -> Request:
+        return self.inner.prepare(text)
+
+    def pools(self, requests: Sequence[Request], depth: int, k: int) -> list[Pool]:
+        return self.inner.pools(requests, depth, k)
+
+    def make_hit(self, pool: Pool, doc: int, row: int, rank: int) -> Hit | None:
+        return self.inner.make_hit(pool, doc, row, rank)
+
+
+def document_searcher(index: Index, options: SearchOptions) -> DocumentSearcher:
+    """The document searcher for ``options.mode`` over ``index``'s retrievers.
+
+    Raises:
+        IndexMismatchError: if ``options.model`` is not the index's encoder.
+    """
+    mode = options.mode
+    if mode in ("tfidf", "bm25"):
+        return RetrieverSearcher(index.retriever(mode), lexical=True)
+    if mode == "dense":
+        return RetrieverSearcher(index.retriever("dense", model=options.model))
+    index.load_retrievers(["dense", options.sparse], model=options.model)
+    return HybridSearcher(
+        RetrieverSearcher(index.retriever("dense", model=options.model)),
+        RetrieverSearcher(index.retriever(options.sparse), lexical=True),
+        fusion=options.fusion,
+        alpha=options.alpha,
+        depth=options.hybrid_depth,
+    )
+
+
+Layer = Callable[[Searcher], Searcher]
+"""Wraps a searcher in another (e.g. a taste profile's re-ranking)."""
+
+
+def build_searcher(index: Index, options: SearchOptions | None = None, *, layers: Sequence[Layer] = ()) -> Searcher:
+    """The searcher ``nlrec query`` uses: the index's retrievers, then ``layers`` (innermost
+    first), then negation handling (outermost, so nothing below can bring back an excluded track).
+    """
+    from nlrec.search.negation import NegationSearcher
+
+    options = options or SearchOptions()
+    s: Searcher = IndexSearcher(index, options)
+    for layer in layers:
+        s = layer(s)
+    if options.negation != "off":
+        s = NegationSearcher(s)
+    return s
