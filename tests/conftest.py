@@ -3,10 +3,12 @@ built from scratch (random BERT weights, a word-level vocabulary), so no test do
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 # Before huggingface_hub is imported anywhere: tests never touch the network.
@@ -31,6 +33,61 @@ TINY_TRACKS = [
     {"id": "t8", "title": "Lift", "artist": "Pulse Unit", "year": 2021,
      "descriptors": ["edm", "high energy", "workout", "synth", "drum machine", "upbeat"]},
 ]
+
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("NLREC_TEST_DATA") or os.environ.get("NLREC_DATA") or REPO.parent / "shared" / "data")
+"""The public data directory: ``NLREC_TEST_DATA`` or ``NLREC_DATA`` if set, else ``../shared/data``
+beside the checkout (the same for a fresh clone and the main checkout)."""
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``data`` need :data:`SHARED_DATA`; they are skipped, saying why, without it."""
+    if SHARED_DATA.is_dir():
+        return
+    skip = pytest.mark.skip(reason=f"public data not found at {SHARED_DATA} (set NLREC_TEST_DATA)")
+    for item in items:
+        if "data" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The public data directory (use with ``@pytest.mark.data``)."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"public data not found at {SHARED_DATA} (set NLREC_TEST_DATA)")
+    return SHARED_DATA
+
+
+class FakeEncoder:
+    """An instant, deterministic :class:`~nlrec.encoders.base.DenseEncoder`: bag-of-hashed-words
+    vectors, L2-normalised. It records the texts of every call in ``calls``."""
+
+    id = "fake/bag-of-words"
+    dimension = 16
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def fingerprint(self) -> str:
+        return "f" * 64
+
+    def encode(self, texts, *, batch_size: int = 64, progress=None) -> np.ndarray:
+        self.calls.append(list(texts))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in t.lower().replace(",", " ").split():
+                out[i, int(hashlib.md5(w.encode()).hexdigest(), 16) % self.dimension] += 1.0
+            out[i] = out[i] / (np.linalg.norm(out[i]) or 1.0)
+        if progress:
+            progress(len(texts))
+        return out
+
+
+@pytest.fixture
+def fake_encoder() -> FakeEncoder:
+    """A fresh :class:`FakeEncoder`."""
+    return FakeEncoder()
 
 
 @pytest.fixture(autouse=True)

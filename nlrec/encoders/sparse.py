@@ -61,7 +61,17 @@ class TfidfRetriever:
         return np.asarray((q @ self._matrix_t).todense()).ravel()
 
     def search(self, queries: Sequence[str], k: int) -> list[Ranking]:
-        return [top_k(self.scores(q), k) for q in queries]
+        """Top ``k`` for each query; queries are vectorised together and scored in blocks."""
+        if not len(queries):
+            return []
+        q = self.vectorizer.transform(list(queries)).astype(np.float32).tocsr()
+        if self._matrix_t is None:
+            self._matrix_t = self.matrix.T.tocsr()
+        out: list[Ranking] = []
+        for start in range(0, q.shape[0], 256):
+            block = np.asarray((q[start : start + 256] @ self._matrix_t).todense())
+            out += [top_k(row, k) for row in block]
+        return out
 
     def save(self, directory: Path) -> dict[str, Any]:
         directory.mkdir(parents=True, exist_ok=True)

@@ -56,8 +56,8 @@ def test_default_is_the_music_model_when_shipped(music_delta, tmp_path):
 
 def test_index_records_the_concrete_model(music_delta, tmp_path):
     from nlrec.catalog import Catalog
-    from nlrec.index.manifest import recorded_model as _recorded_model
     from nlrec.index import build_index, open_index
+    from nlrec.index.manifest import recorded_model as _recorded_model
 
     cat = Catalog.from_records([{"id": "a", "descriptors": ["calm", "piano"]},
                                 {"id": "b", "descriptors": ["metal", "distorted guitar"]}])

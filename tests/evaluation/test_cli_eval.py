@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +11,6 @@ from click.testing import CliRunner
 from nlrec.cli import cli
 
 REPO = Path(__file__).resolve().parents[2]
-REAL_DATA = Path(
-    os.environ.get("NLREC_DATA") or REPO.parent / "shared" / "data"
-)  # read before fixtures
-HAVE_REAL = (REAL_DATA / "musiccaps" / "lpmc_mc_test_caption_writing.json").is_file()
-NO_REAL = f"public data not found at {REAL_DATA} (set NLREC_DATA or check out ../shared/data)"
 
 
 def invoke(*args: str, env: dict | None = None):
@@ -209,11 +203,11 @@ def test_eval_help_imports_nothing_heavy():
     assert out.stdout.strip() == "[]"
 
 
-@pytest.mark.skipif(not HAVE_REAL, reason=NO_REAL)
-def test_real_data_protocol_counts():
+@pytest.mark.data
+def test_real_data_protocol_counts(shared_data):
     from nlrec.evaluation.benchmarks import build_benchmark, load_clips
 
-    clips = load_clips(REAL_DATA)
+    clips = load_clips(shared_data)
     assert clips.stats["clips"] == 2354  # the paper: ~2,357 clips have a rephrasing
     counts = {name: build_benchmark(clips, name, 0).stats for name in ("mc", "mc_reco", "mc_human")}
     assert (counts["mc"]["queries"], counts["mc"]["no_match"]) == (2354, 3)
@@ -225,9 +219,9 @@ def test_real_data_protocol_counts():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not HAVE_REAL, reason=NO_REAL)
+@pytest.mark.data
 @pytest.mark.parametrize(("bench", "paper"), [("mc", 89.4), ("mc_reco", 77.7)])
-def test_real_data_tfidf_reproduces_the_paper(tmp_path, bench, paper):
+def test_real_data_tfidf_reproduces_the_paper(tmp_path, bench, paper, shared_data):
     res = invoke(
         "eval",
         "run",
@@ -236,7 +230,7 @@ def test_real_data_tfidf_reproduces_the_paper(tmp_path, bench, paper):
         "--system",
         "tfidf",
         "--data-dir",
-        str(REAL_DATA),
+        str(shared_data),
         "--out",
         str(tmp_path / "eval"),
         "--json",

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pytest
 
@@ -9,30 +7,6 @@ from nlrec.encoders.sparse import BM25Retriever, TfidfRetriever
 from nlrec.errors import NlrecError
 from nlrec.evaluation.benchmarks import build_benchmark, load_clips
 from nlrec.evaluation.runner import EmbeddingCache, SystemConfig, rank_seed, run_benchmark
-
-
-class FakeEncoder:
-    """Instant, deterministic bag-of-hashed-words vectors."""
-
-    id = "fake/bag-of-words"
-    dimension = 16
-
-    def __init__(self):
-        self.calls: list[list[str]] = []
-
-    def fingerprint(self) -> str:
-        return "f" * 64
-
-    def encode(self, texts, *, batch_size=64, progress=None):
-        self.calls.append(list(texts))
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for i, t in enumerate(texts):
-            for w in t.lower().replace(",", " ").split():
-                out[i, int(hashlib.md5(w.encode()).hexdigest(), 16) % self.dimension] += 1.0
-            out[i] = out[i] / (np.linalg.norm(out[i]) or 1.0)
-        if progress:
-            progress(len(texts))
-        return out
 
 
 def full_order(scores: np.ndarray) -> list[int]:
@@ -55,8 +29,8 @@ def test_lexical_ranking_matches_the_core_retrievers(bench, kind):
         assert ranked.relevant_rank[i] == full_order(ret.scores(q)).index(bench.relevant[i]) + 1
 
 
-def test_dense_ranking_is_exact_with_ties_by_row(bench):
-    enc = FakeEncoder()
+def test_dense_ranking_is_exact_with_ties_by_row(bench, fake_encoder):
+    enc = fake_encoder
     cache = EmbeddingCache(enc)
     queries = [q.text for q in bench.queries]
     eq, ec = enc.encode(queries), enc.encode(bench.corpus)
@@ -71,13 +45,13 @@ def test_dense_ranking_is_exact_with_ties_by_row(bench):
                                     SystemConfig("hybrid"), SystemConfig("hybrid", hybrid_depth=2),
                                     SystemConfig("hybrid", sparse="tfidf", fusion="weighted", alpha=0.3)],
                          ids=lambda c: c.label)
-def test_evaluation_ranks_like_nlrec_query(bench, config, nlrec_home):
+def test_evaluation_ranks_like_nlrec_query(bench, config, fake_encoder):
     """One engine: the runner's top 10 are the documents ``nlrec query`` returns with the same options."""
     from nlrec.catalog import Catalog
     from nlrec.index import build_index
     from nlrec.search import build_searcher
 
-    enc = FakeEncoder()
+    enc = fake_encoder
     catalog = Catalog.from_records([{"id": f"row{i}", "descriptors": d.split(", ")} for i, d in enumerate(bench.corpus)])
     index = build_index(catalog, "bench", encoder=enc, onnx=False)
     assert index.documents == bench.corpus
@@ -91,15 +65,15 @@ def test_evaluation_ranks_like_nlrec_query(bench, config, nlrec_home):
         assert [h.id for h in hits] == [f"row{r}" for r in expected]
 
 
-def test_embedding_cache_encodes_each_text_once_and_persists(tmp_path):
-    enc = FakeEncoder()
+def test_embedding_cache_encodes_each_text_once_and_persists(tmp_path, fake_encoder):
+    enc = fake_encoder
     cache = EmbeddingCache(enc, tmp_path / "emb")
     a = cache.encode(["calm piano", "loud drums", "calm piano"])
     assert a.shape == (3, 16) and np.array_equal(a[0], a[2])
     cache.encode(["loud drums", "night drive"])
     assert enc.calls == [["calm piano", "loud drums"], ["night drive"]]
     cache.save()
-    again = EmbeddingCache(FakeEncoder(), tmp_path / "emb")
+    again = EmbeddingCache(type(enc)(), tmp_path / "emb")
     assert len(again) == 3
     assert np.array_equal(again.encode(["night drive"]), cache.encode(["night drive"]))
     assert again.encoder.calls == []
@@ -122,9 +96,9 @@ def test_system_labels_and_validation():
         SystemConfig("hybrid", alpha=2.0)
 
 
-def test_run_benchmark_writes_everything(tiny_data, tmp_path):
+def test_run_benchmark_writes_everything(tiny_data, tmp_path, fake_encoder):
     out = tmp_path / "eval"
-    cache = EmbeddingCache(FakeEncoder())
+    cache = EmbeddingCache(fake_encoder)
     r = run_benchmark(
         "mc_reco",
         SystemConfig("hybrid", sparse="tfidf", model="minilm"),

@@ -8,7 +8,6 @@ import pytest
 from nlrec.catalog.datasets import load_dataset, load_musiccaps_hub
 from nlrec.errors import NlrecError
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 MC_HEADER = ["ytid", "start_s", "end_s", "audioset_positive_labels", "aspect_list", "caption",
              "author_id", "is_balanced_subset", "is_audioset_eval"]
 
@@ -77,8 +76,9 @@ def test_hub_loader_on_local_files(tmp_path):
     assert cat.source == "hf:csv"
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="shared/data not present beside the checkout")
-def test_shared_data_counts():
+@pytest.mark.data
+def test_shared_data_counts(shared_data):
+    SHARED = shared_data
     assert len(load_dataset("musiccaps", SHARED)) == 5521
     assert len(load_dataset("musiccaps", SHARED, split="train")) == 2663
     assert len(load_dataset("mtt", SHARED)) == 4332 + 1529
