@@ -39,8 +39,10 @@ MODES = ("dense", "tfidf", "bm25", "hybrid")
               help="Tracks carrying a negated facet (\"no vocals\", --exclude): removed, pushed down, or no negation handling.")
 @click.option("--negation-threshold", type=click.FloatRange(0, 1, min_open=True), default=None, metavar="COS",
               help="Cosine from which a descriptor counts as a negated facet by embedding; 1 = lexicon only  [default: 0.8].")
+@click.option("--where", metavar="EXPR", help="Only tracks whose fields match, e.g. \"year >= 1990 and year < 2000\", "
+              "\"artist = 'X'\" (any catalog column; see docs/filters.md).")
 def query(text, index_name, k, mode, sparse, fusion, alpha, model, queries_file, output, json_out, profile, profile_weight,
-          exclude, negation, negation_threshold):
+          exclude, negation, negation_threshold, where):
     """Find tracks for a request, e.g. nlrec query "calm piano for studying".
 
     \b
@@ -58,7 +60,7 @@ def query(text, index_name, k, mode, sparse, fusion, alpha, model, queries_file,
     if profile is not None and queries_file:
         raise click.UsageError("--profile works with a request TEXT, not with --queries")
     options = SearchOptions(mode=mode, sparse=sparse, fusion=fusion, alpha=alpha, model=model, negation=negation,
-                            exclude=tuple(exclude), negation_threshold=negation_threshold)
+                            exclude=tuple(exclude), negation_threshold=negation_threshold, where=where)
     if profile is not None:
         return _query_with_profile(text, index_name, k, profile, profile_weight, json_out, options)
     from nlrec.search import build_searcher

@@ -49,6 +49,8 @@ class SearchOptions:
         exclude: facets every request must not carry (``--exclude``).
         negation_threshold: cosine above which a descriptor counts as a negated facet by
             embedding (None: the default; 1 = lexical matching only).
+        where: a metadata filter (``year >= 1990 and year < 2000``; see
+            :mod:`nlrec.search.filters`): only matching tracks are ranked and returned.
     """
 
     mode: Mode = "hybrid"
@@ -60,6 +62,7 @@ class SearchOptions:
     negation: NegationMode = "filter"
     exclude: tuple[str, ...] = ()
     negation_threshold: float | None = None
+    where: str | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -79,6 +82,10 @@ class SearchOptions:
         object.__setattr__(self, "exclude", tuple(str(e) for e in self.exclude))
         if self.negation == "off" and self.exclude:
             raise NlrecError("exclusions need negation handling: use filter or penalize, not off")
+        if self.where is not None:
+            from nlrec.search.filters import parse_filter
+
+            parse_filter(self.where)  # a bad expression fails here, with a one-line error
         t = self.negation_threshold
         if t is not None and not 0.0 < float(t) <= 1.0:
             raise NlrecError(f"--negation-threshold must be in (0, 1], got {t}")

@@ -172,13 +172,18 @@ Layer = Callable[[Searcher], Searcher]
 
 
 def build_searcher(index: Index, options: SearchOptions | None = None, *, layers: Sequence[Layer] = ()) -> Searcher:
-    """The searcher ``nlrec query`` uses: the index's retrievers, then ``layers`` (innermost
-    first), then negation handling (outermost, so nothing below can bring back an excluded track).
+    """The searcher ``nlrec query`` uses: the index's retrievers, the metadata filter
+    (``options.where``), then ``layers`` (innermost first), then negation handling (outermost, so
+    nothing below can bring back an excluded track).
     """
     from nlrec.search.negation import NegationSearcher
 
     options = options or SearchOptions()
     s: Searcher = IndexSearcher(index, options)
+    if options.where:
+        from nlrec.search.filtered import FilterSearcher
+
+        s = FilterSearcher(s, options.where)
     for layer in layers:
         s = layer(s)
     if options.negation != "off":
