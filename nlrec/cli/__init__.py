@@ -18,8 +18,10 @@ from nlrec.cli.index import index
 from nlrec.cli.parse import parse_cmd
 from nlrec.cli.profile import eval_profiles, profile_group
 from nlrec.cli.query import query
+from nlrec.cli.serve import serve
 from nlrec.cli.train import train_group
 from nlrec.cli.ui import CONTEXT_SETTINGS, NlrecGroup
+from nlrec.cli.update import index_add, index_remove
 
 __all__ = ["cli"]
 
@@ -38,5 +40,7 @@ def cli() -> None:
 
 
 eval_group.add_command(eval_profiles, "profiles")
-for _command in (query, index, parse_cmd, eval_group, profile_group, train_group, bench):
+index.add_command(index_add)
+index.add_command(index_remove)
+for _command in (query, index, parse_cmd, eval_group, profile_group, train_group, bench, serve):
     cli.add_command(_command)

@@ -125,7 +125,10 @@ def build_index(
         enc_entry["model"] = _model_spec(enc, model)
         if progress:
             progress("onnx export", 0, 1)
-        enc_entry["onnx"] = _try_export_onnx(enc) if onnx else "disabled"
+        if onnx:
+            enc_entry["onnx"] = _try_export_onnx(enc)
+        elif "onnx" not in enc_entry:  # an update keeps the export status of the version it updates
+            enc_entry["onnx"] = "disabled"
         stats = BuildStats(
             seconds=round(time.perf_counter() - t0, 3),
             encode_seconds=round(encode_seconds, 3),

@@ -33,6 +33,7 @@ class Index:
     _encoder: Any = field(default=None, repr=False)
     _doc_tracks: DocTracks | None = field(default=None, repr=False)
     _memory: bool = field(default=False, repr=False)
+    _rows_by_id: dict[str, int] | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -269,6 +270,12 @@ class Index:
             "created_at": m.created_at,
             "size_bytes": m.size_bytes,
         }
+
+    def row_of(self, track_id: str) -> int | None:
+        """The catalog row of a track id, or None (the id column is indexed on first use)."""
+        if self._rows_by_id is None:
+            self._rows_by_id = {t.id: r for r, t in enumerate(self.tracks)}
+        return self._rows_by_id.get(str(track_id))
 
     def use_encoder(self, encoder: Any) -> None:
         """Search with an already-loaded encoder (e.g. the one that just built the index).

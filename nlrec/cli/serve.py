@@ -1,0 +1,39 @@
+"""``nlrec serve``: the HTTP API and web page over an index."""
+
+from __future__ import annotations
+
+import click
+
+from nlrec.cli.ui import CONTEXT_SETTINGS, note
+
+
+@click.command("serve", context_settings=CONTEXT_SETTINGS)
+@click.option("--index", "index_name", default="demo", show_default=True, help="Index to serve.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (localhost by default).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), default="info",
+              show_default=True)
+def serve(index_name, host, port, log_level):
+    """Serve an index over HTTP: JSON API (docs at /docs) and a web page at /.
+
+    \b
+    Writes (track upserts and removals, profile adjustments) need the header X-API-Key when the
+    environment variable NLREC_API_KEY is set.
+    """
+    from nlrec.errors import NlrecError
+
+    try:
+        import uvicorn
+
+        from nlrec.server.app import create_app
+    except ImportError as e:
+        raise NlrecError(f"the server needs the serve extra: pip install 'nlrec[serve]' ({e.name} is missing)") from None
+    if index_name == "demo":
+        from nlrec.index.demo import ensure_demo_index
+
+        ensure_demo_index(notify=note)
+    app = create_app(index_name)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        note(f"warning: serving on {host}, reachable from other machines; set NLREC_API_KEY to guard writes")
+    note(f"nlrec serving index {index_name!r} on http://{host}:{port}/ (API docs: /docs)")
+    uvicorn.run(app, host=host, port=port, log_level=log_level)

@@ -1,0 +1,75 @@
+"""``nlrec index add`` and ``nlrec index remove``: incremental updates of an existing index."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from nlrec.cli.ui import echo_json, interactive, note, progress, warnings_to_stderr
+
+
+@click.command("add")
+@click.argument("name")
+@click.option("--catalog", "catalog_file", required=True, type=click.Path(dir_okay=False),
+              help="Tracks to add or replace (upsert by id): CSV, TSV, JSONL, JSON or Parquet.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "jsonl", "json", "parquet"]), help="Catalog format (default: from the suffix).")
+@click.option("--id-col", default="id", show_default=True, help="Column holding track ids.")
+@click.option("--descriptors-col", default="descriptors", show_default=True, help="Column holding the descriptor set.")
+@click.option("--title-col", help="Column holding titles [default: title, if present].")
+@click.option("--artist-col", help="Column holding artists [default: artist, if present].")
+@click.option("--year-col", help="Column holding years [default: year, if present].")
+@click.option("--sep", default=",", show_default=True, help="Descriptor separator inside a cell.")
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the catalog file.")
+@click.option("--json", "json_out", is_flag=True, help="Print the update report as JSON.")
+def index_add(name, catalog_file, fmt, id_col, descriptors_col, title_col, artist_col, year_col, sep, encoding, json_out):
+    """Add or replace tracks in an index; only new descriptor sets are embedded."""
+    from nlrec.catalog import Catalog
+    from nlrec.index import Index
+
+    catalog = Catalog.from_file(catalog_file, format=fmt, encoding=encoding, id_col=id_col,
+                                descriptors_col=descriptors_col, title_col=title_col, artist_col=artist_col,
+                                year_col=year_col, sep=sep)
+    if catalog.skipped_empty:
+        note(f"warning: skipped {catalog.skipped_empty} row(s) with an empty descriptor set")
+    _run(Index.open(name), json_out, upsert=catalog.tracks)
+
+
+@click.command("remove")
+@click.argument("name")
+@click.argument("ids", nargs=-1)
+@click.option("--ids", "ids_file", type=click.Path(dir_okay=False, exists=True),
+              help="A file with one track id a line.")
+@click.option("--json", "json_out", is_flag=True, help="Print the update report as JSON.")
+def index_remove(name, ids, ids_file, json_out):
+    """Remove tracks by id (given as arguments or in --ids FILE); they stop being returned at once."""
+    from nlrec.errors import NlrecError
+    from nlrec.index import Index
+
+    wanted = list(ids)
+    if ids_file:
+        try:
+            wanted += [ln.strip() for ln in Path(ids_file).read_text(encoding="utf-8").splitlines() if ln.strip()]
+        except UnicodeDecodeError:
+            raise NlrecError(f"{ids_file}: not UTF-8 text") from None
+    if not wanted:
+        raise click.UsageError("give track ids, or --ids FILE")
+    _run(Index.open(name), json_out, remove=wanted)
+
+
+def _run(index, json_out, **changes) -> None:
+    from nlrec.index.update import update_index
+
+    t0 = time.perf_counter()
+    with progress(interactive(json_out), f"update {index.name}") as update, warnings_to_stderr():
+        report = update_index(index, progress=update, **changes)
+    new = report.pop("index")
+    report.update(name=new.name, path=str(new.path), total_seconds=round(time.perf_counter() - t0, 3))
+    if json_out:
+        echo_json(report)
+        return
+    missing = f"; not in the index: {', '.join(report['unknown_removals'])}" if report["unknown_removals"] else ""
+    note(f"Updated index {new.name!r}: {report['added']} added, {report['replaced']} replaced, "
+         f"{report['removed']} removed, {report['embedded']} new descriptor sets embedded; now "
+         f"{report['tracks']:,} tracks in {report['total_seconds']:.1f} s{missing}")

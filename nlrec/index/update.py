@@ -1,0 +1,155 @@
+"""Incremental updates: add, replace and remove tracks without re-embedding what is unchanged.
+
+``update_index(index, upsert=rows, remove=ids)`` writes a new version of the index through the
+same build path as :func:`~nlrec.index.build.build_index` (so it is as atomic and crash-safe as a
+build, and readers never see half of it), but only descriptor sets the index does not hold yet
+are embedded: the others take their stored vectors from the dense index. The sparse side (BM25,
+TF-IDF) is rebuilt over the documents, since bm25s cannot add documents; that costs seconds
+(measured against the embedding it saves in ``eval/RESULTS.md``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nlrec.catalog import Catalog, Track
+from nlrec.errors import CatalogError, NlrecError
+
+if TYPE_CHECKING:
+    from nlrec.index.store import Index
+
+
+class StoredVectorEncoder:
+    """The index's encoder, answering from the dense index for descriptor sets it already holds.
+
+    Only texts the index does not hold are embedded (by the index's own encoder, loaded then).
+    """
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        rec = index.manifest.encoder
+        self.id = rec.id
+        self.dimension = index.manifest.dimension
+        self._fingerprint = rec.weights_sha256
+        self._rows = {d: i for i, d in enumerate(index.documents)}
+        self.embedded = 0
+
+    def fingerprint(self) -> str:
+        return self._fingerprint
+
+    def describe(self) -> dict[str, Any]:
+        return dict(self.index.manifest.encoder.raw)
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: Any = None) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        stored = [(i, self._rows[t]) for i, t in enumerate(texts) if t in self._rows]
+        if stored:
+            faiss_index = self.index.retriever("dense").index
+            for i, row in stored:
+                out[i] = faiss_index.reconstruct(int(row))
+            if progress:
+                progress(len(stored))
+        new = [i for i, t in enumerate(texts) if t not in self._rows]
+        if new:
+            vectors = self.index.encoder().encode([texts[i] for i in new], batch_size=batch_size, progress=progress)
+            out[new] = vectors
+            self.embedded += len(new)
+        return out
+
+
+def tracks_from_rows(rows: Iterable[Mapping[str, Any]], source: str = "update") -> list[Track]:
+    """Tracks from API / catalog rows (``id``, ``descriptors``, optional ``title``, ``artist``,
+    ``year``, any other field as metadata).
+
+    Raises:
+        CatalogError: for a row without an id or descriptors, or duplicate ids.
+    """
+    rows = list(rows)
+    if not rows:
+        return []
+    flat = []
+    for r in rows:
+        if not isinstance(r, Mapping):
+            raise CatalogError(f"{source}: a track must be an object, got {type(r).__name__}")
+        meta = r.get("metadata") if isinstance(r.get("metadata"), Mapping) else {}
+        flat.append({**meta, **{k: v for k, v in r.items() if k != "metadata"}})
+    columns = list(dict.fromkeys(k for r in flat for k in r))
+    catalog = Catalog.from_records(flat, source=source, columns=columns)
+    if catalog.skipped_empty:
+        raise CatalogError(f"{source}: {catalog.skipped_empty} track(s) without descriptors")
+    return catalog.tracks
+
+
+def update_index(
+    index: Index,
+    *,
+    upsert: Iterable[Mapping[str, Any]] | Sequence[Track] = (),
+    remove: Iterable[str] = (),
+    progress: Any = None,
+) -> dict[str, Any]:
+    """Upsert tracks by id and remove ids; write the new version of the index.
+
+    Returns:
+        A report: ``added``, ``replaced``, ``removed``, ``unknown_removals``, ``embedded`` (new
+        descriptor sets), ``tracks``, ``documents``, ``seconds``, and ``index`` (the new version,
+        opened).
+
+    Raises:
+        NlrecError: if nothing is asked, a track is malformed, or the update would empty the index.
+    """
+    from nlrec.index.build import build_index
+
+    t0 = time.perf_counter()
+    new_tracks = [t if isinstance(t, Track) else None for t in upsert]  # type: ignore[misc]
+    if any(t is None for t in new_tracks):
+        new_tracks = tracks_from_rows(upsert)  # type: ignore[arg-type]
+    removals = {str(i) for i in remove}
+    if not new_tracks and not removals:
+        raise NlrecError("nothing to update: give tracks to add or ids to remove")
+    by_id = {t.id: t for t in new_tracks}
+    if len(by_id) != len(new_tracks):
+        raise CatalogError("update: duplicate track ids among the tracks to add")
+    both = removals & set(by_id)
+    if both:
+        raise NlrecError(f"update: ids both added and removed: {', '.join(sorted(both)[:5])}")
+    kept: list[Track] = []
+    replaced = 0
+    present: set[str] = set()
+    for t in index.tracks:
+        present.add(t.id)
+        if t.id in removals:
+            continue
+        if t.id in by_id:
+            kept.append(by_id.pop(t.id))
+            replaced += 1
+        else:
+            kept.append(t)
+    added = list(by_id.values())
+    all_tracks = kept + added
+    if not all_tracks:
+        raise NlrecError("update: removing every track would leave an empty index; use nlrec index rm")
+    catalog = Catalog(tracks=all_tracks, source=index.manifest.raw.get("corpus", {}).get("source") or "update")
+    encoder = StoredVectorEncoder(index)
+    corpus = index.manifest.raw.get("corpus", {})
+    source = {k: v for k, v in corpus.items()
+              if k not in ("sha256", "n_tracks", "n_documents", "skipped_empty", "source")}
+    from nlrec.index.store import Index
+
+    build_index(catalog, index.path, encoder=encoder, model=index.manifest.encoder.model,
+                factory=index.manifest.factory, progress=progress, source=source, onnx=False)
+    new = Index.open(index.path, verify=False)
+    return {
+        "added": len(added),
+        "replaced": replaced,
+        "removed": len(removals & present),
+        "unknown_removals": sorted(removals - present)[:20],
+        "embedded": encoder.embedded,
+        "tracks": len(new.tracks),
+        "documents": len(new.documents),
+        "seconds": round(time.perf_counter() - t0, 3),
+        "index": new,
+    }
