@@ -1,0 +1,202 @@
+"""Load-testing ``nlrec serve``: a bounded async client, with or without a concurrent writer.
+
+``python -m nlrec.evaluation.loadtest --data-dir ../shared/data`` builds (once) a catalog of
+real descriptor sets with synthetic titles, artists, years and labels, serves it on localhost,
+and runs ``clients`` concurrent clients for ``duration`` seconds of mixed requests (search with
+and without negations and filters, similar, parse); then the same while a writer adds and
+removes tracks through the API. It reports throughput, p50 / p99 latency and errors, and checks
+that every added track is findable by id afterwards and no removed one is returned. Traffic goes
+to 127.0.0.1 only, and every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+REQUESTS = [
+    "calm piano for studying", "upbeat tropical steel drum", "aggressive metal with fast drums",
+    "romantic dinner jazz", "sad acoustic folk with female vocals", "energetic edm for the gym",
+    "relaxing ambient without drums", "hip hop beats, no vocals", "80s synthwave for a night drive",
+    "classical strings, nothing too loud", "lofi chill beats", "country road trip songs",
+    "dark electronic music", "happy pop songs for a party", "soft rock ballads without electric guitar",
+    "reggae for summer", "instrumental post rock", "soulful r&b with horns", "punk rock, no slow songs",
+    "meditation music with no drums",
+]
+WHERE = ["year >= 1990 and year < 2000", "label = 'Warp'", "year >= 2010", "artist = 'Artist 7'"]
+LABELS = ["Warp", "Ninja Tune", "Blue Note", "Sub Pop", "Motown", "4AD", "Def Jam", "ECM"]
+
+
+def make_rows(sets: list[str], n: int, seed: int = 0, prefix: str = "t") -> list[dict[str, Any]]:
+    """``n`` tracks cycling through real descriptor sets, with synthetic display fields."""
+    rng = random.Random(seed)
+    return [{"id": f"{prefix}{i}", "title": f"Song {prefix}{i}", "artist": f"Artist {rng.randrange(2000)}",
+             "year": rng.randint(1960, 2024), "label": rng.choice(LABELS),
+             "descriptors": sets[i % len(sets)].split(", ")} for i in range(n)]
+
+
+def build_catalog_index(name: str, data_dir: str | None, n: int, model: str = "default") -> dict[str, Any]:
+    """Build index ``name`` with ``n`` tracks (skipped when it exists with that many tracks)."""
+    from nlrec.bench import real_descriptor_sets
+    from nlrec.catalog import Catalog
+    from nlrec.errors import IndexFileError
+    from nlrec.index import Index, build_index
+
+    try:
+        idx = Index.open(name, verify=False)
+        if len(idx.tracks) == n:
+            return {"built": False, "tracks": n, "documents": len(idx.documents)}
+    except IndexFileError:
+        pass
+    sets = real_descriptor_sets(data_dir)
+    t0 = time.perf_counter()
+    idx = build_index(Catalog.from_records(make_rows(sets, n), source=f"loadtest-{n}"), name, model=model)
+    return {"built": True, "tracks": n, "documents": len(idx.documents), "build_s": round(time.perf_counter() - t0, 1)}
+
+
+async def _client(http: Any, url: str, rng: random.Random, deadline: float, ids: list[str],
+                  out: dict[str, list], max_requests: int) -> None:
+    done = 0
+    while time.perf_counter() < deadline and done < max_requests:
+        done += 1
+        kind = rng.choice(["search", "search", "search_neg", "search_where", "similar", "parse"])
+        q = rng.choice(REQUESTS)
+        t0 = time.perf_counter()
+        try:
+            if kind == "search":
+                r = await http.get(f"{url}/search", params={"q": q, "k": 10})
+            elif kind == "search_neg":
+                r = await http.post(f"{url}/search", json={"q": q + ", no vocals", "k": 10})
+            elif kind == "search_where":
+                r = await http.post(f"{url}/search", json={"q": q, "k": 10, "where": rng.choice(WHERE)})
+            elif kind == "similar":
+                r = await http.get(f"{url}/similar", params={"id": rng.choice(ids), "k": 10})
+            else:
+                r = await http.get(f"{url}/parse", params={"q": q})
+            ok = r.status_code == 200 or (kind == "similar" and r.status_code == 404)
+            if not ok:
+                out["errors"].append(f"{kind} {r.status_code} {r.text[:120]}")
+            if kind.startswith("search") and r.status_code == 200:
+                out["returned"].append({h["id"] for h in r.json()["hits"]})
+        except Exception as e:  # noqa: BLE001 - counted, never fatal to the run
+            out["errors"].append(f"{kind} {type(e).__name__}: {e}")
+        out["latency"].append((time.perf_counter() - t0) * 1000)
+
+
+async def _writer(http: Any, url: str, sets: list[str], n_add: int, remove: list[str], batch: int,
+                  report: dict[str, Any]) -> None:
+    rows = make_rows(sets, n_add, seed=7, prefix="new")
+    t0 = time.perf_counter()
+    for start in range(0, n_add, batch):
+        r = await http.post(f"{url}/tracks", json={"tracks": rows[start:start + batch]}, timeout=600)
+        if r.status_code != 200:
+            report["errors"].append(f"add {r.status_code} {r.text[:120]}")
+    for start in range(0, len(remove), batch):
+        for tid in remove[start:start + batch]:
+            r = await http.delete(f"{url}/tracks/{tid}", timeout=600)
+            if r.status_code != 200:
+                report["errors"].append(f"remove {r.status_code} {r.text[:120]}")
+    report["seconds"] = round(time.perf_counter() - t0, 1)
+    report["added"] = [r["id"] for r in rows]
+
+
+async def run_load(url: str, *, clients: int = 8, duration: float = 60.0, ids: list[str],
+                   writer: dict[str, Any] | None = None, seed: int = 0, max_requests: int = 100_000) -> dict[str, Any]:
+    """Mixed requests from ``clients`` concurrent clients for ``duration`` seconds (and a writer)."""
+    import httpx
+
+    out: dict[str, list] = {"latency": [], "errors": [], "returned": []}
+    wreport: dict[str, Any] = {"errors": []}
+    limits = httpx.Limits(max_connections=clients + 2)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as http:
+        t0 = time.perf_counter()
+        tasks = [_client(http, url, random.Random(seed + i), t0 + duration, ids, out, max_requests)
+                 for i in range(clients)]
+        if writer:
+            tasks.append(_writer(http, url, writer["sets"], writer["n_add"], writer["remove"], writer["batch"], wreport))
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - t0
+    lat = sorted(out["latency"])
+    result = {
+        "clients": clients, "seconds": round(elapsed, 1), "requests": len(lat),
+        "throughput_rps": round(len(lat) / elapsed, 1),
+        "p50_ms": round(statistics.median(lat), 1) if lat else None,
+        "p99_ms": round(lat[min(len(lat) - 1, int(0.99 * len(lat)))], 1) if lat else None,
+        "errors": len(out["errors"]), "error_examples": out["errors"][:5],
+    }
+    if writer:
+        result["writer"] = {k: v for k, v in wreport.items() if k != "added"}
+        result["writer"]["errors"] = len(wreport["errors"])
+        result["writer_error_examples"] = wreport["errors"][:5]
+        async with httpx.AsyncClient(timeout=60) as http:
+            missing = [i for i in wreport.get("added", []) if (await http.get(f"{url}/tracks/{i}")).status_code != 200]
+            still = [i for i in writer["remove"] if (await http.get(f"{url}/tracks/{i}")).status_code != 404]
+            returned = set()
+            for q in REQUESTS:
+                r = await http.get(f"{url}/search", params={"q": q, "k": 100})
+                returned |= {h["id"] for h in r.json()["hits"]}
+        result["added_not_findable"] = len(missing)
+        result["removed_still_present"] = len(still)
+        result["removed_returned_after"] = len(returned & set(writer["remove"]))
+    return result
+
+
+def run_all(args: argparse.Namespace) -> dict[str, Any]:
+    """Build, serve on a free localhost port, load without and with a writer; returns the report."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    from nlrec.bench import real_descriptor_sets
+    from nlrec.server.app import create_app
+
+    report: dict[str, Any] = {"build": build_catalog_index(args.index, args.data_dir, args.tracks)}
+    app = create_app(args.index)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        state = app.state.nlrec
+        ids = [state.index.tracks[i].id for i in range(0, len(state.index.tracks), max(1, len(state.index.tracks) // 500))]
+        report["read_only"] = asyncio.run(run_load(url, clients=args.clients, duration=args.duration, ids=ids))
+        sets = real_descriptor_sets(args.data_dir)
+        rng = random.Random(3)
+        remove = rng.sample([f"t{i}" for i in range(args.tracks)], args.writes)
+        writer = {"sets": list(reversed(sets)), "n_add": args.writes, "remove": remove, "batch": args.batch}
+        report["with_writer"] = asyncio.run(run_load(url, clients=args.clients, duration=args.duration, ids=ids,
+                                                     writer=writer))
+    finally:
+        server.should_exit = True
+        thread.join(30)
+    return report
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description="Load-test nlrec serve on localhost")
+    p.add_argument("--data-dir", default=os.environ.get("NLREC_DATA"))
+    p.add_argument("--tracks", type=int, default=100_000)
+    p.add_argument("--index", default="loadtest-100k")
+    p.add_argument("--clients", type=int, default=8)
+    p.add_argument("--duration", type=float, default=60.0)
+    p.add_argument("--writes", type=int, default=1000)
+    p.add_argument("--batch", type=int, default=100)
+    p.add_argument("--out", default="eval/results/serving.json")
+    a = p.parse_args()
+    rep = run_all(a)
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(a.out).write_text(json.dumps(rep, indent=2) + "\n")
+    print(json.dumps(rep, indent=2))
