@@ -489,7 +489,7 @@ def finetune_cmd(
 @json_option
 def validate_cmd(models, data_dir, validation_clips, fusion, record, json_out):
     """Score models (dense, hybrid grid) on the validation split carved from the training clips."""
-    from nlrec.encoders.dense import canonical_model
+    from nlrec.encoders.models import canonical_model
     from nlrec.paths import data_dir as resolve_data_dir
     from nlrec.training.validation import validate_lexical, validate_model
     from nlrec.training.validation import validation_clips as held_out
@@ -564,7 +564,7 @@ def everyday_cmd(models, requests_file, data_dir, split, modes, record, json_out
     if requests_file is None:
         root = repo_root()
         requests_file = str((root or Path(".")) / "eval" / "everyday" / "requests.jsonl")
-    from nlrec.encoders.dense import canonical_model
+    from nlrec.encoders.models import canonical_model
 
     models = [canonical_model(m) for m in models]
     requests = load_requests(requests_file)
@@ -624,36 +624,16 @@ def ship_cmd(model, out_file, json_out):
     Writes the tensors that differ from the packaged weights as a float16 delta; `default` then
     resolves to it. Checks that the model rebuilt from the delta embeds as MODEL does.
     """
-    import numpy as np
+    from nlrec.training.ship import ship_model
 
-    from nlrec.encoders import dense
-    from nlrec.paths import cache_dir
-    from nlrec.training.delta import materialize, write_delta
-
-    out = Path(out_file) if out_file else dense.MUSIC_DELTA
-    base = dense.default_model_path()
-    if not (Path(model) / "model.safetensors").is_file():
-        raise NlrecError(f"{model}: not a sentence-transformers directory with model.safetensors")
-    tmp = out.parent / f".tmp-{out.name}"
-    info = write_delta(model, base, tmp, name=dense.MUSIC_MODEL)
-    rebuilt = materialize(base, tmp, cache_dir() / "models")
-    texts = ["calm solo piano", "aggressive metal with distorted guitar", "reggae, steel drum, upbeat",
-             "female vocal, soul, ballad", "no vocals, ambient, drone"]
     _quiet_libraries(json_out)
     with _stdout_to_stderr():
-        a = dense.load_encoder(str(Path(model).resolve())).encode(texts)
-        b = dense.load_encoder(str(rebuilt)).encode(texts)
-    cos = float(np.min(np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))))
-    if cos < 0.999:
-        tmp.unlink(missing_ok=True)
-        raise NlrecError(f"the model rebuilt from the delta drifts from {model} (cosine {cos:.4f} < 0.999)")
-    tmp.replace(out)
-    info.update({"file": str(out), "model": str(model), "min_cosine_rebuilt": round(cos, 6)})
+        result = ship_model(model, out_file)
     if json_out:
-        click.echo(json.dumps(info, indent=2))
+        click.echo(json.dumps(result.to_dict(), indent=2))
         return
-    _note(f"Wrote {out}: {info['tensors']} tensors, {info['parameters']:,} parameters, "
-          f"{info['bytes'] / 1e6:.1f} MB; rebuilt model cosine >= {cos:.4f}")
+    _note(f"Wrote {result.file}: {result.tensors} tensors, {result.parameters:,} parameters, "
+          f"{result.bytes / 1e6:.1f} MB; rebuilt model cosine >= {result.min_cosine_rebuilt:.4f}")
 
 
 def _load_average() -> str:

@@ -56,7 +56,7 @@ def build_faiss(vectors: np.ndarray, factory: str = "auto") -> Any:
         index = faiss.index_factory(d, factory, faiss.METRIC_INNER_PRODUCT)
     except RuntimeError as e:
         raise IndexFileError(f"invalid FAISS factory string {factory!r}: {str(e).splitlines()[0]}") from None
-    hnsw = _hnsw(index)
+    hnsw = hnsw_of(index)
     if hnsw is not None:
         hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         hnsw.efSearch = HNSW_EF_SEARCH
@@ -78,7 +78,7 @@ def tune_ef_search(index: Any, vectors: np.ndarray, *, target: float = TARGET_RE
     requests proved harder than these probes (at 1M derived vectors, probe recall 0.99 came
     with request recall 0.94), hence the stricter default target.
     """
-    hnsw = _hnsw(index)
+    hnsw = hnsw_of(index)
     n = vectors.shape[0]
     if hnsw is None or n <= k:
         return HNSW_EF_SEARCH
@@ -106,7 +106,7 @@ def tune_ef_search(index: Any, vectors: np.ndarray, *, target: float = TARGET_RE
     return EF_SEARCH_CANDIDATES[-1]
 
 
-def _hnsw(index: Any) -> Any:
+def hnsw_of(index: Any) -> Any:
     import faiss
 
     try:

@@ -109,7 +109,7 @@ class SystemConfig:
         model directory's name."""
         if not self.uses_model:
             return "none"
-        from nlrec.encoders.dense import MINILM, MUSIC_MODEL, canonical_model
+        from nlrec.encoders.models import MINILM, MUSIC_MODEL, canonical_model
 
         named = {MINILM: "all-minilm-l6-v2", MUSIC_MODEL: "nlrec-music-minilm"}
         if canonical_model(self.model) in named:

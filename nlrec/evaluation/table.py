@@ -261,7 +261,7 @@ def render_extras(out_dir: Path) -> str:
     """Sections after the retrieval table: other generated reports and the speed benchmark."""
     import json
 
-    from nlrec.bench import render_bench_markdown
+    from nlrec.evaluation.speed import render_bench_markdown
 
     lines: list[str] = []
     others = [(n, t) for n, t in (("PROFILES.md", "taste profiles (controllability and accuracy)"),

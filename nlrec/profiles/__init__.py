@@ -36,9 +36,9 @@ from nlrec.profiles.recommend import (
     ProfileHit,
     build_profile,
     recommend,
-    search_with_profile,
 )
 from nlrec.profiles.scoring import ProfileScorer, Reason, attend, play_weights, profile_weights
+from nlrec.profiles.searcher import ProfileSearcher, profile_searcher, search_with_profile
 
 __all__ = [
     "DEFAULT_PROFILE_WEIGHT",
@@ -49,6 +49,7 @@ __all__ = [
     "ProfileError",
     "ProfileHit",
     "ProfileScorer",
+    "ProfileSearcher",
     "ProfileSettings",
     "Prototypes",
     "Reason",
@@ -61,6 +62,7 @@ __all__ = [
     "load_profile",
     "play_weights",
     "profile_path",
+    "profile_searcher",
     "profile_weights",
     "profiles_dir",
     "read_likes",

@@ -28,8 +28,8 @@ def finetune(config: GPLConfig, output_dir: str | Path, *, data_dir: str | Path 
     """
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
+    from nlrec.training.common import bucket_by_length
     from nlrec.training.student import (
-        bucket_by_length,
         freeze_below,
         load_student,
         train_bi_encoder,

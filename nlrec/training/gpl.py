@@ -339,9 +339,8 @@ class GPLPipeline:
                 "margin_negative_share": round(float((margins < 0).mean()), 3)}
 
     def _student(self) -> dict[str, Any]:
-
+        from nlrec.training.common import bucket_by_length
         from nlrec.training.student import (
-            bucket_by_length,
             freeze_below,
             load_student,
             margin_mse_loss,

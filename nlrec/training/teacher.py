@@ -10,7 +10,6 @@ Its raw logits are the pseudo-label scores of GPL.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,14 @@ from typing import Any
 import numpy as np
 
 from nlrec.errors import NlrecError
+from nlrec.training.common import (
+    bucket_by_length,
+    checkpoint_dir,
+    latest_checkpoint,
+    resolve_base,
+    resolve_device,
+    save_finished,
+)
 from nlrec.training.negatives import sample_negatives
 
 Progress = Callable[[str, int, int], None]
@@ -44,30 +51,6 @@ class TeacherSettings:
     lr: float = 5e-5
     warmup_ratio: float = 0.1
     max_length: int = 128
-
-
-def resolve_base(spec: str) -> str:
-    """``default`` / ``minilm`` -> the packaged MiniLM directory (training always starts from the
-    untuned weights unless told otherwise); ``music-minilm`` -> the shipped music model;
-    anything else unchanged."""
-    if spec in ("", "default", "minilm", None):
-        from nlrec.encoders.dense import default_model_path
-
-        return str(default_model_path())
-    if spec == "music-minilm":
-        from nlrec.encoders.dense import music_model_path
-
-        return str(music_model_path())
-    return str(spec)
-
-
-def resolve_device(device: str | None) -> str:
-    """``auto`` / ``None`` -> ``cuda`` when available, else ``cpu``."""
-    if device in (None, "", "auto"):
-        import torch
-
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
 
 
 def teacher_pairs(queries: Mapping[str, str], corpus: Mapping[str, str], qrels: Mapping[str, Mapping[str, int]],
@@ -131,15 +114,13 @@ def train_teacher(pairs: Mapping[str, list], settings: TeacherSettings, output_d
     output_dir = Path(output_dir)
     device = resolve_device(device)
     model = load_teacher(resolve_base(settings.base), device=device, max_length=settings.max_length)
-    from nlrec.training.student import bucket_by_length
-
     dataset = bucket_by_length(dict(pairs), "query", settings.batch_size, extra_key="document")
     n_pos = sum(1 for x in pairs["label"] if x > 0)
     import torch
 
     pos_weight = torch.tensor((len(pairs["label"]) - n_pos) / max(n_pos, 1))
     loss = BinaryCrossEntropyLoss(model, pos_weight=pos_weight)
-    ckpt = Path(str(output_dir) + ".checkpoints")
+    ckpt = checkpoint_dir(output_dir)
     args = CrossEncoderTrainingArguments(
         output_dir=str(ckpt), max_steps=settings.steps, per_device_train_batch_size=settings.batch_size,
         learning_rate=settings.lr, warmup_steps=int(settings.warmup_ratio * settings.steps), seed=seed, data_seed=seed,
@@ -149,21 +130,8 @@ def train_teacher(pairs: Mapping[str, list], settings: TeacherSettings, output_d
         dataloader_drop_last=True,
     )
     trainer = CrossEncoderTrainer(model=model, args=args, train_dataset=dataset, loss=loss)
-    trainer.train(resume_from_checkpoint=_latest_checkpoint(ckpt))
-    tmp = output_dir.parent / f".tmp-{output_dir.name}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(str(tmp))
-    shutil.rmtree(output_dir, ignore_errors=True)
-    tmp.rename(output_dir)
-    shutil.rmtree(ckpt, ignore_errors=True)
-    return output_dir
-
-
-def _latest_checkpoint(directory: Path) -> str | None:
-    if not directory.is_dir():
-        return None
-    found = sorted(directory.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]))
-    return str(found[-1]) if found else None
+    trainer.train(resume_from_checkpoint=latest_checkpoint(ckpt))
+    return save_finished(model.save_pretrained, output_dir)
 
 
 def score_pairs(teacher: Any, pairs: Sequence[tuple[str, str]], *, batch_size: int = 64,

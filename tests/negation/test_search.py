@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from nlrec.search import negation as search_mod
 from nlrec.catalog import Catalog
 from nlrec.errors import NlrecError
 from nlrec.index import build_index
+from nlrec.search import negation as search_mod
 from nlrec.search import search
 
 VOCAL = {"t3", "t6"}  # "male vocal", "female vocal"
