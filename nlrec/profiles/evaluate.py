@@ -46,6 +46,7 @@ from typing import Any
 
 import numpy as np
 
+from nlrec.evaluation.metrics import ranks_of, recall_ndcg, top_k_rows
 from nlrec.profiles.datasets import ListeningData, load_listening
 from nlrec.profiles.profile import MORE_STEP, ProfileSettings
 from nlrec.profiles.prototypes import (
@@ -74,38 +75,6 @@ class ProtocolConfig:
     boost_step: float = MORE_STEP
     mute_sweep: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0)
     """Mute penalties also measured on the dev listeners (the default was chosen among them)."""
-
-
-# ---------------------------------------------------------------------------- metrics
-def top_k_rows(scores: np.ndarray, k: int) -> np.ndarray:
-    """Rows of the ``k`` best scores, best first; ties by lower row. ``-inf`` marks non-candidates."""
-    finite = np.flatnonzero(np.isfinite(scores))
-    k = min(k, len(finite))
-    if k <= 0:
-        return np.empty(0, dtype=np.int64)
-    part = finite[np.argpartition(-scores[finite], k - 1)[:k]] if k < len(finite) else finite
-    kth = scores[part].min()
-    part = finite[scores[finite] >= kth]
-    return part[np.lexsort((part, -scores[part]))][:k].astype(np.int64)
-
-
-def ranks_of(scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """1-based ranks of ``rows`` among the finite scores, ordered by ``(-score, row)``."""
-    finite = np.flatnonzero(np.isfinite(scores))
-    order = finite[np.lexsort((finite, -scores[finite]))]
-    pos = np.empty(len(scores), dtype=np.int64)
-    pos[order] = np.arange(1, len(order) + 1)
-    return pos[rows]
-
-
-def recall_ndcg(top: np.ndarray, relevant: set[int], k: int) -> tuple[float, float]:
-    """Recall@k and binary nDCG@k of a ranked list against a set of relevant rows."""
-    if not relevant:
-        return 0.0, 0.0
-    gains = np.array([1.0 if int(r) in relevant else 0.0 for r in top[:k]])
-    discounts = 1.0 / np.log2(np.arange(2, len(gains) + 2))
-    ideal = (1.0 / np.log2(np.arange(2, min(len(relevant), k) + 2))).sum()
-    return float(gains.sum() / len(relevant)), float((gains * discounts).sum() / ideal)
 
 
 # --------------------------------------------------------------------------- protocol

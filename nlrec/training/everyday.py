@@ -103,13 +103,11 @@ def rank_tracks(index: Any, requests: Sequence[Request], mode: str, *, depth: in
 
 def score(qrels: dict[str, dict[str, int]], rankings: dict[str, list[str]]) -> dict[str, Any]:
     """Mean measures (×100) over the judged requests, and per request nDCG@10."""
-    import ir_measures
+    from nlrec.evaluation.metrics import per_query as measures_per_query
+    from nlrec.evaluation.metrics import run_from_rankings
 
-    run = {q: {d: float(DEPTH - i) for i, d in enumerate(docs[:DEPTH])} for q, docs in rankings.items() if q in qrels}
-    measures = [ir_measures.parse_measure(m) for m in MEASURES]
-    per_query: dict[str, dict[str, float]] = {q: {} for q in qrels}
-    for m in ir_measures.iter_calc(measures, qrels, run):
-        per_query[m.query_id][str(m.measure)] = float(m.value) * 100
+    run = run_from_rankings({q: docs for q, docs in rankings.items() if q in qrels}, DEPTH)
+    per_query = measures_per_query(qrels, run, MEASURES)
     means = {m: float(np.mean([pq.get(m, 0.0) for pq in per_query.values()])) for m in MEASURES}
     return {"measures": {k: round(v, 2) for k, v in means.items()}, "n_requests": len(qrels),
             "per_request_ndcg10": {q: round(pq.get("nDCG@10", 0.0), 1) for q, pq in per_query.items()}}
