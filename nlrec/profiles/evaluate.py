@@ -2,7 +2,7 @@
 
 Protocol (one seed; every draw is seeded):
 
-1. Listeners come from :mod:`nlrec.profiles.datasets` in a seeded order: the first ``n_dev`` are
+1. Listeners come from :mod:`nlrec.catalog.listeners` in a seeded order: the first ``n_dev`` are
    the **dev** listeners (the only ones settings were chosen on), the next ``n_test`` the **test**
    listeners (reported). Each listener's items are split at random: ``holdout`` of them (at
    least one) are held out, the rest are the **liked** items (with their play counts).
@@ -46,8 +46,8 @@ from typing import Any
 
 import numpy as np
 
+from nlrec.catalog.listeners import ListeningData, load_listening
 from nlrec.evaluation.metrics import ranks_of, recall_ndcg, top_k_rows
-from nlrec.profiles.datasets import ListeningData, load_listening
 from nlrec.profiles.profile import MORE_STEP, ProfileSettings
 from nlrec.profiles.prototypes import (
     ItemSpace,

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
+from nlrec.catalog.listeners import load_hetrec, load_listening, load_yes
 from nlrec.errors import NlrecError
-from nlrec.profiles.datasets import load_hetrec, load_listening, load_yes
 from nlrec.profiles.evaluate import ProtocolConfig, run_protocol, split_history
 from nlrec.profiles.profile import ProfileSettings
 from nlrec.profiles.prototypes import normalize_rows

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nlrec.profiles.datasets import load_hetrec, load_yes
+from nlrec.catalog.listeners import load_hetrec, load_yes
 
 DATA = Path(os.environ.get("NLREC_TEST_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
 needs_data = pytest.mark.skipif(not (DATA / "hetrec_lastfm2k").is_dir() or not (DATA / "yes_playlists").is_dir(),

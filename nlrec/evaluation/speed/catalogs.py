@@ -34,7 +34,7 @@ def real_descriptor_sets(data_dir: str | os.PathLike | None) -> list[str]:
     texts = [t.text for t in demo_catalog().tracks]
     if data_dir is not None:
         from nlrec.catalog.datasets import load_dataset
-        from nlrec.profiles.datasets import load_listening
+        from nlrec.catalog.listeners import load_listening
 
         for name in ("musiccaps", "mtt", "msd"):
             try:
