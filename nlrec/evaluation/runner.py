@@ -245,6 +245,18 @@ def _command(
     return " ".join(parts) + " --data-dir $NLREC_DATA"
 
 
+def encoder_cache(config: SystemConfig, out_dir: str | Path, batch_size: int = 64, *,
+                  keep: bool = True) -> EmbeddingCache | None:
+    """An :class:`EmbeddingCache` of ``config``'s model to share between runs (None for systems
+    without one); kept on disk under ``<out_dir>/runs/embeddings`` when ``keep``."""
+    if not config.uses_model:
+        return None
+    from nlrec.encoders.dense import load_encoder
+
+    return EmbeddingCache(load_encoder(config.model), Path(out_dir) / "runs" / "embeddings" if keep else None,
+                          batch_size=batch_size)
+
+
 def run_benchmark(
     benchmark: str,
     config: SystemConfig,

@@ -329,3 +329,14 @@ def write_table(out_dir: str | Path = "eval", *, plot: bool = True) -> dict[str,
         "benchmarks": _benchmarks(results),
         "skipped": skipped,
     }
+
+
+def refresh_table(out_dir: str | Path) -> str | None:
+    """Regenerate ``RESULTS.md`` when retrieval results exist (the plot only if it was there);
+    its path, or None when there is nothing to tabulate."""
+    out = Path(out_dir)
+    try:
+        return write_table(out, plot=(out / PLOT_PNG).is_file())["markdown"]
+    except NlrecError:
+        return None
+
