@@ -17,13 +17,14 @@ from nlrec.training.data import (
     load_training_clips,
     split_validation,
 )
-from nlrec.training.gpl import STAGES, GPLPipeline, RunDir, build_queries
+from nlrec.training.gpl import STAGES, GPLPipeline, build_queries
 from nlrec.training.queries import (
     Query,
     Seq2SeqQueryGenerator,
     TemplateQueryGenerator,
     caption_queries,
 )
+from nlrec.training.rundir import RunDir
 from nlrec.training.teacher import TeacherSettings
 
 __all__ = [

@@ -137,3 +137,23 @@ def evaluate_models(models: Sequence[str], requests: Sequence[Request], catalog:
                 if notify:
                     notify(f"{model} {mode}: " + ", ".join(f"{k} {v:.1f}" for k, v in res["measures"].items()))
     return results
+
+
+def everyday_report(models: Sequence[str], requests_file: str | os.PathLike, *, data_dir: str | None = None,
+                    split: str = "all", modes: Sequence[str] = ("dense", "hybrid"),
+                    notify: Any = None) -> dict[str, Any]:
+    """``nlrec train everyday``: every model and mode on the requests over the MusicCaps catalog
+    (every clip, or ``split="test"``: only the evaluation clips, never trained on).
+
+    Returns:
+        ``{"requests", "catalog", "tracks", "results": [evaluate_models results]}``.
+    """
+    from nlrec.catalog.datasets import load_musiccaps
+    from nlrec.encoders.models import canonical_model
+
+    requests = load_requests(requests_file)
+    catalog = load_musiccaps(data_dir, split=split)
+    results = evaluate_models([canonical_model(m) for m in models], requests, catalog, modes=modes, notify=notify)
+    return {"requests": str(requests_file), "catalog": f"musiccaps/{split}", "tracks": len(catalog.tracks),
+            "results": results}
+

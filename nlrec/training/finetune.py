@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from nlrec.training.config import GPLConfig
-from nlrec.training.gpl import build_queries, peak_rss_mb
+from nlrec.training.gpl import build_queries
+from nlrec.training.rundir import peak_rss_mb
 
 
 def finetune(config: GPLConfig, output_dir: str | Path, *, data_dir: str | Path | None = None,
