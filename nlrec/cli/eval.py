@@ -112,12 +112,8 @@ def eval_group() -> None:
 @click.option("--json", "json_out", is_flag=True, help="Print the benchmark manifests as JSON.")
 def benchmarks_cmd(names, data_dir, out_dir, seeds, no_match, json_out):
     """Build the benchmarks and write them in the BEIR layout under <out>/benchmarks/."""
-    from nlrec.evaluation.benchmarks import (
-        benchmark_manifest,
-        build_benchmark,
-        load_clips,
-        save_benchmark,
-    )
+    from nlrec.evaluation.beir import benchmark_manifest, save_benchmark
+    from nlrec.evaluation.benchmarks import build_benchmark, load_clips
 
     seeds = _seeds(seeds)
     out = Path(out_dir) if out_dir else default_eval_dir()

@@ -29,13 +29,13 @@ import numpy as np
 
 from nlrec.encoders.cache import EmbeddingCache
 from nlrec.errors import NlrecError
+from nlrec.evaluation.beir import save_benchmark
 from nlrec.evaluation.benchmarks import (
     SEEDS,
     Benchmark,
     Clips,
     build_benchmark,
     load_clips,
-    save_benchmark,
 )
 from nlrec.evaluation.metrics import (
     METRIC_DEPTH,

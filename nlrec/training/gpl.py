@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from nlrec.errors import NlrecError
+from nlrec.evaluation.beir import write_qrels
 from nlrec.io import atomic_write_text, read_jsonl, write_json, write_jsonl
 from nlrec.training.config import GPLConfig
 from nlrec.training.data import LeakageGuard, load_training_clips, split_validation
@@ -44,7 +45,6 @@ from nlrec.training.rundir import (
     peak_rss_mb,
     read_items,
     read_training_set,
-    write_qrels,
 )
 
 Progress = Callable[[str, int, int], None]

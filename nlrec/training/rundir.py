@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nlrec.io import atomic_write_text, read_jsonl
+from nlrec.evaluation.beir import read_qrels
+from nlrec.io import read_jsonl
 
 
 def peak_rss_mb() -> float:
@@ -65,22 +66,11 @@ class RunDir:
 
 
 # ----------------------------------------------------------------------------- BEIR io
-def write_qrels(path: Path, qrels: dict[str, dict[str, int]]) -> None:
-    lines = ["query-id\tcorpus-id\tscore"] + [f"{q}\t{d}\t{s}" for q, rel in qrels.items() for d, s in rel.items()]
-    atomic_write_text(path, "\n".join(lines) + "\n")
-
-
 def read_training_set(run: RunDir) -> tuple[dict[str, str], dict[str, str], dict[str, dict[str, int]]]:
     """``(corpus, queries, qrels)`` of stage 1."""
     corpus = {r["_id"]: r["text"] for r in read_jsonl(run.corpus)}
     queries = {r["_id"]: r["text"] for r in read_jsonl(run.queries)}
-    qrels: dict[str, dict[str, int]] = {}
-    with open(run.qrels, encoding="utf-8") as f:
-        next(f, None)
-        for line in f:
-            q, d, s = line.rstrip("\n").split("\t")
-            qrels.setdefault(q, {})[d] = int(s)
-    return corpus, queries, qrels
+    return corpus, queries, read_qrels(run.qrels)
 
 
 def read_items(run: RunDir) -> dict[str, str]:
