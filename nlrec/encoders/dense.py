@@ -29,6 +29,8 @@ from nlrec.encoders.models import (  # noqa: F401 - re-exported for callers that
 from nlrec.errors import EncoderError
 
 if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
     from nlrec.encoders.base import DenseEncoder
 
 
@@ -61,12 +63,12 @@ class SentenceTransformerEncoder:
 
     # -- lazy model ------------------------------------------------------------------------
     @property
-    def model(self) -> Any:
+    def model(self) -> SentenceTransformer:
         if self._model is None:
             self._model = self._load()
         return self._model
 
-    def _load(self) -> Any:
+    def _load(self) -> SentenceTransformer:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         try:
             from sentence_transformers import SentenceTransformer

@@ -21,11 +21,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nlrec.errors import NlrecError
+
+if TYPE_CHECKING:
+    from nlrec.catalog import Catalog
+    from nlrec.index import Index
 
 MEASURES: tuple[str, ...] = ("nDCG@10", "P@10", "RR@10", "AP@100", "R@100")
 DEPTH = 100
@@ -82,7 +86,7 @@ def load_requests(path: str | os.PathLike) -> list[Request]:
     return out
 
 
-def judge(requests: Sequence[Request], catalog: Any) -> dict[str, dict[str, int]]:
+def judge(requests: Sequence[Request], catalog: Catalog) -> dict[str, dict[str, int]]:
     """Qrels ``{request id: {track id: 1}}`` over a catalog (requests without a match left out)."""
     qrels = {}
     for r in requests:
@@ -92,7 +96,7 @@ def judge(requests: Sequence[Request], catalog: Any) -> dict[str, dict[str, int]
     return qrels
 
 
-def rank_tracks(index: Any, requests: Sequence[Request], mode: str, *, depth: int = DEPTH,
+def rank_tracks(index: Index, requests: Sequence[Request], mode: str, *, depth: int = DEPTH,
                 **options: Any) -> dict[str, list[str]]:
     """Ranked track ids per request, as ``nlrec query --mode MODE -k depth`` returns them."""
     from nlrec.search import search_many
@@ -113,7 +117,7 @@ def score(qrels: dict[str, dict[str, int]], rankings: dict[str, list[str]]) -> d
             "per_request_ndcg10": {q: round(pq.get("nDCG@10", 0.0), 1) for q, pq in per_query.items()}}
 
 
-def evaluate_models(models: Sequence[str], requests: Sequence[Request], catalog: Any, *,
+def evaluate_models(models: Sequence[str], requests: Sequence[Request], catalog: Catalog, *,
                     modes: Sequence[str] = ("dense", "hybrid"), work_dir: str | Path | None = None,
                     options: dict[str, Any] | None = None, notify: Any = None) -> list[dict[str, Any]]:
     """Build an index of ``catalog`` with each model and score every mode on the requests.

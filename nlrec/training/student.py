@@ -14,7 +14,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nlrec.training.common import (
     checkpoint_dir,
@@ -24,8 +24,13 @@ from nlrec.training.common import (
     save_finished,
 )
 
+if TYPE_CHECKING:
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.losses import MarginMSELoss
 
-def load_student(base: str, *, device: str | None = None, max_seq_length: int | None = None) -> Any:
+
+def load_student(base: str, *, device: str | None = None, max_seq_length: int | None = None) -> SentenceTransformer:
     """Load a sentence-transformers model (``default`` = the packaged MiniLM) for training."""
     import transformers
     from sentence_transformers import SentenceTransformer
@@ -41,7 +46,7 @@ def load_student(base: str, *, device: str | None = None, max_seq_length: int | 
 _LAYER = re.compile(r"\.layer\.(\d+)\.")
 
 
-def freeze_below(model: Any, train_layers: int) -> list[str]:
+def freeze_below(model: SentenceTransformer, train_layers: int) -> list[str]:
     """Freeze every parameter except those of the top ``train_layers`` transformer layers.
 
     Returns:
@@ -65,21 +70,21 @@ def freeze_below(model: Any, train_layers: int) -> list[str]:
     return trainable
 
 
-def scaled_dot(a: Any, b: Any, *, scale: float = 1.0) -> Any:
+def scaled_dot(a: torch.Tensor, b: torch.Tensor, *, scale: float = 1.0) -> torch.Tensor:
     """``scale * <a, b>`` row-wise (cosine × scale for normalised embeddings)."""
     from sentence_transformers.util import pairwise_dot_score
 
     return scale * pairwise_dot_score(a, b)
 
 
-def margin_mse_loss(model: Any, scale: float) -> Any:
+def margin_mse_loss(model: SentenceTransformer, scale: float) -> MarginMSELoss:
     """sentence-transformers' ``MarginMSELoss`` with a scaled dot-product similarity."""
     from sentence_transformers.sentence_transformer.losses import MarginMSELoss
 
     return MarginMSELoss(model, similarity_fct=functools.partial(scaled_dot, scale=scale))
 
 
-def train_bi_encoder(model: Any, dataset: Any, loss: Any, output_dir: str | os.PathLike, *, steps: int,
+def train_bi_encoder(model: SentenceTransformer, dataset: Any, loss: Any, output_dir: str | os.PathLike, *, steps: int,
                      batch_size: int, lr: float, warmup_ratio: float = 0.1, save_steps: int = 100,
                      seed: int = 0, device: str | None = None, show_progress: bool = True,
                      no_duplicates: bool = False, on_log: Callable[[dict], None] | None = None) -> Path:

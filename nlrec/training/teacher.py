@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from nlrec.training.common import (
     save_finished,
 )
 from nlrec.training.negatives import sample_negatives
+
+if TYPE_CHECKING:
+    from sentence_transformers import CrossEncoder
 
 Progress = Callable[[str, int, int], None]
 
@@ -84,7 +87,7 @@ def teacher_pairs(queries: Mapping[str, str], corpus: Mapping[str, str], qrels: 
     return cols
 
 
-def load_teacher(path: str | os.PathLike, *, device: str | None = None, max_length: int | None = None) -> Any:
+def load_teacher(path: str | os.PathLike, *, device: str | None = None, max_length: int | None = None) -> CrossEncoder:
     """Load a cross-encoder (a trained teacher, or a base model with a fresh one-logit head)."""
     import transformers
     from sentence_transformers import CrossEncoder
@@ -134,7 +137,7 @@ def train_teacher(pairs: Mapping[str, list], settings: TeacherSettings, output_d
     return save_finished(model.save_pretrained, output_dir)
 
 
-def score_pairs(teacher: Any, pairs: Sequence[tuple[str, str]], *, batch_size: int = 64,
+def score_pairs(teacher: CrossEncoder, pairs: Sequence[tuple[str, str]], *, batch_size: int = 64,
                 progress: Progress | None = None, chunk: int = 2048) -> np.ndarray:
     """Raw teacher logits for (request, document) pairs."""
     import torch
@@ -149,7 +152,7 @@ def score_pairs(teacher: Any, pairs: Sequence[tuple[str, str]], *, batch_size: i
     return out
 
 
-def rerank_benchmark(teacher: Any, benchmark: str, data_dir: str | os.PathLike, *, seed: int = 0,
+def rerank_benchmark(teacher: CrossEncoder, benchmark: str, data_dir: str | os.PathLike, *, seed: int = 0,
                      n_queries: int | None = 300, depth: int = 100, sample_seed: int = 0,
                      progress: Progress | None = None) -> dict[str, Any]:
     """Rerank BM25's top ``depth`` with the teacher on (a random sample of) a benchmark seed.

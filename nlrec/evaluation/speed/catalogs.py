@@ -6,9 +6,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from nlrec.encoders.base import DenseEncoder
+    from nlrec.index import Index
 
 EVERYDAY_QUERIES = [
     "upbeat steel drum", "calm piano for studying", "aggressive metal", "relaxing piano without vocals",
@@ -92,7 +96,7 @@ def derived_vectors(real: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
     return out
 
 
-def embed_cached(encoder: Any, texts: Sequence[str], cache: Path,
+def embed_cached(encoder: DenseEncoder, texts: Sequence[str], cache: Path,
                  progress: Callable[[int], None] | None = None) -> np.ndarray:
     """Embed ``texts`` once; later runs load ``cache`` (keyed by encoder and texts)."""
     import hashlib
@@ -107,7 +111,7 @@ def embed_cached(encoder: Any, texts: Sequence[str], cache: Path,
     return vecs
 
 
-def memory_index(texts: Sequence[str], vectors: np.ndarray, encoder: Any, factory: str = "auto") -> Any:
+def memory_index(texts: Sequence[str], vectors: np.ndarray, encoder: DenseEncoder, factory: str = "auto") -> Index:
     """An in-memory :class:`~nlrec.index.Index` over ``texts`` (one track per text)."""
     from nlrec.encoders.faiss_dense import DenseRetriever, auto_factory, build_faiss
     from nlrec.index import Index

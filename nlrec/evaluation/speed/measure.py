@@ -10,11 +10,15 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nlrec.evaluation.speed.catalogs import EVERYDAY_QUERIES, derived_vectors, memory_index
+
+if TYPE_CHECKING:
+    from nlrec.encoders.base import DenseEncoder
+    from nlrec.index import Index
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -54,7 +58,7 @@ def bench_cold(runs: int = 5, query: str = "upbeat steel drum") -> dict[str, Any
     return out
 
 
-def hnsw_recall(index: Any, vectors: np.ndarray, queries: np.ndarray, k: int = 10) -> float | None:
+def hnsw_recall(index: Index, vectors: np.ndarray, queries: np.ndarray, k: int = 10) -> float | None:
     """Recall@k of the index's FAISS search against exact inner product (None if exact)."""
     faiss_index = index.retriever("dense").index
     if index.manifest.factory == "Flat":
@@ -68,7 +72,7 @@ def hnsw_recall(index: Any, vectors: np.ndarray, queries: np.ndarray, k: int = 1
     return hits / (k * len(queries))
 
 
-def bench_latency(index: Any, queries: Sequence[str], *, mode: str = "dense", repeats: int = 3) -> dict[str, float]:
+def bench_latency(index: Index, queries: Sequence[str], *, mode: str = "dense", repeats: int = 3) -> dict[str, float]:
     """p50 / p99 milliseconds of ``index.search`` for single queries (after one warm-up)."""
     from nlrec.search import search
 
@@ -194,7 +198,7 @@ def bench_bm25(texts: Sequence[str], queries: Sequence[str], *, rank_bm25_querie
     return out
 
 
-def latency_row(n: int, texts: Sequence[str], vectors: np.ndarray, query_vectors: np.ndarray, encoder: Any, *,
+def latency_row(n: int, texts: Sequence[str], vectors: np.ndarray, query_vectors: np.ndarray, encoder: DenseEncoder, *,
                 embed_up_to: int) -> dict[str, Any]:
     """Warm query latency at catalog size ``n``: the FAISS build, HNSW recall@10, end-to-end p50 /
     p99, the encoder alone, and a numpy exact scan as baselines.
