@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from nlrec.encoders.models import default_model_path
-from nlrec.training.common import checkpoint_dir, latest_checkpoint, resolve_base, resolve_device, save_finished
+from nlrec.training.common import (
+    checkpoint_dir,
+    latest_checkpoint,
+    resolve_base,
+    resolve_device,
+    save_finished,
+)
 
 
 def test_latest_checkpoint_orders_numerically(tmp_path):
