@@ -52,3 +52,9 @@ def matched(descriptors: Iterable[str], query: str) -> list[str]:
     """The descriptors that share a term with ``query``, in their order."""
     qterms = terms(query)
     return [d for d in descriptors if terms(d) & qterms]
+
+
+def descriptor_key(text: str) -> str:
+    """The case- and space-insensitive key a descriptor is matched by (``"Female  Vocal"`` ->
+    ``"female vocal"``). Profiles store and compare keys."""
+    return " ".join(str(text).lower().split())

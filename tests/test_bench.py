@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from nlrec import bench as B
 from nlrec.encoders.dense import load_encoder
-from nlrec.encoders.faiss_dense import _hnsw, build_faiss, tune_ef_search
+from nlrec.encoders.faiss_dense import build_faiss, hnsw_of, tune_ef_search
+from nlrec.evaluation import speed as B
 
 
 def test_recombined_sets_unique_and_real_first():
@@ -34,7 +34,7 @@ def test_ef_search_tuning_reaches_target():
     x = (centers[rng.integers(0, 50, 4000)] + 0.3 * rng.standard_normal((4000, 16))).astype(np.float32)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     index = build_faiss(x, "HNSW16,Flat")
-    ef = _hnsw(index).efSearch
+    ef = hnsw_of(index).efSearch
     assert ef == tune_ef_search(index, x)
     q = x[:100] + x[100:200]
     q /= np.linalg.norm(q, axis=1, keepdims=True)

@@ -2,6 +2,8 @@
 
 * :mod:`nlrec.catalog.tracks`: :class:`Track`, :class:`Catalog` and the file readers.
 * :mod:`nlrec.catalog.datasets`: MusicCaps, MTT and MSD as catalogs, from ``--data-dir``.
+* :mod:`nlrec.catalog.listeners`: HetRec Last.fm-2K and Yes.com listeners (items with
+  descriptor sets and who played them), for evaluating profiles.
 * :mod:`nlrec.catalog.demo`: the built-in demo catalog of fictional tracks.
 """
 

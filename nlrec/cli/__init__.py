@@ -14,9 +14,10 @@ import click
 from nlrec import __version__
 from nlrec.cli.bench import bench
 from nlrec.cli.eval import eval_group
+from nlrec.cli.eval_profiles import eval_profiles
 from nlrec.cli.index import index
 from nlrec.cli.parse import parse_cmd
-from nlrec.cli.profile import eval_profiles, profile_group
+from nlrec.cli.profile import profile_group
 from nlrec.cli.query import query
 from nlrec.cli.serve import serve
 from nlrec.cli.train import train_group

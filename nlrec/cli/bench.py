@@ -1,4 +1,4 @@
-"""``nlrec bench``: speed benchmarks with their baselines and targets (see :mod:`nlrec.bench`)."""
+"""``nlrec bench``: speed benchmarks with their baselines and targets (see :mod:`nlrec.evaluation.speed`)."""
 
 from __future__ import annotations
 
@@ -85,11 +85,10 @@ TARGETS = {
 def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, open_tracks, cold_runs, skip, output, update,
           json_out):
     """Measure cold and warm query speed, build throughput and BM25 latency against baselines."""
-    import numpy as np
 
-    from nlrec import bench as B
     from nlrec.encoders.dense import load_encoder
     from nlrec.encoders.onnx import OnnxEncoder, export_onnx
+    from nlrec.evaluation import speed as B
     from nlrec.paths import cache_dir
 
     say = lambda m: click.echo(m, err=True)  # noqa: E731
@@ -149,52 +148,10 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, open_tracks, cold
         results["latency"] = (results.get("latency") or {}) if update else {}
         # negated requests embed their candidates' descriptors: each size starts without the
         # vectors earlier runs left on disk, as a process meeting these descriptors first
-        from nlrec.negation import semantic
-
         os.environ["NLREC_VECTOR_CACHE"] = "off"
-
-        def latency_row(n: int) -> dict:
-            derived = n > embed_up_to
-            v = B.derived_vectors(vecs, n) if derived else vecs[:n]
-            t = (
-                texts[:n]
-                if not derived
-                else texts + [texts[i % len(texts)] for i in range(len(texts), n)]
-            )
-            t0 = time.perf_counter()
-            idx = B.memory_index(t, v, query_enc)
-            build_s = time.perf_counter() - t0
-            row = {
-                "n": n,
-                "vectors": "derived from real embeddings" if derived else "real embeddings",
-                "factory": idx.manifest.factory,
-                "faiss_build_s": round(build_s, 1),
-            }
-            hn = __import__("nlrec.encoders.faiss_dense", fromlist=["_hnsw"])._hnsw(
-                idx._retrievers["dense"].index
-            )
-            if hn is not None:
-                row["efSearch"] = int(hn.efSearch)
-            row["recall_at_10"] = B.hnsw_recall(idx, v, qvecs)
-            row.update(B.bench_latency(idx, B.EVERYDAY_QUERIES, mode="dense"))
-            enc_times = []
-            for q in B.EVERYDAY_QUERIES:
-                t0 = time.perf_counter()
-                query_enc.encode([q])
-                enc_times.append((time.perf_counter() - t0) * 1000)
-            row["encode_p50_ms"] = round(B.percentile(enc_times, 50), 3)
-            exact_t = []
-            for qv in qvecs[:10]:
-                t0 = time.perf_counter()
-                s = v @ qv
-                np.argpartition(-s, 10)[:10]
-                exact_t.append((time.perf_counter() - t0) * 1000)
-            row["numpy_exact_scan_p50_ms"] = round(B.percentile(exact_t, 50), 3)
-            return row
-
         for n in size_list:
-            semantic._CACHES.clear()
-            results["latency"][str(n)] = row = measured(lambda n=n: latency_row(n))
+            results["latency"][str(n)] = row = measured(
+                lambda n=n: B.latency_row(n, texts, vecs, qvecs, query_enc, embed_up_to=embed_up_to))
             say(f"  {row}")
             B.write_report(results, output)
     if "build" not in skip:

@@ -13,30 +13,13 @@ from typing import Any
 
 import click
 
-from nlrec.cli.ui import CONTEXT_SETTINGS
+from nlrec.cli.ui import CONTEXT_SETTINGS, default_eval_dir
 from nlrec.cli.ui import interactive as _interactive
 from nlrec.cli.ui import note as _note
 from nlrec.cli.ui import progress as _progress
 
 BENCHMARK_CHOICES = ("mc", "mc_reco", "mc_human")
 SYSTEM_CHOICES = ("tfidf", "bm25", "dense", "hybrid")
-#: What ``nlrec eval all`` runs: the four baselines, plus hybrid with TF-IDF as its lexical side.
-BASELINES: tuple[dict[str, Any], ...] = (
-    {"system": "tfidf"},
-    {"system": "bm25"},
-    {"system": "dense"},
-    {"system": "hybrid"},
-    {"system": "hybrid", "sparse": "tfidf"},
-)
-
-
-def _default_out() -> Path:
-    from nlrec.paths import repo_root
-
-    root = repo_root()
-    return root / "eval" if root is not None else Path("eval")
-
-
 def _seeds(value: str) -> tuple[int, ...]:
     try:
         seeds = tuple(dict.fromkeys(int(s) for s in value.replace(" ", "").split(",") if s))
@@ -129,15 +112,11 @@ def eval_group() -> None:
 @click.option("--json", "json_out", is_flag=True, help="Print the benchmark manifests as JSON.")
 def benchmarks_cmd(names, data_dir, out_dir, seeds, no_match, json_out):
     """Build the benchmarks and write them in the BEIR layout under <out>/benchmarks/."""
-    from nlrec.evaluation.benchmarks import (
-        benchmark_manifest,
-        build_benchmark,
-        load_clips,
-        save_benchmark,
-    )
+    from nlrec.evaluation.beir import benchmark_manifest, save_benchmark
+    from nlrec.evaluation.benchmarks import build_benchmark, load_clips
 
     seeds = _seeds(seeds)
-    out = Path(out_dir) if out_dir else _default_out()
+    out = Path(out_dir) if out_dir else default_eval_dir()
     clips = load_clips(_data_dir(data_dir))
     manifests = []
     for name in BENCHMARK_CHOICES if names == "all" else (names,):
@@ -229,12 +208,12 @@ def run_cmd(
     json_out,
 ):
     """Run one system on every seed of a benchmark; write TREC runs and a results JSON."""
-    from nlrec.evaluation.runner import SystemConfig, run_benchmark
+    from nlrec.evaluation.runner import SystemConfig, encoder_cache, run_benchmark
 
     if model and system not in ("dense", "hybrid"):
         raise click.UsageError("--model applies to --system dense and hybrid")
     seeds = _seeds(seeds)
-    out = Path(out_dir) if out_dir else _default_out()
+    out = Path(out_dir) if out_dir else default_eval_dir()
     config = SystemConfig(
         system,
         model=model or "default",
@@ -243,7 +222,7 @@ def run_cmd(
         alpha=alpha,
         hybrid_depth=hybrid_depth,
     )
-    shared = _cache(config, out, batch_size, cache)
+    shared = encoder_cache(config, out, batch_size, keep=cache)
     with _progress(_interactive(json_out), f"{benchmark} · {config.label}") as update:
         result = run_benchmark(
             benchmark,
@@ -263,19 +242,6 @@ def run_cmd(
         _note(f"Wrote {out / 'results'} and {len(result['runs'])} run files under {out / 'runs'}.")
 
 
-def _cache(config, out: Path, batch_size: int, keep: bool):
-    if not config.uses_model:
-        return None
-    from nlrec.encoders.dense import load_encoder
-    from nlrec.evaluation.runner import EmbeddingCache
-
-    return EmbeddingCache(
-        load_encoder(config.model),
-        out / "runs" / "embeddings" if keep else None,
-        batch_size=batch_size,
-    )
-
-
 @eval_group.command("table")
 @out_option
 @click.option("--no-plot", is_flag=True, help="Skip the PNG plot.")
@@ -284,7 +250,7 @@ def table_cmd(out_dir, no_plot, json_out):
     """Regenerate <out>/RESULTS.md and <out>/recall_at_k.png from <out>/results/*.json."""
     from nlrec.evaluation.table import write_table
 
-    out = Path(out_dir) if out_dir else _default_out()
+    out = Path(out_dir) if out_dir else default_eval_dir()
     info = write_table(out, plot=not no_plot)
     if json_out:
         click.echo(json.dumps(info, indent=2))
@@ -326,33 +292,16 @@ def table_cmd(out_dir, no_plot, json_out):
 @click.option("--json", "json_out", is_flag=True, help="Print every results object as a JSON list.")
 def all_cmd(names, model, data_dir, out_dir, seeds, batch_size, cache, json_out):
     """Run the baselines (tfidf, bm25, dense, hybrid, hybrid-tfidf) on every benchmark, then the table."""
+    from nlrec.evaluation.baselines import run_baselines
     from nlrec.evaluation.benchmarks import load_clips
-    from nlrec.evaluation.runner import SystemConfig, run_benchmark
-    from nlrec.evaluation.table import write_table
 
     t0 = time.perf_counter()
-    seeds = _seeds(seeds)
-    out = Path(out_dir) if out_dir else _default_out()
-    clips = load_clips(_data_dir(data_dir))
-    configs = [SystemConfig(**b, model=model) for b in BASELINES]
-    shared = _cache(configs[2], out, batch_size, cache)
-    results = []
-    for name in names or BENCHMARK_CHOICES:
-        for config in configs:
-            with _progress(_interactive(json_out), f"{name} · {config.label}") as update:
-                r = run_benchmark(
-                    name,
-                    config,
-                    clips=clips,
-                    seeds=seeds,
-                    out_dir=out,
-                    cache=shared if config.uses_model else None,
-                    progress=update,
-                )
-            results.append(r)
-            if not json_out:
-                _note(_summary_line(r))
-    info = write_table(out)
+    results, info = run_baselines(
+        load_clips(_data_dir(data_dir)), Path(out_dir) if out_dir else default_eval_dir(), benchmarks=names,
+        model=model, seeds=_seeds(seeds), batch_size=batch_size, keep_cache=cache,
+        progress=lambda label: _progress(_interactive(json_out), label),
+        on_result=None if json_out else (lambda r: _note(_summary_line(r))),
+    )
     elapsed = time.perf_counter() - t0
     if json_out:
         click.echo(json.dumps(results, indent=2, ensure_ascii=False))
@@ -408,89 +357,28 @@ def negation_cmd(model, data_dir, out_dir, seed, limit, index_name, no_search, n
     Writes <out>/results/negation-<model>.json and the "Negation" section of RESULTS.md.
     """
     from nlrec.evaluation.benchmarks import load_clips
-    from nlrec.evaluation.negation import (
-        CachedEncoder,
-        build_negation_set,
-        evaluate_negation,
-        negation_result,
-    )
+    from nlrec.evaluation.negation_run import run_negation
     from nlrec.evaluation.runner import SystemConfig
-    from nlrec.io import write_json
-    from nlrec.negation.semantic import DEFAULT_THRESHOLD, SemanticMatcher
 
     t0 = time.perf_counter()
-    out = Path(out_dir) if out_dir else _default_out()
-    config = SystemConfig("dense", model=model)
-    data = build_negation_set(load_clips(_data_dir(data_dir)), seed=seed, limit=limit)
-    shared = _cache(config, out, batch_size, cache)
-    threshold = DEFAULT_THRESHOLD if negation_threshold is None else negation_threshold
-    semantic = SemanticMatcher(CachedEncoder(shared), threshold) if threshold < 1.0 else None
-    with _progress(_interactive(json_out), f"negation · {config.model_slug}") as update:
-        systems = evaluate_negation(data, shared.encode, semantic=semantic, progress=update)
-    shared.save()
-    search_rows, used_index = None, None
-    if not no_search:
-        search_rows, used_index = _negation_search(index_name, negation_threshold)
-    parts = ["nlrec eval negation"]
-    if model != "default":
-        parts.append(f"--model {model}")
-    if seed:
-        parts.append(f"--seed {seed}")
-    if limit:
-        parts.append(f"--limit {limit}")
-    if used_index:
-        parts.append(f"--index {used_index}")
-    result = negation_result(
-        data, systems,
-        model={"spec": model, "id": shared.encoder.id, "weights_sha256": shared.encoder.fingerprint()},
-        model_slug=config.model_slug, seed=seed, limit=limit, search_rows=search_rows,
-        index_name=used_index, seconds=time.perf_counter() - t0,
-        command=" ".join(parts) + " --data-dir $NLREC_DATA",
-    )
-    path = out / "results" / f"negation-{config.model_slug}.json"
-    write_json(path, result)
-    table = _refresh_table(out)
+    slug = SystemConfig("dense", model=model).model_slug
+    with _progress(_interactive(json_out), f"negation · {slug}") as update:
+        run = run_negation(
+            load_clips(_data_dir(data_dir)), Path(out_dir) if out_dir else default_eval_dir(), model=model,
+            seed=seed, limit=limit, index_name=index_name, search=not no_search,
+            negation_threshold=negation_threshold, batch_size=batch_size, keep_cache=cache,
+            progress=update, notify=_note,
+        )
     if json_out:
-        click.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(run.result, indent=2, ensure_ascii=False))
         return
-    for system, m in systems.items():
+    for system, m in run.result["systems"].items():
         r, a = m["R@10"], m["accuracy"]
-        _note(f"{config.model_slug:<20} {system:<15} R@10 original {r['original']:5.1f}  half {r['half']:5.1f}  "
+        _note(f"{run.model_slug:<20} {system:<15} R@10 original {r['original']:5.1f}  half {r['half']:5.1f}  "
               f"fully {r['fully']:5.1f}   acc O/F {a['O/F']:.3f}  O/H {a['O/H']:.3f}  H/F {a['H/F']:.3f}")
-    for row in search_rows or []:
+    for row in (run.result["search"] or {}).get("requests") or []:
         v = row["violating@10"]
         _note(f"{row['request']!r}: violating hits in the top 10: off {v['off']}, filter {v['filter']}, "
               f"penalize {v['penalize']}")
-    _note(f"Wrote {path}" + (f" and {table}" if table else "") + f" ({time.perf_counter() - t0:.0f} s).")
-
-
-def _negation_search(index_name: str | None, threshold: float | None):
-    """Run the search-time check on ``index_name`` (or musiccaps if built); (rows, name)."""
-    from nlrec.errors import IndexFileError
-    from nlrec.evaluation.negation import search_exclusion
-    from nlrec.index import Index, list_indexes
-
-    name = index_name
-    if name is None:
-        if not any(i["name"] == "musiccaps" for i in list_indexes()):
-            _note("Search-time check skipped: no index named musiccaps (pass --index NAME).")
-            return None, None
-        name = "musiccaps"
-    try:
-        index = Index.open(name)
-    except IndexFileError:
-        if index_name is not None:
-            raise
-        return None, None
-    return search_exclusion(index, negation_threshold=threshold), name
-
-
-def _refresh_table(out: Path) -> str | None:
-    """Regenerate RESULTS.md when retrieval results exist (the plot only if it was there)."""
-    from nlrec.errors import NlrecError
-    from nlrec.evaluation.table import PLOT_PNG, write_table
-
-    try:
-        return write_table(out, plot=(out / PLOT_PNG).is_file())["markdown"]
-    except NlrecError:
-        return None
+    _note(f"Wrote {run.results_file}" + (f" and {run.table}" if run.table else "")
+          + f" ({time.perf_counter() - t0:.0f} s).")

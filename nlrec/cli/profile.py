@@ -1,4 +1,4 @@
-"""``nlrec profile``: build, show, adjust and use taste profiles; ``nlrec eval profiles``.
+"""``nlrec profile``: build, show, adjust and use taste profiles.
 
 Data (``--json``) goes to stdout; bar charts, tables and messages go to stderr. Heavy libraries
 are imported inside the commands.
@@ -7,112 +7,23 @@ are imported inside the commands.
 from __future__ import annotations
 
 import math
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import click
 
+from nlrec.cli.profile_view import print_profile, print_profile_hits
 from nlrec.cli.ui import CONTEXT_SETTINGS
 from nlrec.cli.ui import console as _console
 from nlrec.cli.ui import echo_json as _echo_json
 from nlrec.cli.ui import note as _note
-
-BAR_WIDTH = 32
 
 
 def _open_index(name: str) -> Any:
     from nlrec.index import Index
 
     return Index.open(name)
-
-
-def print_profile(profile: Any, title: str | None = None) -> None:
-    """A bar chart of a profile's weights on stderr."""
-    from rich.table import Table
-    from rich.text import Text
-
-    shares = profile.shares()
-    top = max(shares.values(), default=1.0) or 1.0
-    table = Table(
-        title=title
-        or f"[bold]{profile.name}[/]  [dim]index {profile.index} · "
-        f"{len(profile.weights)} prototypes · updated {profile.updated_at}[/]",
-        title_justify="left",
-        show_edge=False,
-        box=None,
-        pad_edge=False,
-    )
-    table.add_column("prototype", style="bold")
-    table.add_column("", no_wrap=True)
-    table.add_column("weight", justify="right")
-    table.add_column("share", justify="right", style="dim")
-    for d, w in profile.ranked():
-        bar = "█" * max(1, int(round(BAR_WIDTH * shares[d] / top)))
-        table.add_row(d, Text(bar, style="green"), f"{w:.3f}", f"{100 * shares[d]:.0f}%")
-    console = _console()
-    if profile.weights:
-        console.print(table)
-    else:
-        console.print(
-            f"Profile {profile.name!r} has no weight left (raise one with: nlrec profile adjust "
-            f"{profile.name} --more DESCRIPTOR)."
-        )
-    if profile.muted:
-        penalty = profile.settings.mute_penalty
-        note = f" (tracks carrying one lose {penalty:g} of score)" if penalty > 0 else ""
-        console.print(Text("muted: " + ", ".join(profile.muted) + note, style="red"))
-
-
-def _because(hit: Any) -> str:
-    return ", ".join(
-        f"{r.descriptor}{'' if r.carried else '~'} {r.contribution:.2f}" for r in hit.because
-    )
-
-
-def print_profile_hits(hits: list[Any], title: str, *, query: bool) -> None:
-    """A table of profile recommendations (with their reasons) on stderr; TSV on stdout when piped."""
-    from rich.table import Table
-    from rich.text import Text
-
-    console = _console()
-    if not hits:
-        console.print("No recommendation.")
-        return
-    table = Table(
-        title=title,
-        title_justify="left",
-        expand=False,
-        caption="because: prototype and its share of the profile score (~ = similar, not carried; "
-        "negative = muted descriptor carried)",
-        caption_justify="left",
-    )
-    table.add_column("#", justify="right", style="dim")
-    table.add_column("score", justify="right")
-    table.add_column("track", overflow="fold", max_width=36)
-    table.add_column(
-        "descriptors" + (" (matched in bold)" if query else " (in the profile in bold)"),
-        overflow="fold",
-    )
-    table.add_column("because", overflow="fold", max_width=40)
-    for h in hits:
-        name = Text(h.title or h.id, style="bold")
-        if h.artist:
-            name.append(f"\n{h.artist}", style="cyan")
-        desc = Text()
-        matched = set(h.matched)
-        for i, d in enumerate(h.descriptors):
-            desc.append(", " if i else "")
-            desc.append(d, style="bold green" if d in matched else "")
-        table.add_row(str(h.rank), f"{h.score:.3f}", name, desc, _because(h))
-    console.print(table)
-    if not sys.stdout.isatty():
-        for h in hits:
-            label = " - ".join(x for x in (h.title, h.artist) if x)
-            click.echo(
-                f"{h.rank}\t{h.score:.4f}\t{h.id}\t{label}\t{', '.join(h.descriptors)}\t{_because(h)}"
-            )
 
 
 # ---------------------------------------------------------------------------------- group
@@ -365,8 +276,8 @@ def adjust_cmd(name, more, less, mute, set_, json_out):
     descriptor of its index; an unknown one is an error that lists close matches.
     """
     from nlrec.errors import IndexFileError
-    from nlrec.profiles.profile import read_profile, update_profile
     from nlrec.profiles.recommend import IndexProfiles
+    from nlrec.profiles.store import read_profile, update_profile
 
     if not (more or less or mute or set_):
         raise click.UsageError("give at least one of --more, --less, --mute or --set")
@@ -475,206 +386,4 @@ def rm_cmd(name, yes):
     _note(f"Removed profile {name!r}.")
 
 
-# --------------------------------------------------------------------------- eval profiles
-@click.command("profiles", context_settings=CONTEXT_SETTINGS)
-@click.option(
-    "--dataset",
-    required=True,
-    type=click.Choice(["hetrec", "yes"]),
-    help="Real listeners to evaluate on.",
-)
-@click.option(
-    "--data-dir",
-    envvar="NLREC_DATA",
-    type=click.Path(file_okay=False),
-    help="Public data directory (holds hetrec_lastfm2k/, yes_playlists/) [env: NLREC_DATA].",
-)
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Evaluation workspace [default: eval/ of the checkout, else ./eval].",
-)
-@click.option(
-    "--model", default="default", show_default=True, metavar="PATH", help="Dense encoder."
-)
-@click.option(
-    "--listeners",
-    "n_test",
-    type=click.IntRange(1, 100_000),
-    default=400,
-    show_default=True,
-    help="Test listeners (seeded draw).",
-)
-@click.option(
-    "--dev-listeners",
-    "n_dev",
-    type=click.IntRange(0, 100_000),
-    default=100,
-    show_default=True,
-    help="Dev listeners (drawn first; reported apart).",
-)
-@click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
-@click.option(
-    "--holdout",
-    type=click.FloatRange(0.01, 0.9),
-    default=0.2,
-    show_default=True,
-    help="Share of each listener's items held out.",
-)
-@click.option(
-    "-k",
-    "k",
-    type=click.IntRange(1, 1000),
-    default=50,
-    show_default=True,
-    help="Cut-off for Recall, nDCG and boost shares.",
-)
-@settings_options
-@click.option("--batch-size", type=click.IntRange(1, 4096), default=64, show_default=True)
-@click.option(
-    "--cache/--no-cache",
-    default=True,
-    show_default=True,
-    help="Keep item embeddings under NLREC_HOME/.cache/profiles-eval for later runs.",
-)
-@click.option("--json", "json_out", is_flag=True, help="Print the results object as JSON.")
-def eval_profiles(
-    dataset,
-    data_dir,
-    out_dir,
-    model,
-    n_test,
-    n_dev,
-    seed,
-    holdout,
-    k,
-    vocab_size,
-    top_m,
-    temperature,
-    lexical,
-    blend,
-    specificity,
-    mute_penalty,
-    batch_size,
-    cache,
-    json_out,
-):
-    """Evaluate profiles on real listeners: accuracy vs a black-box baseline, boost and mute.
-
-    Writes <out>/results/profiles/<dataset>.json and regenerates <out>/PROFILES.md.
-    """
-    from nlrec.io import write_json
-    from nlrec.paths import cache_dir
-    from nlrec.paths import data_dir as resolve_data_dir
-    from nlrec.profiles.evaluate import ProtocolConfig, evaluate_profiles
-    from nlrec.profiles.report import results_path, write_report
-
-    out = Path(out_dir) if out_dir else _default_out()
-    settings = settings_given(
-        vocab_size=vocab_size, top_m=top_m, temperature=temperature, lexical=lexical, blend=blend,
-        specificity=specificity, mute_penalty=mute_penalty,
-    )
-    config = ProtocolConfig(n_dev=n_dev, n_test=n_test, holdout=holdout, seed=seed, k=k)
-    root = resolve_data_dir(data_dir)
-    interactive = not json_out and sys.stderr.isatty()
-    with _progress(interactive, f"profiles · {dataset}") as update:
-        result = evaluate_profiles(
-            dataset,
-            root,
-            model=model,
-            settings=settings,
-            config=config,
-            cache_dir=(cache_dir() / "profiles-eval") if cache else None,
-            batch_size=batch_size,
-            progress=update,
-        )
-    result["command"] = _command_line(click.get_current_context())
-    path = results_path(out, dataset)
-    write_json(path, result)
-    report = write_report(out)
-    if json_out:
-        _echo_json(result)
-        return
-    r, nd = result[f"recall@{k}"], result[f"ndcg@{k}"]
-    _note(
-        f"{dataset}: boost success {result['boost_success']}% (mean change {result['boost_mean_change']} points), "
-        f"mute selectivity {result['mute_selectivity']}, Recall@{k} {r['profile']} vs baseline {r['baseline']}, "
-        f"nDCG@{k} {nd['profile']} vs {nd['baseline']} [{result['test']['listeners']} listeners, "
-        f"{result['timing']['total_seconds']:.0f} s]"
-    )
-    _note(f"Wrote {path} and {report}.")
-
-
-def _command_line(ctx: click.Context) -> str:
-    """The command as typed: its name and the options given on the command line."""
-    import shlex
-
-    from click.core import ParameterSource
-
-    words = ["nlrec", "eval", "profiles"]
-    for param in ctx.command.params:
-        if ctx.get_parameter_source(param.name) not in (
-            ParameterSource.COMMANDLINE,
-            ParameterSource.ENVIRONMENT,
-        ):
-            continue
-        value = ctx.params[param.name]
-        flag = max(param.opts, key=len)
-        if isinstance(param, click.Option) and param.is_flag:
-            if param.secondary_opts and not value:
-                flag = max(param.secondary_opts, key=len)
-            elif not value:
-                continue
-            words.append(flag)
-        else:
-            words += [flag, shlex.quote(str(value))]
-    return " ".join(words)
-
-
-def _default_out() -> Path:
-    from nlrec.paths import repo_root
-
-    root = repo_root()
-    return root / "eval" if root is not None else Path("eval")
-
-
-class _progress:
-    """A rich progress bar on stderr (a context manager yielding ``update`` or None)."""
-
-    def __init__(self, enabled: bool, description: str) -> None:
-        self.enabled, self.description, self._bar = enabled, description, None
-
-    def __enter__(self) -> Any:
-        if not self.enabled:
-            return None
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
-
-        self._bar = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=_console(),
-            transient=True,
-        )
-        self._bar.__enter__()
-        task = self._bar.add_task(self.description, total=None)
-
-        def update(stage: str, done: int, total: int) -> None:
-            self._bar.update(
-                task, description=f"{self.description}: {stage}", completed=done, total=total
-            )
-
-        return update
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(*exc)
+__all__ = ["print_profile", "print_profile_hits", "profile_group", "settings_given", "settings_options"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import warnings
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -72,6 +73,41 @@ def warnings_to_stderr():
     for w in caught:
         if issubclass(w.category, UserWarning) and w.category.__module__.startswith("nlrec"):
             note(f"warning: {w.message}")
+
+
+def command_line(ctx: click.Context, words: list[str]) -> str:
+    """The command as typed: ``words`` (e.g. ``["nlrec", "eval", "profiles"]``) and the options
+    given on the command line or through the environment."""
+    import shlex
+
+    from click.core import ParameterSource
+
+    words = list(words)
+    for param in ctx.command.params:
+        if ctx.get_parameter_source(param.name) not in (
+            ParameterSource.COMMANDLINE,
+            ParameterSource.ENVIRONMENT,
+        ):
+            continue
+        value = ctx.params[param.name]
+        flag = max(param.opts, key=len)
+        if isinstance(param, click.Option) and param.is_flag:
+            if param.secondary_opts and not value:
+                flag = max(param.secondary_opts, key=len)
+            elif not value:
+                continue
+            words.append(flag)
+        else:
+            words += [flag, shlex.quote(str(value))]
+    return " ".join(words)
+
+
+def default_eval_dir() -> Path:
+    """The evaluation workspace: ``eval/`` of the checkout, else ``./eval``."""
+    from nlrec.paths import repo_root
+
+    root = repo_root()
+    return root / "eval" if root is not None else Path("eval")
 
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

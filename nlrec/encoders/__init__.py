@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from nlrec.encoders.base import DenseEncoder, Ranking, Retriever, top_k
 from nlrec.encoders.clap import ClapTextEncoder
-from nlrec.encoders.dense import DEFAULT_MODEL, SentenceTransformerEncoder, load_encoder
+from nlrec.encoders.dense import SentenceTransformerEncoder, load_encoder
+from nlrec.encoders.models import DEFAULT_MODEL, canonical_model, resolve_model
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -17,6 +18,8 @@ __all__ = [
     "Ranking",
     "Retriever",
     "SentenceTransformerEncoder",
+    "canonical_model",
     "load_encoder",
+    "resolve_model",
     "top_k",
 ]

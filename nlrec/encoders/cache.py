@@ -13,9 +13,12 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from nlrec.encoders.base import DenseEncoder
 
 Progress = Callable[[str, int, int], None]
 
@@ -28,7 +31,7 @@ class EmbeddingCache:
     """
 
     def __init__(
-        self, encoder: Any, directory: str | Path | None = None, *, batch_size: int = 64
+        self, encoder: DenseEncoder, directory: str | Path | None = None, *, batch_size: int = 64
     ) -> None:
         self.encoder = encoder
         self.batch_size = batch_size

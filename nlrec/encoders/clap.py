@@ -22,15 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from nlrec.encoders.models import CLAP_PREFIX, is_clap_spec, quiet_transformers, weights_fingerprint
 from nlrec.errors import EncoderError
 
-CLAP_PREFIX = "clap:"
 CLAP_MODEL_TYPES = ("clap", "clap_text_model")
-
-
-def is_clap_spec(spec: str | os.PathLike | None) -> bool:
-    """Whether a ``--model`` value asks for a CLAP text tower (``clap:PATH``)."""
-    return spec is not None and str(spec).startswith(CLAP_PREFIX)
 
 
 def clap_directory(spec: str | os.PathLike) -> tuple[Path, dict[str, Any]]:
@@ -88,9 +83,7 @@ class ClapTextEncoder:
         import torch
         from transformers import AutoTokenizer, ClapTextModelWithProjection
 
-        from nlrec.encoders.dense import _quiet_transformers
-
-        _quiet_transformers()
+        quiet_transformers()
         device = self._device or ("cuda" if torch.cuda.is_available() else "cpu")
         try:
             tokenizer = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
@@ -125,9 +118,7 @@ class ClapTextEncoder:
     def fingerprint(self) -> str:
         """SHA-256 of the weight files (computed without importing torch)."""
         if self._fingerprint is None:
-            from nlrec.encoders.dense import _weights_fingerprint
-
-            fp = _weights_fingerprint(self.path)
+            fp = weights_fingerprint(self.path)
             if fp is None:
                 raise EncoderError(f"{self.path} holds no weight files (*.safetensors, *.bin)")
             self._fingerprint = fp

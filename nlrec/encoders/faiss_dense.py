@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nlrec.encoders.base import DenseEncoder, Ranking, top_k
 from nlrec.errors import IndexFileError
+
+if TYPE_CHECKING:
+    import faiss
 
 EXACT_LIMIT = 50_000
 HNSW_M = 32
@@ -46,7 +49,7 @@ def auto_factory(n: int) -> str:
     return "Flat" if n <= EXACT_LIMIT else f"HNSW{HNSW_M},Flat"
 
 
-def build_faiss(vectors: np.ndarray, factory: str = "auto") -> Any:
+def build_faiss(vectors: np.ndarray, factory: str = "auto") -> faiss.Index:
     """Build an inner-product FAISS index over ``vectors`` (unit rows) from a factory string."""
     import faiss
 
@@ -56,7 +59,7 @@ def build_faiss(vectors: np.ndarray, factory: str = "auto") -> Any:
         index = faiss.index_factory(d, factory, faiss.METRIC_INNER_PRODUCT)
     except RuntimeError as e:
         raise IndexFileError(f"invalid FAISS factory string {factory!r}: {str(e).splitlines()[0]}") from None
-    hnsw = _hnsw(index)
+    hnsw = hnsw_of(index)
     if hnsw is not None:
         hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         hnsw.efSearch = HNSW_EF_SEARCH
@@ -69,7 +72,7 @@ def build_faiss(vectors: np.ndarray, factory: str = "auto") -> Any:
     return index
 
 
-def tune_ef_search(index: Any, vectors: np.ndarray, *, target: float = TARGET_RECALL,
+def tune_ef_search(index: faiss.Index, vectors: np.ndarray, *, target: float = TARGET_RECALL,
                    n_queries: int = 200, k: int = 10, seed: int = 0) -> int:
     """Smallest HNSW ``efSearch`` whose recall@k against exact search reaches ``target``.
 
@@ -78,7 +81,7 @@ def tune_ef_search(index: Any, vectors: np.ndarray, *, target: float = TARGET_RE
     requests proved harder than these probes (at 1M derived vectors, probe recall 0.99 came
     with request recall 0.94), hence the stricter default target.
     """
-    hnsw = _hnsw(index)
+    hnsw = hnsw_of(index)
     n = vectors.shape[0]
     if hnsw is None or n <= k:
         return HNSW_EF_SEARCH
@@ -106,7 +109,7 @@ def tune_ef_search(index: Any, vectors: np.ndarray, *, target: float = TARGET_RE
     return EF_SEARCH_CANDIDATES[-1]
 
 
-def _hnsw(index: Any) -> Any:
+def hnsw_of(index: faiss.Index) -> faiss.HNSW | None:
     import faiss
 
     try:
@@ -120,7 +123,7 @@ class DenseRetriever:
 
     name = "dense"
 
-    def __init__(self, encoder: DenseEncoder, index: Any) -> None:
+    def __init__(self, encoder: DenseEncoder, index: faiss.Index) -> None:
         self.encoder = encoder
         self.index = index
 
@@ -162,7 +165,7 @@ class DenseRetriever:
         return {"kind": "faiss", "ntotal": int(self.index.ntotal), "dimension": int(self.index.d)}
 
     @staticmethod
-    def load_index(directory: Path) -> Any:
+    def load_index(directory: Path) -> faiss.Index:
         import faiss
 
         path = directory / "dense.faiss"

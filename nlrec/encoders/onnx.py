@@ -16,11 +16,14 @@ import uuid
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nlrec.errors import EncoderError
+
+if TYPE_CHECKING:
+    from nlrec.encoders.base import DenseEncoder
 
 ONNX_FORMAT = 1
 MIN_COSINE = 0.999
@@ -124,8 +127,9 @@ class OnnxEncoder:
         return out
 
 
-def export_onnx(encoder: Any, directory: str | os.PathLike | None = None) -> Path:
-    """Export a :class:`~nlrec.encoders.dense.SentenceTransformerEncoder` to ONNX and verify it.
+def export_onnx(encoder: DenseEncoder, directory: str | os.PathLike | None = None) -> Path:
+    """Export a sentence-transformers encoder (a :class:`~nlrec.encoders.base.DenseEncoder` with a
+    ``model``, e.g. :class:`~nlrec.encoders.dense.SentenceTransformerEncoder`) to ONNX and verify it.
 
     The graph maps token ids to the L2-normalised sentence embedding (all of the model's
     modules included). The export is checked on probe texts (cosine >= 0.999 to PyTorch) and

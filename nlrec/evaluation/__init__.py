@@ -6,6 +6,7 @@ inside the functions that need them.
 
 from __future__ import annotations
 
+from nlrec.evaluation.beir import read_beir, write_beir
 from nlrec.evaluation.benchmarks import (
     BENCHMARKS,
     SEEDS,
@@ -15,9 +16,7 @@ from nlrec.evaluation.benchmarks import (
     Clips,
     build_benchmark,
     load_clips,
-    read_beir,
     sample_descriptor_set,
-    write_beir,
 )
 from nlrec.evaluation.metrics import MEASURES, SeedMetrics, evaluate, median_rank, summarize
 from nlrec.evaluation.runner import SYSTEMS, EmbeddingCache, SystemConfig, run_benchmark

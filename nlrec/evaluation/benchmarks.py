@@ -1,4 +1,5 @@
-"""The reference paper's MusicCaps benchmarks, built in code from the public data files.
+"""The reference paper's MusicCaps benchmarks, built in code from the public data files (written
+out in the BEIR layout by :mod:`nlrec.evaluation.beir`).
 
 Protocol (arXiv 2411.05649, ``shared/data/README.md``): a request is split into sentences on
 ``". "``; each sentence is one query. For a sentence, ``ematch`` are the clip's aspect-list tags
@@ -28,13 +29,14 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
 from nlrec.errors import NlrecError
+from nlrec.io import sha256_file
 
 BenchmarkName = Literal["mc", "mc_reco", "mc_human"]
 NoMatch = Literal["empty", "drop"]
@@ -152,14 +154,6 @@ class Benchmark:
 
 
 # ---------------------------------------------------------------------------------- loading
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def parse_aspect_list(raw: str) -> tuple[str, ...]:
     """Parse a MusicCaps ``aspect_list`` cell (a Python list literal), strip and de-duplicate tags.
 
@@ -249,7 +243,7 @@ def load_clips(data_dir: str | os.PathLike) -> Clips:
     stats["clips"] = len(clips)
     if not clips:
         raise NlrecError(f"{root}: no LP-MusicCaps clip joins MusicCaps and the rephrased requests")
-    sources = {rel: _sha256(root / rel) for rel in SOURCE_FILES}
+    sources = {rel: sha256_file(root / rel) for rel in SOURCE_FILES}
     return Clips(clips, stats, sources)
 
 
@@ -347,92 +341,3 @@ def build_benchmark(
         np.array([row[t] for t in sets], dtype=np.int64),
         stats,
     )
-
-
-# ------------------------------------------------------------------------------------- BEIR
-def write_beir(bench: Benchmark, directory: str | os.PathLike) -> Path:
-    """Write ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/test.tsv`` (BEIR layout)."""
-    from nlrec.io import atomic_write_text, write_jsonl
-
-    directory = Path(directory)
-    write_jsonl(
-        directory / "corpus.jsonl",
-        ({"_id": d, "title": "", "text": t} for d, t in zip(bench.doc_ids, bench.corpus)),
-    )
-    write_jsonl(
-        directory / "queries.jsonl",
-        (
-            {"_id": q.qid, "text": q.text, "metadata": {"ytid": q.ytid, "sentence": q.sentence}}
-            for q in bench.queries
-        ),
-    )
-    lines = ["query-id\tcorpus-id\tscore"]
-    lines += [
-        f"{q.qid}\t{bench.doc_ids[r]}\t1" for q, r in zip(bench.queries, bench.relevant.tolist())
-    ]
-    atomic_write_text(directory / "qrels" / "test.tsv", "\n".join(lines) + "\n")
-    return directory
-
-
-def read_beir(
-    directory: str | os.PathLike,
-) -> tuple[dict[str, str], dict[str, str], dict[str, dict[str, int]]]:
-    """Read a BEIR dataset: ``(corpus {id: text}, queries {id: text}, qrels {qid: {docid: rel}})``.
-
-    Raises:
-        NlrecError: if a file is missing or malformed.
-    """
-    from nlrec.io import read_jsonl
-
-    directory = Path(directory)
-    try:
-        corpus = {str(r["_id"]): r["text"] for r in read_jsonl(directory / "corpus.jsonl")}
-        queries = {str(r["_id"]): r["text"] for r in read_jsonl(directory / "queries.jsonl")}
-        qrels: dict[str, dict[str, int]] = {}
-        with open(directory / "qrels" / "test.tsv", encoding="utf-8") as f:
-            for n, line in enumerate(f):
-                parts = line.rstrip("\n").split("\t")
-                if not line.strip() or (n == 0 and parts[0] == "query-id"):
-                    continue
-                qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
-    except FileNotFoundError as e:
-        raise NlrecError(f"BEIR file not found: {e.filename}") from None
-    except (OSError, ValueError, KeyError, IndexError) as e:
-        raise NlrecError(f"{directory}: malformed BEIR dataset ({e})") from None
-    return corpus, queries, qrels
-
-
-def benchmark_manifest(
-    spec: BenchmarkSpec, clips: Clips, benches: Sequence[Benchmark]
-) -> dict[str, Any]:
-    """The ``benchmark.json`` written beside a benchmark's seeds: protocol, counts, sources."""
-    return {
-        "benchmark": spec.name,
-        "spec": asdict(spec),
-        "protocol": {
-            "sentence_separator": SENTENCE_SEPARATOR,
-            "exact_match": "case-sensitive substring of the sentence",
-            "k1": "U{1..|ematch|}",
-            "k2": "U{0..min(|ematch|, |others|)}",
-            "joiner": TAG_JOINER,
-            "rng": "numpy.random.default_rng(seed)",
-            "tags": "aspect_list parsed as a Python literal, stripped, de-duplicated",
-            "no_match": spec.no_match,
-        },
-        "join": clips.stats,
-        "sources": clips.sources,
-        "seeds": {str(b.seed): b.stats for b in benches},
-    }
-
-
-def save_benchmark(out_dir: str | os.PathLike, clips: Clips, benches: Sequence[Benchmark]) -> Path:
-    """Write every seed of one benchmark under ``<out_dir>/<name>/seed<k>/`` plus ``benchmark.json``."""
-    from nlrec.io import write_json
-
-    if not benches:
-        raise ValueError("no benchmark to save")
-    root = Path(out_dir) / benches[0].name
-    for b in benches:
-        write_beir(b, root / f"seed{b.seed}")
-    write_json(root / "benchmark.json", benchmark_manifest(benches[0].spec, clips, benches))
-    return root

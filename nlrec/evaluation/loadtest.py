@@ -44,9 +44,9 @@ def make_rows(sets: list[str], n: int, seed: int = 0, prefix: str = "t") -> list
 
 def build_catalog_index(name: str, data_dir: str | None, n: int, model: str = "default") -> dict[str, Any]:
     """Build index ``name`` with ``n`` tracks (skipped when it exists with that many tracks)."""
-    from nlrec.bench import real_descriptor_sets
     from nlrec.catalog import Catalog
     from nlrec.errors import IndexFileError
+    from nlrec.evaluation.speed.catalogs import real_descriptor_sets
     from nlrec.index import Index, build_index
 
     try:
@@ -155,7 +155,7 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
 
     import uvicorn
 
-    from nlrec.bench import real_descriptor_sets
+    from nlrec.evaluation.speed.catalogs import real_descriptor_sets
     from nlrec.server.app import create_app
 
     report: dict[str, Any] = {"build": build_catalog_index(args.index, args.data_dir, args.tracks)}

@@ -6,6 +6,10 @@ Across seeds a measure is summarised by its mean and its population standard dev
 Runs handed to ``ir-measures`` carry rank-derived scores (``depth - rank``), so its own tie
 breaking (trec_eval sorts equal scores by descending doc id) cannot reorder our rankings.
 
+Profiles are evaluated on score arrays over a catalog (:func:`top_k_rows`, :func:`ranks_of`,
+:func:`recall_ndcg`, checked against ir-measures in the tests); everyday requests per request
+(:func:`per_query`).
+
 The Recall@k curve (k = 1..50, for the plot) is the share of queries whose relevant document
 ranks within k, exact with one relevant document a query; every run checks it against
 ir-measures' R@1, R@5 and R@10 (:func:`check_against_ranks`). Fifty more ir-measures cut-offs
@@ -149,3 +153,46 @@ def summarize(per_seed: Sequence[SeedMetrics], digits: int = 4) -> dict[str, Any
             "std": [round(float(x), digits) for x in c.std(axis=0, ddof=0)],
         }
     return out
+
+
+def per_query(qrels: Qrels, run: Run, measures: Sequence[str]) -> dict[str, dict[str, float]]:
+    """``{qid: {measure: value ×100}}`` through ``ir-measures`` for every qid of ``qrels`` (a
+    measure ir-measures gives no value for a query is left out of its dict)."""
+    import ir_measures
+
+    parsed = [ir_measures.parse_measure(m) for m in measures]
+    out: dict[str, dict[str, float]] = {q: {} for q in qrels}
+    for m in ir_measures.iter_calc(parsed, qrels, run):
+        out[m.query_id][str(m.measure)] = float(m.value) * 100
+    return out
+
+
+def top_k_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """Rows of the ``k`` best scores, best first; ties by lower row. ``-inf`` marks non-candidates."""
+    finite = np.flatnonzero(np.isfinite(scores))
+    k = min(k, len(finite))
+    if k <= 0:
+        return np.empty(0, dtype=np.int64)
+    part = finite[np.argpartition(-scores[finite], k - 1)[:k]] if k < len(finite) else finite
+    kth = scores[part].min()
+    part = finite[scores[finite] >= kth]
+    return part[np.lexsort((part, -scores[part]))][:k].astype(np.int64)
+
+
+def ranks_of(scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """1-based ranks of ``rows`` among the finite scores, ordered by ``(-score, row)``."""
+    finite = np.flatnonzero(np.isfinite(scores))
+    order = finite[np.lexsort((finite, -scores[finite]))]
+    pos = np.empty(len(scores), dtype=np.int64)
+    pos[order] = np.arange(1, len(order) + 1)
+    return pos[rows]
+
+
+def recall_ndcg(top: np.ndarray, relevant: set[int], k: int) -> tuple[float, float]:
+    """Recall@k and binary nDCG@k of a ranked list against a set of relevant rows."""
+    if not relevant:
+        return 0.0, 0.0
+    gains = np.array([1.0 if int(r) in relevant else 0.0 for r in top[:k]])
+    discounts = 1.0 / np.log2(np.arange(2, len(gains) + 2))
+    ideal = (1.0 / np.log2(np.arange(2, min(len(relevant), k) + 2))).sum()
+    return float(gains.sum() / len(relevant)), float((gains * discounts).sum() / ideal)

@@ -34,11 +34,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nlrec.evaluation.benchmarks import TAG_JOINER, Clips, build_benchmark
+
+if TYPE_CHECKING:
+    from nlrec.index import Index
 
 FORMS: tuple[str, ...] = ("original", "half", "fully")
 PAIRS: tuple[tuple[str, str], ...] = (("original", "fully"), ("original", "half"), ("half", "fully"))
@@ -262,7 +265,7 @@ def evaluate_negation(
 
 
 def search_exclusion(
-    index: Any, *, k: int = 10, mode: str = "hybrid", negation_threshold: float | None = None
+    index: Index, *, k: int = 10, mode: str = "hybrid", negation_threshold: float | None = None
 ) -> list[dict[str, Any]]:
     """For each of :data:`SEARCH_REQUESTS`, how many of the top ``k`` carry a negated facet
     (judged by the lexicon) with negation handling off, filter and penalize, and how many

@@ -29,13 +29,13 @@ import numpy as np
 
 from nlrec.encoders.cache import EmbeddingCache
 from nlrec.errors import NlrecError
+from nlrec.evaluation.beir import save_benchmark
 from nlrec.evaluation.benchmarks import (
     SEEDS,
     Benchmark,
     Clips,
     build_benchmark,
     load_clips,
-    save_benchmark,
 )
 from nlrec.evaluation.metrics import (
     METRIC_DEPTH,
@@ -109,7 +109,7 @@ class SystemConfig:
         model directory's name."""
         if not self.uses_model:
             return "none"
-        from nlrec.encoders.dense import MINILM, MUSIC_MODEL, canonical_model
+        from nlrec.encoders.models import MINILM, MUSIC_MODEL, canonical_model
 
         named = {MINILM: "all-minilm-l6-v2", MUSIC_MODEL: "nlrec-music-minilm"}
         if canonical_model(self.model) in named:
@@ -243,6 +243,18 @@ def _command(
     if no_match:
         parts.append(f"--no-match {no_match}")
     return " ".join(parts) + " --data-dir $NLREC_DATA"
+
+
+def encoder_cache(config: SystemConfig, out_dir: str | Path, batch_size: int = 64, *,
+                  keep: bool = True) -> EmbeddingCache | None:
+    """An :class:`EmbeddingCache` of ``config``'s model to share between runs (None for systems
+    without one); kept on disk under ``<out_dir>/runs/embeddings`` when ``keep``."""
+    if not config.uses_model:
+        return None
+    from nlrec.encoders.dense import load_encoder
+
+    return EmbeddingCache(load_encoder(config.model), Path(out_dir) / "runs" / "embeddings" if keep else None,
+                          batch_size=batch_size)
 
 
 def run_benchmark(

@@ -261,7 +261,7 @@ def render_extras(out_dir: Path) -> str:
     """Sections after the retrieval table: other generated reports and the speed benchmark."""
     import json
 
-    from nlrec.bench import render_bench_markdown
+    from nlrec.evaluation.speed import render_bench_markdown
 
     lines: list[str] = []
     others = [(n, t) for n, t in (("PROFILES.md", "taste profiles (controllability and accuracy)"),
@@ -329,3 +329,14 @@ def write_table(out_dir: str | Path = "eval", *, plot: bool = True) -> dict[str,
         "benchmarks": _benchmarks(results),
         "skipped": skipped,
     }
+
+
+def refresh_table(out_dir: str | Path) -> str | None:
+    """Regenerate ``RESULTS.md`` when retrieval results exist (the plot only if it was there);
+    its path, or None when there is nothing to tabulate."""
+    out = Path(out_dir)
+    try:
+        return write_table(out, plot=(out / PLOT_PNG).is_file())["markdown"]
+    except NlrecError:
+        return None
+

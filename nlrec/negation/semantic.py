@@ -58,6 +58,11 @@ def _vector_cache(encoder: Any) -> EmbeddingCache:
     return _CACHES[key]
 
 
+def clear_vector_caches() -> None:
+    """Forget the vectors this process holds (as a new process would start)."""
+    _CACHES.clear()
+
+
 class SemanticMatcher:
     """Matches descriptors to negated facets by cosine similarity in an encoder's space.
 

@@ -11,18 +11,7 @@ request. After Oncel et al., "Audio Prototypical Network for Controllable Music 
 from __future__ import annotations
 
 from nlrec.profiles.likes import LikesError, read_likes
-from nlrec.profiles.profile import (
-    Profile,
-    ProfileError,
-    ProfileSettings,
-    list_profiles,
-    load_profile,
-    profile_path,
-    profiles_dir,
-    remove_profile,
-    resolve_descriptor,
-    save_profile,
-)
+from nlrec.profiles.profile import Profile, ProfileError, ProfileSettings, resolve_descriptor
 from nlrec.profiles.prototypes import (
     ItemSpace,
     Prototypes,
@@ -36,9 +25,17 @@ from nlrec.profiles.recommend import (
     ProfileHit,
     build_profile,
     recommend,
-    search_with_profile,
 )
 from nlrec.profiles.scoring import ProfileScorer, Reason, attend, play_weights, profile_weights
+from nlrec.profiles.searcher import ProfileSearcher, profile_searcher, search_with_profile
+from nlrec.profiles.store import (
+    list_profiles,
+    load_profile,
+    profile_path,
+    profiles_dir,
+    remove_profile,
+    save_profile,
+)
 
 __all__ = [
     "DEFAULT_PROFILE_WEIGHT",
@@ -49,6 +46,7 @@ __all__ = [
     "ProfileError",
     "ProfileHit",
     "ProfileScorer",
+    "ProfileSearcher",
     "ProfileSettings",
     "Prototypes",
     "Reason",
@@ -61,6 +59,7 @@ __all__ = [
     "load_profile",
     "play_weights",
     "profile_path",
+    "profile_searcher",
     "profile_weights",
     "profiles_dir",
     "read_likes",

@@ -2,7 +2,7 @@
 
 Protocol (one seed; every draw is seeded):
 
-1. Listeners come from :mod:`nlrec.profiles.datasets` in a seeded order: the first ``n_dev`` are
+1. Listeners come from :mod:`nlrec.catalog.listeners` in a seeded order: the first ``n_dev`` are
    the **dev** listeners (the only ones settings were chosen on), the next ``n_test`` the **test**
    listeners (reported). Each listener's items are split at random: ``holdout`` of them (at
    least one) are held out, the rest are the **liked** items (with their play counts).
@@ -46,7 +46,8 @@ from typing import Any
 
 import numpy as np
 
-from nlrec.profiles.datasets import ListeningData, load_listening
+from nlrec.catalog.listeners import ListeningData, load_listening
+from nlrec.evaluation.metrics import ranks_of, recall_ndcg, top_k_rows
 from nlrec.profiles.profile import MORE_STEP, ProfileSettings
 from nlrec.profiles.prototypes import (
     ItemSpace,
@@ -56,6 +57,7 @@ from nlrec.profiles.prototypes import (
     normalize_rows,
 )
 from nlrec.profiles.scoring import catalog_prior, play_weights, profile_weights
+from nlrec.profiles.summary import penalty_key, summarize
 
 Progress = Callable[[str, int, int], None]
 
@@ -74,38 +76,6 @@ class ProtocolConfig:
     boost_step: float = MORE_STEP
     mute_sweep: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0)
     """Mute penalties also measured on the dev listeners (the default was chosen among them)."""
-
-
-# ---------------------------------------------------------------------------- metrics
-def top_k_rows(scores: np.ndarray, k: int) -> np.ndarray:
-    """Rows of the ``k`` best scores, best first; ties by lower row. ``-inf`` marks non-candidates."""
-    finite = np.flatnonzero(np.isfinite(scores))
-    k = min(k, len(finite))
-    if k <= 0:
-        return np.empty(0, dtype=np.int64)
-    part = finite[np.argpartition(-scores[finite], k - 1)[:k]] if k < len(finite) else finite
-    kth = scores[part].min()
-    part = finite[scores[finite] >= kth]
-    return part[np.lexsort((part, -scores[part]))][:k].astype(np.int64)
-
-
-def ranks_of(scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """1-based ranks of ``rows`` among the finite scores, ordered by ``(-score, row)``."""
-    finite = np.flatnonzero(np.isfinite(scores))
-    order = finite[np.lexsort((finite, -scores[finite]))]
-    pos = np.empty(len(scores), dtype=np.int64)
-    pos[order] = np.arange(1, len(order) + 1)
-    return pos[rows]
-
-
-def recall_ndcg(top: np.ndarray, relevant: set[int], k: int) -> tuple[float, float]:
-    """Recall@k and binary nDCG@k of a ranked list against a set of relevant rows."""
-    if not relevant:
-        return 0.0, 0.0
-    gains = np.array([1.0 if int(r) in relevant else 0.0 for r in top[:k]])
-    discounts = 1.0 / np.log2(np.arange(2, len(gains) + 2))
-    ideal = (1.0 / np.log2(np.arange(2, min(len(relevant), k) + 2))).sum()
-    return float(gains.sum() / len(relevant)), float((gains * discounts).sum() / ideal)
 
 
 # --------------------------------------------------------------------------- protocol
@@ -196,7 +166,7 @@ class _Evaluator:
                 muted = kept - lam * carry
                 after = ranks_of(muted, held).astype(np.float64)
                 log, diff = np.log2(after / before), after - before
-                by_penalty[_key(lam)] = {
+                by_penalty[penalty_key(lam)] = {
                     "carriers_log2": float(log[carriers].mean()),
                     "others_abs_log2": float(np.abs(log[~carriers]).mean()),
                     "others_log2": float(log[~carriers].mean()),
@@ -222,100 +192,6 @@ class _Evaluator:
         return pairs
 
 
-CATALOG_SHARE_BINS = ((0.0, 0.02), (0.02, 0.05), (0.05, 0.1), (0.1, 0.2), (0.2, 1.01))
-"""Mute pairs are also summarised by the share of the catalog carrying the muted descriptor."""
-
-
-def _key(penalty: float) -> str:
-    return f"{float(penalty):g}"
-
-
-def _mute_summary(mutes: list[dict], penalty: float, *, full: bool = True) -> dict[str, Any]:
-    """Mute measures over ``(listener, prototype)`` pairs for one penalty (see the module docstring)."""
-    rows = [p["by_penalty"][_key(penalty)] for p in mutes]
-
-    def mean(key: str) -> float:
-        return float(np.mean([r[key] for r in rows])) if rows else 0.0
-
-    out: dict[str, Any] = {
-        "penalty": float(penalty),
-        "selectivity": _ratio(mean("carriers_log2"), mean("others_abs_log2")),
-        "carriers_mean_log2_drop": round(mean("carriers_log2"), 4),
-        "others_mean_abs_log2_change": round(mean("others_abs_log2"), 4),
-        "share_after": round(100.0 * mean("share_after"), 2),
-    }
-    if not full:
-        return out
-    return {
-        "pairs": len(mutes),
-        **out,
-        "selectivity_raw_rank": _ratio(mean("carriers_rank"), mean("others_abs_rank")),
-        "others_mean_log2_change": round(mean("others_log2"), 4),
-        "others_mean_log2_fall": round(mean("others_fall_log2"), 4),
-        "carriers_mean_rank_drop": round(mean("carriers_rank"), 1),
-        "others_mean_abs_rank_change": round(mean("others_abs_rank"), 1),
-        "pairs_carriers_fall_further": round(100.0 * float(np.mean(
-            [r["carriers_log2"] > r["others_abs_log2"] for r in rows])), 2) if rows else None,
-        "share_before": round(100.0 * float(np.mean([p["share_before"] for p in mutes])), 2) if mutes else 0.0,
-    }
-
-
-def summarize(results: list[dict[str, Any]], penalty: float) -> dict[str, Any]:
-    """Aggregate per-listener results into the reported measures (rates ×100); ``penalty`` is
-    the mute penalty of the profile settings."""
-    acc = {m: {name: 100.0 * float(np.mean([r[name][i] for r in results])) if results else 0.0
-               for name in ("profile", "baseline", "profile_all_prototypes")}
-           for i, m in enumerate(("recall", "ndcg"))}
-    boosts = [p for r in results for p in r["boost"]]
-    saturated = [p for p in boosts if p["shares"][0] >= 1.0]
-    live = [p for p in boosts if p["shares"][0] < 1.0]
-
-    def ok(p: dict) -> bool:
-        s = p["shares"]
-        return all(b >= a for a, b in zip(s, s[1:])) and s[-1] > s[0]
-
-    def rate(ps: list[dict]) -> float | None:
-        return round(100.0 * sum(ok(p) for p in ps) / len(ps), 2) if ps else None
-
-    changes = [p["shares"][-1] - p["shares"][0] for p in live]
-    mutes = [p for r in results for p in r["mute"]]
-    mute = _mute_summary(mutes, penalty)
-    mute["weight_only"] = _mute_summary(mutes, 0.0, full=False)
-    reorder = float(np.mean([p["others_reorder_log2"] for p in mutes])) if mutes else 0.0
-    mute["diagnostic_reorder_among_non_carriers"] = {
-        "others_mean_abs_log2": round(reorder, 4),
-        "ratio": _ratio(mute["carriers_mean_log2_drop"], reorder),
-    }
-    mute["by_catalog_share"] = [
-        {"catalog_share": [lo, hi], **_mute_summary([p for p in mutes if lo <= p["catalog_share"] < hi], penalty)}
-        for lo, hi in CATALOG_SHARE_BINS
-    ]
-    swept = sorted({float(x) for p in mutes for x in p["by_penalty"]})
-    if len(swept) > 2:
-        mute["sweep"] = [_mute_summary(mutes, x, full=False) for x in swept]
-    return {
-        "listeners": len(results),
-        "mean_prototypes": round(float(np.mean([r["n_prototypes"] for r in results])), 2) if results else 0.0,
-        "accuracy": {m_: {k_: round(v, 2) for k_, v in d.items()} for m_, d in acc.items()},
-        "boost": {
-            "pairs": len(boosts), "saturated": len(saturated), "rated": len(live),
-            "success": rate(live),
-            "success_in_profile": rate([p for p in live if p["in_profile"]]),
-            "success_new_descriptor": rate([p for p in live if not p["in_profile"]]),
-            "strictly_monotone_violations": sum(1 for p in live if any(b < a for a, b in zip(p["shares"], p["shares"][1:]))),
-            "mean_change": round(100.0 * float(np.mean(changes)), 2) if changes else None,
-            "mean_share_by_step": [round(100.0 * float(x), 2) for x in np.mean([p["shares"] for p in live], axis=0)] if live else None,
-            "mean_share_before": round(100.0 * float(np.mean([p["shares"][0] for p in live])), 2) if live else None,
-            "mean_share_after": round(100.0 * float(np.mean([p["shares"][-1] for p in live])), 2) if live else None,
-        },
-        "mute": mute,
-    }
-
-
-def _ratio(a: float, b: float) -> float | None:
-    return round(a / b, 2) if b > 0 else None
-
-
 def run_protocol(
     data: ListeningData,
     item_vectors: np.ndarray,
@@ -333,7 +209,7 @@ def run_protocol(
         descriptor_vectors: ``callable(names) -> (len(names), d)`` unit text embeddings.
 
     Returns:
-        ``{"dev": summary, "test": summary, "vocabulary": [...], ...}`` (see :func:`summarize`).
+        ``{"dev": summary, "test": summary, "vocabulary": [...], ...}`` (see :func:`~nlrec.profiles.summary.summarize`).
     """
     settings, config = settings or ProfileSettings(), config or ProtocolConfig()
     space = ItemSpace(item_vectors, data.descriptors)

@@ -30,14 +30,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nlrec.text import descriptor_key
+
 if TYPE_CHECKING:
     from nlrec.index import Index
-
-
-def descriptor_key(text: str) -> str:
-    """The case- and space-insensitive key a descriptor is matched by (``"Female  Vocal"`` ->
-    ``"female vocal"``). Profiles store and compare keys."""
-    return " ".join(str(text).lower().split())
 
 
 def normalize_rows(x: np.ndarray) -> np.ndarray:

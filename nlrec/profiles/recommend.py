@@ -168,7 +168,7 @@ def build_profile(
     Raises:
         ProfileError: if no liked id is a track of the index, or the vocabulary is empty.
     """
-    from nlrec.profiles.profile import validate_profile_name
+    from nlrec.profiles.store import validate_profile_name
 
     validate_profile_name(name)
     settings = settings or ProfileSettings()
@@ -219,43 +219,6 @@ def recommend(
     order = np.lexsort((np.arange(len(scores)), -scores))
     skip = set() if include_liked else set(profile.likes)
     return _hits(index, order, scores, k, scorer, reasons, skip=skip, profile=profile)
-
-
-def search_with_profile(
-    index: Index,
-    query: str,
-    profile: Profile,
-    k: int = 10,
-    *,
-    profile_weight: float = DEFAULT_PROFILE_WEIGHT,
-    reasons: int = 3,
-    context: IndexProfiles | None = None,
-    **options: Any,
-) -> list[ProfileHit]:
-    """Search a request, re-ranked with a profile (see :class:`~nlrec.profiles.searcher.ProfileSearcher`).
-
-    ``options`` are :class:`~nlrec.search.SearchOptions` fields (``mode``, ``negation``,
-    ``exclude``, ...).
-
-    Raises:
-        NlrecError: for an empty request, an unknown mode, ``profile_weight`` outside [0, 1], or
-            an unknown negation mode.
-    """
-    from nlrec.profiles.searcher import profile_searcher
-    from nlrec.search import SearchOptions
-
-    searcher = profile_searcher(index, profile, SearchOptions.from_kwargs(**options), weight=profile_weight,
-                                reasons=reasons, context=context)
-    return searcher.search(query, k).hits  # type: ignore[return-value]
-
-
-def _minmax(x: np.ndarray, by: np.ndarray | None = None) -> np.ndarray:
-    """``x`` scaled so that ``by`` (default ``x``) spans [0, 1]."""
-    if len(x) == 0:
-        return x
-    by = x if by is None else by
-    lo, hi = float(by.min()), float(by.max())
-    return (x - lo) / (hi - lo) if hi > lo else x - lo
 
 
 def _hits(

@@ -8,10 +8,15 @@ The results live in a sub-directory of ``eval/results`` because ``nlrec eval tab
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nlrec.io import atomic_write_text
+
+if TYPE_CHECKING:
+    from nlrec.profiles.evaluate import Progress, ProtocolConfig
+    from nlrec.profiles.profile import ProfileSettings
 
 REPORT = "PROFILES.md"
 RESULTS_DIR = "results/profiles"
@@ -213,3 +218,36 @@ def _details(r: dict[str, Any]) -> list[str]:
         f"{r['timing']['encode_seconds']:.0f} s; 0 when cached).",
         "",
     ]
+
+
+@dataclass(frozen=True)
+class ProfilesRun:
+    """What :func:`evaluate_and_report` wrote.
+
+    Attributes:
+        result: the results object (see :func:`~nlrec.profiles.evaluate.evaluate_profiles`).
+        results_file: ``<out>/results/profiles/<dataset>.json``.
+        report: the regenerated ``<out>/PROFILES.md``.
+    """
+
+    result: dict[str, Any]
+    results_file: Path
+    report: Path
+
+
+def evaluate_and_report(dataset: str, data_dir: str | Path, out_dir: str | Path, *, command: str,
+                        model: str = "default", settings: ProfileSettings | None = None,
+                        config: ProtocolConfig | None = None, cache_dir: Path | None = None,
+                        batch_size: int = 64, progress: Progress | None = None) -> ProfilesRun:
+    """``nlrec eval profiles``: evaluate profiles on ``dataset``, write the results JSON (with the
+    ``command`` that made it) and regenerate ``PROFILES.md``."""
+    from nlrec.io import write_json
+    from nlrec.profiles.evaluate import evaluate_profiles
+
+    result = evaluate_profiles(dataset, data_dir, model=model, settings=settings, config=config,
+                               cache_dir=cache_dir, batch_size=batch_size, progress=progress)
+    result["command"] = command
+    path = results_path(out_dir, dataset)
+    write_json(path, result)
+    return ProfilesRun(result=result, results_file=path, report=write_report(out_dir))
+

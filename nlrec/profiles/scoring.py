@@ -182,3 +182,12 @@ class ProfileScorer:
             out += [Reason(m, round(-self.mute_penalty, 6), True)
                     for j, m in enumerate(self.muted) if self._muted_carried[row, j]]
         return out
+
+
+def minmax(x: np.ndarray, by: np.ndarray | None = None) -> np.ndarray:
+    """``x`` scaled so that ``by`` (default ``x``) spans [0, 1]."""
+    if len(x) == 0:
+        return x
+    by = x if by is None else by
+    lo, hi = float(by.min()), float(by.max())
+    return (x - lo) / (hi - lo) if hi > lo else x - lo

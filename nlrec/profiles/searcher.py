@@ -23,10 +23,11 @@ from nlrec.profiles.recommend import (
     QUERY_POOL,
     IndexProfiles,
     ProfileHit,
-    _minmax,
 )
+from nlrec.profiles.scoring import minmax
 from nlrec.search.results import Hit, Pool, Request
-from nlrec.search.searcher import Searcher, SearcherWrapper, build_searcher
+from nlrec.search.searcher import Searcher, SearcherWrapper
+from nlrec.search.stack import build_searcher
 
 if TYPE_CHECKING:
     from nlrec.index import Index
@@ -68,7 +69,7 @@ class ProfileSearcher(SearcherWrapper):
         base, p = base_all[docs], p_all[docs]
         # normalised over the pool by the range of the scores before the mute penalty, so that muted
         # carriers fall without squeezing the profile's say over the other items
-        blended = (1.0 - self.weight) * _minmax(q) + self.weight * _minmax(p, base)
+        blended = (1.0 - self.weight) * minmax(q) + self.weight * minmax(p, base)
         order = np.lexsort((np.arange(len(docs)), -blended))
         parts = {int(d): (float(pq), float(pp)) for d, pq, pp in zip(docs.tolist(), q, p)}
         return Pool(query=pool.query, ranking=Ranking(docs[order], blended[order].astype(np.float32)),
@@ -95,3 +96,30 @@ def profile_searcher(index: Index, profile: Profile, options: SearchOptions, *,
     ctx = context or IndexProfiles(index)
     return build_searcher(index, options, layers=[
         lambda s: ProfileSearcher(s, profile, weight=weight, reasons=reasons, context=ctx)])
+
+
+def search_with_profile(
+    index: Index,
+    query: str,
+    profile: Profile,
+    k: int = 10,
+    *,
+    profile_weight: float = DEFAULT_PROFILE_WEIGHT,
+    reasons: int = 3,
+    context: IndexProfiles | None = None,
+    **options: Any,
+) -> list[ProfileHit]:
+    """Search a request, re-ranked with a profile (see :class:`~nlrec.profiles.searcher.ProfileSearcher`).
+
+    ``options`` are :class:`~nlrec.search.SearchOptions` fields (``mode``, ``negation``,
+    ``exclude``, ...).
+
+    Raises:
+        NlrecError: for an empty request, an unknown mode, ``profile_weight`` outside [0, 1], or
+            an unknown negation mode.
+    """
+    from nlrec.search import SearchOptions
+
+    searcher = profile_searcher(index, profile, SearchOptions.from_kwargs(**options), weight=profile_weight,
+                                reasons=reasons, context=context)
+    return searcher.search(query, k).hits  # type: ignore[return-value]

@@ -9,7 +9,8 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from nlrec.profiles.profile import Profile, read_profile, update_profile
+from nlrec.profiles.profile import Profile
+from nlrec.profiles.store import read_profile, update_profile
 
 
 def adjust_profile(

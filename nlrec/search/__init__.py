@@ -4,6 +4,9 @@
 * :mod:`~nlrec.search.documents`: document searchers (dense, sparse, hybrid = both fused).
 * :mod:`~nlrec.search.searcher`: track searchers over an index, and the wrapper interface.
 * :mod:`~nlrec.search.negation`: negation handling as a wrapping searcher.
+* :mod:`~nlrec.search.filtered`, :mod:`~nlrec.search.filters`: metadata filters (``--where``).
+* :mod:`~nlrec.search.stack`: :func:`build_searcher`, the order of the layers.
+* :mod:`~nlrec.search.similar`: item-to-item neighbours.
 * :mod:`~nlrec.search.fusion`: reciprocal rank fusion and weighted score fusion.
 * :mod:`~nlrec.search.results`: :class:`Hit`, :class:`SearchResult` (hits + parsed request).
 
@@ -31,7 +34,8 @@ from nlrec.search.options import (
     clean_query,
 )
 from nlrec.search.results import Hit, Pool, Request, SearchResult
-from nlrec.search.searcher import IndexSearcher, Searcher, SearcherWrapper, build_searcher
+from nlrec.search.searcher import IndexSearcher, Searcher, SearcherWrapper
+from nlrec.search.stack import build_searcher
 
 if TYPE_CHECKING:
     from nlrec.index import Index

@@ -18,7 +18,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from nlrec.search.documents import DocumentSearcher, HybridSearcher, RetrieverSearcher, positive
@@ -165,27 +165,3 @@ def document_searcher(index: Index, options: SearchOptions) -> DocumentSearcher:
         alpha=options.alpha,
         depth=options.hybrid_depth,
     )
-
-
-Layer = Callable[[Searcher], Searcher]
-"""Wraps a searcher in another (e.g. a taste profile's re-ranking)."""
-
-
-def build_searcher(index: Index, options: SearchOptions | None = None, *, layers: Sequence[Layer] = ()) -> Searcher:
-    """The searcher ``nlrec query`` uses: the index's retrievers, the metadata filter
-    (``options.where``), then ``layers`` (innermost first), then negation handling (outermost, so
-    nothing below can bring back an excluded track).
-    """
-    from nlrec.search.negation import NegationSearcher
-
-    options = options or SearchOptions()
-    s: Searcher = IndexSearcher(index, options)
-    if options.where:
-        from nlrec.search.filtered import FilterSearcher
-
-        s = FilterSearcher(s, options.where)
-    for layer in layers:
-        s = layer(s)
-    if options.negation != "off":
-        s = NegationSearcher(s)
-    return s

@@ -17,13 +17,15 @@ from nlrec.training.data import (
     load_training_clips,
     split_validation,
 )
-from nlrec.training.gpl import STAGES, GPLPipeline, RunDir, build_queries
+from nlrec.training.gpl import STAGES, GPLPipeline, build_queries, run_gpl
 from nlrec.training.queries import (
     Query,
     Seq2SeqQueryGenerator,
     TemplateQueryGenerator,
     caption_queries,
 )
+from nlrec.training.rundir import RunDir
+from nlrec.training.ship import ShipResult, ship_model
 from nlrec.training.teacher import TeacherSettings
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "Query",
     "RunDir",
     "Seq2SeqQueryGenerator",
+    "ShipResult",
     "TeacherSettings",
     "TemplateQueryGenerator",
     "TrainingClip",
@@ -42,5 +45,7 @@ __all__ = [
     "caption_queries",
     "load_config",
     "load_training_clips",
+    "run_gpl",
+    "ship_model",
     "split_validation",
 ]

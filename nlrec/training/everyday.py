@@ -21,11 +21,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nlrec.errors import NlrecError
+
+if TYPE_CHECKING:
+    from nlrec.catalog import Catalog
+    from nlrec.index import Index
 
 MEASURES: tuple[str, ...] = ("nDCG@10", "P@10", "RR@10", "AP@100", "R@100")
 DEPTH = 100
@@ -82,7 +86,7 @@ def load_requests(path: str | os.PathLike) -> list[Request]:
     return out
 
 
-def judge(requests: Sequence[Request], catalog: Any) -> dict[str, dict[str, int]]:
+def judge(requests: Sequence[Request], catalog: Catalog) -> dict[str, dict[str, int]]:
     """Qrels ``{request id: {track id: 1}}`` over a catalog (requests without a match left out)."""
     qrels = {}
     for r in requests:
@@ -92,7 +96,7 @@ def judge(requests: Sequence[Request], catalog: Any) -> dict[str, dict[str, int]
     return qrels
 
 
-def rank_tracks(index: Any, requests: Sequence[Request], mode: str, *, depth: int = DEPTH,
+def rank_tracks(index: Index, requests: Sequence[Request], mode: str, *, depth: int = DEPTH,
                 **options: Any) -> dict[str, list[str]]:
     """Ranked track ids per request, as ``nlrec query --mode MODE -k depth`` returns them."""
     from nlrec.search import search_many
@@ -103,19 +107,17 @@ def rank_tracks(index: Any, requests: Sequence[Request], mode: str, *, depth: in
 
 def score(qrels: dict[str, dict[str, int]], rankings: dict[str, list[str]]) -> dict[str, Any]:
     """Mean measures (×100) over the judged requests, and per request nDCG@10."""
-    import ir_measures
+    from nlrec.evaluation.metrics import per_query as measures_per_query
+    from nlrec.evaluation.metrics import run_from_rankings
 
-    run = {q: {d: float(DEPTH - i) for i, d in enumerate(docs[:DEPTH])} for q, docs in rankings.items() if q in qrels}
-    measures = [ir_measures.parse_measure(m) for m in MEASURES]
-    per_query: dict[str, dict[str, float]] = {q: {} for q in qrels}
-    for m in ir_measures.iter_calc(measures, qrels, run):
-        per_query[m.query_id][str(m.measure)] = float(m.value) * 100
+    run = run_from_rankings({q: docs for q, docs in rankings.items() if q in qrels}, DEPTH)
+    per_query = measures_per_query(qrels, run, MEASURES)
     means = {m: float(np.mean([pq.get(m, 0.0) for pq in per_query.values()])) for m in MEASURES}
     return {"measures": {k: round(v, 2) for k, v in means.items()}, "n_requests": len(qrels),
             "per_request_ndcg10": {q: round(pq.get("nDCG@10", 0.0), 1) for q, pq in per_query.items()}}
 
 
-def evaluate_models(models: Sequence[str], requests: Sequence[Request], catalog: Any, *,
+def evaluate_models(models: Sequence[str], requests: Sequence[Request], catalog: Catalog, *,
                     modes: Sequence[str] = ("dense", "hybrid"), work_dir: str | Path | None = None,
                     options: dict[str, Any] | None = None, notify: Any = None) -> list[dict[str, Any]]:
     """Build an index of ``catalog`` with each model and score every mode on the requests.
@@ -139,3 +141,23 @@ def evaluate_models(models: Sequence[str], requests: Sequence[Request], catalog:
                 if notify:
                     notify(f"{model} {mode}: " + ", ".join(f"{k} {v:.1f}" for k, v in res["measures"].items()))
     return results
+
+
+def everyday_report(models: Sequence[str], requests_file: str | os.PathLike, *, data_dir: str | None = None,
+                    split: str = "all", modes: Sequence[str] = ("dense", "hybrid"),
+                    notify: Any = None) -> dict[str, Any]:
+    """``nlrec train everyday``: every model and mode on the requests over the MusicCaps catalog
+    (every clip, or ``split="test"``: only the evaluation clips, never trained on).
+
+    Returns:
+        ``{"requests", "catalog", "tracks", "results": [evaluate_models results]}``.
+    """
+    from nlrec.catalog.datasets import load_musiccaps
+    from nlrec.encoders.models import canonical_model
+
+    requests = load_requests(requests_file)
+    catalog = load_musiccaps(data_dir, split=split)
+    results = evaluate_models([canonical_model(m) for m in models], requests, catalog, modes=modes, notify=notify)
+    return {"requests": str(requests_file), "catalog": f"musiccaps/{split}", "tracks": len(catalog.tracks),
+            "results": results}
+

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from nlrec.training.config import GPLConfig
-from nlrec.training.gpl import build_queries, peak_rss_mb
+from nlrec.training.gpl import build_queries
+from nlrec.training.rundir import peak_rss_mb
 
 
 def finetune(config: GPLConfig, output_dir: str | Path, *, data_dir: str | Path | None = None,
@@ -28,8 +29,8 @@ def finetune(config: GPLConfig, output_dir: str | Path, *, data_dir: str | Path 
     """
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
+    from nlrec.training.common import bucket_by_length
     from nlrec.training.student import (
-        bucket_by_length,
         freeze_below,
         load_student,
         train_bi_encoder,

@@ -19,16 +19,15 @@ training stages resume from their latest checkpoint).
 from __future__ import annotations
 
 import json
-import resource
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from nlrec.errors import NlrecError
+from nlrec.evaluation.beir import write_qrels
 from nlrec.io import atomic_write_text, read_jsonl, write_json, write_jsonl
 from nlrec.training.config import GPLConfig
 from nlrec.training.data import LeakageGuard, load_training_clips, split_validation
@@ -40,84 +39,17 @@ from nlrec.training.queries import (
     make_generator,
     to_beir,
 )
+from nlrec.training.rundir import (
+    RunDir,
+    StageReport,
+    peak_rss_mb,
+    read_items,
+    read_training_set,
+)
 
 Progress = Callable[[str, int, int], None]
 Notify = Callable[[str], None]
 STAGES: tuple[str, ...] = ("queries", "negatives", "teacher", "labels", "student")
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process (and finished children), in MB."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, kids) / 1024.0
-
-
-@dataclass
-class StageReport:
-    """What one stage did: ``skipped`` (its output existed) or its wall time and peak memory."""
-
-    name: str
-    skipped: bool
-    seconds: float = 0.0
-    peak_rss_mb: float = 0.0
-    details: dict[str, Any] = field(default_factory=dict)
-
-
-# ------------------------------------------------------------------------------ paths
-class RunDir:
-    """File names of a GPL run directory."""
-
-    def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
-
-    corpus = property(lambda self: self.root / "corpus.jsonl")
-    queries = property(lambda self: self.root / "queries.jsonl")
-    qrels = property(lambda self: self.root / "qrels" / "train.tsv")
-    negatives = property(lambda self: self.root / "hard-negatives.jsonl")
-    teacher = property(lambda self: self.root / "teacher")
-    labels = property(lambda self: self.root / "gpl-training-data.tsv")
-    #: named after the run, so results of different runs do not share a model slug
-    model = property(lambda self: self.root / f"gpl-{self.root.name}")
-    stages = property(lambda self: self.root / "stages.json")
-    validation = property(lambda self: self.root / "validation.json")
-
-    def done(self, stage: str) -> bool:
-        if stage == "queries":
-            return self.corpus.is_file() and self.queries.is_file() and self.qrels.is_file()
-        if stage == "negatives":
-            return self.negatives.is_file()
-        if stage == "teacher":
-            return (self.teacher / "config.json").is_file()
-        if stage == "labels":
-            return self.labels.is_file()
-        if stage == "student":
-            return (self.model / "modules.json").is_file()
-        raise ValueError(stage)
-
-
-# ----------------------------------------------------------------------------- BEIR io
-def write_qrels(path: Path, qrels: dict[str, dict[str, int]]) -> None:
-    lines = ["query-id\tcorpus-id\tscore"] + [f"{q}\t{d}\t{s}" for q, rel in qrels.items() for d, s in rel.items()]
-    atomic_write_text(path, "\n".join(lines) + "\n")
-
-
-def read_training_set(run: RunDir) -> tuple[dict[str, str], dict[str, str], dict[str, dict[str, int]]]:
-    """``(corpus, queries, qrels)`` of stage 1."""
-    corpus = {r["_id"]: r["text"] for r in read_jsonl(run.corpus)}
-    queries = {r["_id"]: r["text"] for r in read_jsonl(run.queries)}
-    qrels: dict[str, dict[str, int]] = {}
-    with open(run.qrels, encoding="utf-8") as f:
-        next(f, None)
-        for line in f:
-            q, d, s = line.rstrip("\n").split("\t")
-            qrels.setdefault(q, {})[d] = int(s)
-    return corpus, queries, qrels
-
-
-def read_items(run: RunDir) -> dict[str, str]:
-    """``{qid: id of the clip or track the request was made from}``."""
-    return {r["_id"]: str(r.get("metadata", {}).get("item", "")) for r in read_jsonl(run.queries)}
 
 
 def drop_same_item(negatives: dict[str, list[str]], qrels: dict[str, dict[str, int]], items: dict[str, str],
@@ -339,9 +271,8 @@ class GPLPipeline:
                 "margin_negative_share": round(float((margins < 0).mean()), 3)}
 
     def _student(self) -> dict[str, Any]:
-
+        from nlrec.training.common import bucket_by_length
         from nlrec.training.student import (
-            bucket_by_length,
             freeze_below,
             load_student,
             margin_mse_loss,
@@ -398,3 +329,30 @@ class GPLPipeline:
         return {"triplets": len(cols["label"]), "pairs": n_pairs, "loss": sc.loss, "steps": sc.steps,
                 "trainable_tensors": len(trainable),
                 "first_loss": losses[0] if losses else None, "last_loss": losses[-1] if losses else None}
+
+
+def run_gpl(config: GPLConfig, *, data_dir: str | Path | None = None, until: str | None = None,
+            progress: Progress | None = None, notify: Notify | None = None,
+            show_progress: bool = True) -> dict[str, Any]:
+    """``nlrec train gpl``: run the pipeline (up to ``until``) and summarise it as a training record.
+
+    Returns:
+        ``{"run_dir", "model" (None when stopped early), "stages": [StageReport fields], "seconds",
+        "peak_rss_mb", "load", "config", "name"}``.
+    """
+    from nlrec.training.rundir import load_average
+
+    t0 = time.perf_counter()
+    pipeline = GPLPipeline(config, data_dir=data_dir, progress=progress, notify=notify, show_progress=show_progress)
+    reports = pipeline.run_all(until=until)
+    return {
+        "run_dir": config.run_dir,
+        "model": str(RunDir(config.run_dir).model) if until in (None, "student") else None,
+        "stages": [r.__dict__ for r in reports],
+        "seconds": round(time.perf_counter() - t0, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "load": load_average(),
+        "config": config.to_dict(),
+        "name": Path(config.run_dir).name,
+    }
+

@@ -20,9 +20,14 @@ import random
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nlrec.training.queries import requestable
+
+if TYPE_CHECKING:
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from torch import nn
 
 #: Tags that are themselves absences ("no vocals", "instrumental"): never negated again.
 _ABSENCE = re.compile(r"^(?:no|non|not|without)\b|^instrumental$|-free$", re.I)
@@ -65,7 +70,7 @@ def negation_columns(anchors: Sequence[str], positives: Sequence[str], items: Se
     return out
 
 
-def negation_aware_loss(model: Any, base: Any, k: float) -> Any:
+def negation_aware_loss(model: SentenceTransformer, base: nn.Module, k: float) -> nn.Module:
     """``base`` (a sentence-transformers loss with ``compute_loss_from_embeddings``, e.g.
     MultipleNegativesRankingLoss) on the leading columns, plus ``k`` times the mean cosine
     between the first column and the last (the negated requests)."""
@@ -82,7 +87,7 @@ def negation_aware_loss(model: Any, base: Any, k: float) -> Any:
             self.base = base
             self.dissimilarity = NegationDissimilarityLoss(scale=k)
 
-        def forward(self, sentence_features: Any, labels: Any) -> Any:
+        def forward(self, sentence_features: Any, labels: Any) -> torch.Tensor:
             emb = [self.model(f)["sentence_embedding"] for f in sentence_features]
             return self.base.compute_loss_from_embeddings(emb[:-1], labels) + self.dissimilarity(emb[0], emb[-1])
 
@@ -93,8 +98,8 @@ def negation_aware_loss(model: Any, base: Any, k: float) -> Any:
 
 
 def apply_negation(settings: Any, columns: dict[str, list[str]], items: Sequence[Sequence[str]],
-                   item_tags: Mapping[str, Sequence[str]], model: Any, loss: Any, *, seed: int = 0
-                   ) -> tuple[dict[str, list[str]], Any]:
+                   item_tags: Mapping[str, Sequence[str]], model: SentenceTransformer, loss: nn.Module, *,
+                   seed: int = 0) -> tuple[dict[str, list[str]], nn.Module]:
     """A recipe's ``[negation]`` options applied to (anchor, positive) columns and their loss.
 
     Args:

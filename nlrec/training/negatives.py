@@ -10,14 +10,17 @@ result is GPL's ``hard-negatives.jsonl`` record per query::
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 Progress = Callable[[str, int, int], None]
 
 
-def mine_dense(model: Any, queries: Mapping[str, str], corpus: Mapping[str, str],
+def mine_dense(model: SentenceTransformer, queries: Mapping[str, str], corpus: Mapping[str, str],
                qrels: Mapping[str, Mapping[str, int]], *, top_k: int = 30, batch_size: int = 64) -> dict[str, list[str]]:
     """Top-``top_k`` non-positive documents of each query by a sentence-transformers model.
 

@@ -4,7 +4,7 @@ baseline (MultipleNegativesRankingLoss).
 The model is trained with sentence-transformers' own ``SentenceTransformerTrainer``; checkpoints
 are written every ``save_steps`` and an interrupted run resumes from the latest one. With
 ``train_layers = N`` only the top N transformer layers are trained (so the change to the base
-model is small enough to ship as a delta, see :mod:`nlrec.training.delta`).
+model is small enough to ship as a delta, see :mod:`nlrec.encoders.delta`).
 """
 
 from __future__ import annotations
@@ -12,15 +12,25 @@ from __future__ import annotations
 import functools
 import os
 import re
-import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nlrec.training.teacher import _latest_checkpoint, resolve_base, resolve_device
+from nlrec.training.common import (
+    checkpoint_dir,
+    latest_checkpoint,
+    resolve_base,
+    resolve_device,
+    save_finished,
+)
+
+if TYPE_CHECKING:
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.losses import MarginMSELoss
 
 
-def load_student(base: str, *, device: str | None = None, max_seq_length: int | None = None) -> Any:
+def load_student(base: str, *, device: str | None = None, max_seq_length: int | None = None) -> SentenceTransformer:
     """Load a sentence-transformers model (``default`` = the packaged MiniLM) for training."""
     import transformers
     from sentence_transformers import SentenceTransformer
@@ -36,7 +46,7 @@ def load_student(base: str, *, device: str | None = None, max_seq_length: int | 
 _LAYER = re.compile(r"\.layer\.(\d+)\.")
 
 
-def freeze_below(model: Any, train_layers: int) -> list[str]:
+def freeze_below(model: SentenceTransformer, train_layers: int) -> list[str]:
     """Freeze every parameter except those of the top ``train_layers`` transformer layers.
 
     Returns:
@@ -60,59 +70,21 @@ def freeze_below(model: Any, train_layers: int) -> list[str]:
     return trainable
 
 
-def scaled_dot(a: Any, b: Any, *, scale: float = 1.0) -> Any:
+def scaled_dot(a: torch.Tensor, b: torch.Tensor, *, scale: float = 1.0) -> torch.Tensor:
     """``scale * <a, b>`` row-wise (cosine × scale for normalised embeddings)."""
     from sentence_transformers.util import pairwise_dot_score
 
     return scale * pairwise_dot_score(a, b)
 
 
-def margin_mse_loss(model: Any, scale: float) -> Any:
+def margin_mse_loss(model: SentenceTransformer, scale: float) -> MarginMSELoss:
     """sentence-transformers' ``MarginMSELoss`` with a scaled dot-product similarity."""
     from sentence_transformers.sentence_transformer.losses import MarginMSELoss
 
     return MarginMSELoss(model, similarity_fct=functools.partial(scaled_dot, scale=scale))
 
 
-#: Word-count edges of the length buckets: templates, sentences, whole captions.
-BUCKET_EDGES: tuple[int, ...] = (8, 28)
-
-
-def bucket_by_length(columns: dict[str, list], key: str, batch_size: int,
-                     edges: tuple[int, ...] = BUCKET_EDGES, extra_key: str | None = None) -> Any:
-    """Split training columns into a ``DatasetDict`` of length buckets.
-
-    sentence-transformers' trainers draw every batch from one dataset of a ``DatasetDict``, so
-    each batch holds requests of similar length and is padded only to its own longest text (a
-    whole caption no longer makes every short request in its batch cost 128 tokens). Buckets
-    smaller than a batch are merged into a neighbour.
-    """
-    from datasets import Dataset, DatasetDict
-
-    def words(i: int) -> int:
-        n = len(str(columns[key][i]).split())
-        return n + (len(str(columns[extra_key][i]).split()) if extra_key else 0)
-
-    n_rows = len(columns[key])
-    buckets: list[list[int]] = [[] for _ in range(len(edges) + 1)]
-    for i in range(n_rows):
-        w = words(i)
-        buckets[sum(w > e for e in edges)].append(i)
-    merged: list[list[int]] = []
-    for b in buckets:
-        if merged and len(merged[-1]) < batch_size:
-            merged[-1] += b
-        else:
-            merged.append(list(b))
-    if len(merged) > 1 and len(merged[-1]) < batch_size:
-        tail = merged.pop()
-        merged[-1] += tail
-    merged = [sorted(b) for b in merged if b]
-    return DatasetDict({f"len{k}": Dataset.from_dict({c: [v[i] for i in b] for c, v in columns.items()})
-                        for k, b in enumerate(merged)})
-
-
-def train_bi_encoder(model: Any, dataset: Any, loss: Any, output_dir: str | os.PathLike, *, steps: int,
+def train_bi_encoder(model: SentenceTransformer, dataset: Any, loss: Any, output_dir: str | os.PathLike, *, steps: int,
                      batch_size: int, lr: float, warmup_ratio: float = 0.1, save_steps: int = 100,
                      seed: int = 0, device: str | None = None, show_progress: bool = True,
                      no_duplicates: bool = False, on_log: Callable[[dict], None] | None = None) -> Path:
@@ -131,7 +103,7 @@ def train_bi_encoder(model: Any, dataset: Any, loss: Any, output_dir: str | os.P
 
     output_dir = Path(output_dir)
     device = resolve_device(device)
-    ckpt = Path(str(output_dir) + ".checkpoints")
+    ckpt = checkpoint_dir(output_dir)
     args = SentenceTransformerTrainingArguments(
         output_dir=str(ckpt), max_steps=steps, per_device_train_batch_size=batch_size, learning_rate=lr,
         warmup_steps=int(warmup_ratio * steps), seed=seed, data_seed=seed, save_strategy="steps",
@@ -150,15 +122,7 @@ def train_bi_encoder(model: Any, dataset: Any, loss: Any, output_dir: str | os.P
                     on_log(dict(logs))
 
         trainer.add_callback(_Log())
-    trainer.train(resume_from_checkpoint=_latest_checkpoint(ckpt))
+    trainer.train(resume_from_checkpoint=latest_checkpoint(ckpt))
     for p in model.parameters():
         p.requires_grad = True
-    tmp = output_dir.parent / f".tmp-{output_dir.name}-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    model.save(str(tmp))
-    if output_dir.exists():
-        shutil.rmtree(output_dir)
-    tmp.rename(output_dir)
-    shutil.rmtree(ckpt, ignore_errors=True)
-    return output_dir
+    return save_finished(model.save, output_dir)

@@ -10,16 +10,26 @@ Its raw logits are the pseudo-label scores of GPL.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nlrec.errors import NlrecError
+from nlrec.training.common import (
+    bucket_by_length,
+    checkpoint_dir,
+    latest_checkpoint,
+    resolve_base,
+    resolve_device,
+    save_finished,
+)
 from nlrec.training.negatives import sample_negatives
+
+if TYPE_CHECKING:
+    from sentence_transformers import CrossEncoder
 
 Progress = Callable[[str, int, int], None]
 
@@ -44,30 +54,6 @@ class TeacherSettings:
     lr: float = 5e-5
     warmup_ratio: float = 0.1
     max_length: int = 128
-
-
-def resolve_base(spec: str) -> str:
-    """``default`` / ``minilm`` -> the packaged MiniLM directory (training always starts from the
-    untuned weights unless told otherwise); ``music-minilm`` -> the shipped music model;
-    anything else unchanged."""
-    if spec in ("", "default", "minilm", None):
-        from nlrec.encoders.dense import default_model_path
-
-        return str(default_model_path())
-    if spec == "music-minilm":
-        from nlrec.encoders.dense import music_model_path
-
-        return str(music_model_path())
-    return str(spec)
-
-
-def resolve_device(device: str | None) -> str:
-    """``auto`` / ``None`` -> ``cuda`` when available, else ``cpu``."""
-    if device in (None, "", "auto"):
-        import torch
-
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
 
 
 def teacher_pairs(queries: Mapping[str, str], corpus: Mapping[str, str], qrels: Mapping[str, Mapping[str, int]],
@@ -101,7 +87,7 @@ def teacher_pairs(queries: Mapping[str, str], corpus: Mapping[str, str], qrels: 
     return cols
 
 
-def load_teacher(path: str | os.PathLike, *, device: str | None = None, max_length: int | None = None) -> Any:
+def load_teacher(path: str | os.PathLike, *, device: str | None = None, max_length: int | None = None) -> CrossEncoder:
     """Load a cross-encoder (a trained teacher, or a base model with a fresh one-logit head)."""
     import transformers
     from sentence_transformers import CrossEncoder
@@ -131,15 +117,13 @@ def train_teacher(pairs: Mapping[str, list], settings: TeacherSettings, output_d
     output_dir = Path(output_dir)
     device = resolve_device(device)
     model = load_teacher(resolve_base(settings.base), device=device, max_length=settings.max_length)
-    from nlrec.training.student import bucket_by_length
-
     dataset = bucket_by_length(dict(pairs), "query", settings.batch_size, extra_key="document")
     n_pos = sum(1 for x in pairs["label"] if x > 0)
     import torch
 
     pos_weight = torch.tensor((len(pairs["label"]) - n_pos) / max(n_pos, 1))
     loss = BinaryCrossEntropyLoss(model, pos_weight=pos_weight)
-    ckpt = Path(str(output_dir) + ".checkpoints")
+    ckpt = checkpoint_dir(output_dir)
     args = CrossEncoderTrainingArguments(
         output_dir=str(ckpt), max_steps=settings.steps, per_device_train_batch_size=settings.batch_size,
         learning_rate=settings.lr, warmup_steps=int(settings.warmup_ratio * settings.steps), seed=seed, data_seed=seed,
@@ -149,24 +133,11 @@ def train_teacher(pairs: Mapping[str, list], settings: TeacherSettings, output_d
         dataloader_drop_last=True,
     )
     trainer = CrossEncoderTrainer(model=model, args=args, train_dataset=dataset, loss=loss)
-    trainer.train(resume_from_checkpoint=_latest_checkpoint(ckpt))
-    tmp = output_dir.parent / f".tmp-{output_dir.name}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(str(tmp))
-    shutil.rmtree(output_dir, ignore_errors=True)
-    tmp.rename(output_dir)
-    shutil.rmtree(ckpt, ignore_errors=True)
-    return output_dir
+    trainer.train(resume_from_checkpoint=latest_checkpoint(ckpt))
+    return save_finished(model.save_pretrained, output_dir)
 
 
-def _latest_checkpoint(directory: Path) -> str | None:
-    if not directory.is_dir():
-        return None
-    found = sorted(directory.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]))
-    return str(found[-1]) if found else None
-
-
-def score_pairs(teacher: Any, pairs: Sequence[tuple[str, str]], *, batch_size: int = 64,
+def score_pairs(teacher: CrossEncoder, pairs: Sequence[tuple[str, str]], *, batch_size: int = 64,
                 progress: Progress | None = None, chunk: int = 2048) -> np.ndarray:
     """Raw teacher logits for (request, document) pairs."""
     import torch
@@ -181,7 +152,7 @@ def score_pairs(teacher: Any, pairs: Sequence[tuple[str, str]], *, batch_size: i
     return out
 
 
-def rerank_benchmark(teacher: Any, benchmark: str, data_dir: str | os.PathLike, *, seed: int = 0,
+def rerank_benchmark(teacher: CrossEncoder, benchmark: str, data_dir: str | os.PathLike, *, seed: int = 0,
                      n_queries: int | None = 300, depth: int = 100, sample_seed: int = 0,
                      progress: Progress | None = None) -> dict[str, Any]:
     """Rerank BM25's top ``depth`` with the teacher on (a random sample of) a benchmark seed.
@@ -221,3 +192,18 @@ def rerank_benchmark(teacher: Any, benchmark: str, data_dir: str | os.PathLike, 
 
     return {"benchmark": benchmark, "seed": seed, "n_queries": len(idx), "depth": depth,
             "pairs_scored": len(pairs), "bm25": measures(base_ranks), "bm25+teacher": measures(ce_ranks)}
+
+
+def evaluate_teacher(path: str | os.PathLike, benchmark: str, data_dir: str | os.PathLike, *,
+                     device: str | None = None, max_length: int | None = None, n_queries: int | None = 300,
+                     depth: int = 100, progress: Progress | None = None) -> dict[str, Any]:
+    """Load the cross-encoder at ``path`` and rerank BM25's top ``depth`` on ``benchmark`` (see
+    :func:`rerank_benchmark`); the result also says how long the reranking took."""
+    import time
+
+    teacher = load_teacher(path, device=device, max_length=max_length)
+    t0 = time.perf_counter()
+    result = rerank_benchmark(teacher, benchmark, data_dir, n_queries=n_queries, depth=depth, progress=progress)
+    result["seconds"] = round(time.perf_counter() - t0, 1)
+    return result
+

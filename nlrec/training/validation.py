@@ -117,3 +117,20 @@ def validate_lexical(clips: Sequence[TrainingClip]) -> list[dict[str, Any]]:
     """TF-IDF and BM25 on the validation benchmarks (for reference)."""
     benches = validation_benchmarks(clips)
     return [evaluate_system(SystemConfig(s), benches).to_dict() for s in ("tfidf", "bm25")]
+
+
+def validate_models(models: Sequence[str], data_dir: str | Path | None, n_clips: int, *,
+                    fusion: bool = True) -> dict[str, Any]:
+    """``nlrec train validate``: TF-IDF and BM25 for reference, then each model (dense, and the
+    hybrid grid when ``fusion``) on the ``n_clips`` training clips held out for validation.
+
+    Returns:
+        ``{"lexical": [results], "models": [validate_model results]}``.
+    """
+    from nlrec.encoders.models import canonical_model
+    from nlrec.paths import data_dir as resolve_data_dir
+
+    clips = validation_clips(resolve_data_dir(data_dir), n_clips)
+    return {"lexical": validate_lexical(clips),
+            "models": [validate_model(canonical_model(m), clips, fusion=fusion) for m in models]}
+

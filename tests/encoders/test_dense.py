@@ -3,7 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlrec.encoders.dense import SentenceTransformerEncoder, load_encoder, resolve_model
+from nlrec.encoders.dense import SentenceTransformerEncoder, load_encoder
+from nlrec.encoders.models import resolve_model
 from nlrec.errors import EncoderError
 
 

@@ -10,14 +10,15 @@ import pytest
 from safetensors.numpy import load_file, save_file
 
 import nlrec.encoders.dense as dense
+import nlrec.encoders.models as models
+from nlrec.encoders.delta import write_delta
 from nlrec.errors import EncoderError
-from nlrec.training.delta import write_delta
 
 
 @pytest.fixture
 def music_delta(tmp_path, monkeypatch):
     """A delta over the packaged MiniLM that changes one tensor, installed as the music model."""
-    base = dense.default_model_path()
+    base = models.default_model_path()
     tuned = tmp_path / "tuned"
     shutil.copytree(base, tuned, ignore=shutil.ignore_patterns("*.onnx", "onnx", "openvino"))
     w = load_file(str(tuned / "model.safetensors"))
@@ -26,27 +27,27 @@ def music_delta(tmp_path, monkeypatch):
     save_file(w, str(tuned / "model.safetensors"))
     delta = tmp_path / "music-minilm.delta.safetensors"
     write_delta(tuned, base, delta, name="music-minilm")
-    monkeypatch.setattr(dense, "MUSIC_DELTA", delta)
+    monkeypatch.setattr(models, "MUSIC_DELTA", delta)
     return name, w[name]
 
 
 def test_minilm_is_the_packaged_model():
-    assert dense.resolve_model("minilm") == (dense.DEFAULT_MODEL_ID, str(dense.default_model_path()))
+    assert models.resolve_model("minilm") == (models.DEFAULT_MODEL_ID, str(models.default_model_path()))
 
 
 def test_default_without_music_model_is_minilm(tmp_path, monkeypatch):
-    monkeypatch.setattr(dense, "MUSIC_DELTA", tmp_path / "absent.safetensors")
-    assert dense.canonical_model("default") == "minilm"
-    assert dense.resolve_model(None)[0] == dense.DEFAULT_MODEL_ID
+    monkeypatch.setattr(models, "MUSIC_DELTA", tmp_path / "absent.safetensors")
+    assert models.canonical_model("default") == "minilm"
+    assert models.resolve_model(None)[0] == models.DEFAULT_MODEL_ID
     with pytest.raises(EncoderError, match="does not ship the music model"):
-        dense.resolve_model("music-minilm")
+        models.resolve_model("music-minilm")
 
 
 def test_default_is_the_music_model_when_shipped(music_delta, tmp_path):
     name, tuned = music_delta
-    assert dense.canonical_model("default") == "music-minilm"
-    model_id, path = dense.resolve_model("default")
-    assert model_id == dense.MUSIC_MODEL_ID
+    assert models.canonical_model("default") == "music-minilm"
+    model_id, path = models.resolve_model("default")
+    assert model_id == models.MUSIC_MODEL_ID
     assert str(tmp_path / "home") in path or ".cache" in path  # built in the cache, not the package
     rebuilt = load_file(f"{path}/model.safetensors")
     assert np.allclose(rebuilt[name], tuned, atol=1e-3)
@@ -74,7 +75,7 @@ def test_train_ship_writes_a_delta_that_rebuilds_the_model(tmp_path):
 
     from nlrec.cli import cli
 
-    base = dense.default_model_path()
+    base = models.default_model_path()
     tuned = tmp_path / "tuned"
     shutil.copytree(base, tuned, ignore=shutil.ignore_patterns("*.onnx", "onnx", "openvino"))
     w = load_file(str(tuned / "model.safetensors"))

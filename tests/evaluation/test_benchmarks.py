@@ -6,17 +6,15 @@ import numpy as np
 import pytest
 
 from nlrec.errors import NlrecError
+from nlrec.evaluation.beir import read_beir, save_benchmark, write_beir
 from nlrec.evaluation.benchmarks import (
     build_benchmark,
     doc_id,
     exact_matches,
     load_clips,
     parse_aspect_list,
-    read_beir,
     sample_descriptor_set,
-    save_benchmark,
     split_sentences,
-    write_beir,
 )
 
 TAGS = ["solo piano", "calm", "slow tempo", "no vocals", "piano", "ambient", "rain", "night"]

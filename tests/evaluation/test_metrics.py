@@ -11,9 +11,13 @@ from nlrec.evaluation.metrics import (
     check_against_ranks,
     evaluate,
     median_rank,
+    per_query,
+    ranks_of,
     recall_curve,
+    recall_ndcg,
     run_from_rankings,
     summarize,
+    top_k_rows,
 )
 
 # four queries whose relevant document sits at rank 1, 3, 12 and 7
@@ -118,3 +122,35 @@ def test_results_table_reports_taste_profiles(tmp_path):
     assert "## Taste profiles" in md
     assert "| hetrec | 20.0 / 16.0 (1.25x) | 10.0 / 8.0 | 99.0 % | 7.50 |" in md
     assert "broken" not in md
+
+
+def test_top_k_and_ranks_break_ties_by_row():
+    s = np.array([0.5, 0.9, -np.inf, 0.9, 0.1])
+    assert top_k_rows(s, 3).tolist() == [1, 3, 0]
+    assert top_k_rows(s, 10).tolist() == [1, 3, 0, 4]
+    assert ranks_of(s, np.array([3, 4, 1])).tolist() == [2, 4, 1]
+
+
+def test_recall_ndcg_match_ir_measures():
+    ir_measures = pytest.importorskip("ir_measures")
+    rng = np.random.default_rng(0)
+    qrels, run_, ours = [], [], []
+    for q in range(20):
+        scores = rng.random(200)
+        rel = set(rng.choice(200, size=int(rng.integers(1, 15)), replace=False).tolist())
+        top = top_k_rows(scores, 50)
+        ours.append(recall_ndcg(top, rel, 50))
+        qrels += [ir_measures.Qrel(str(q), str(d), 1) for d in rel]
+        run_ += [ir_measures.ScoredDoc(str(q), str(d), float(50 - i)) for i, d in enumerate(top)]
+    ref = ir_measures.calc_aggregate([ir_measures.R @ 50, ir_measures.nDCG @ 50], qrels, run_)
+    assert np.mean([o[0] for o in ours]) == pytest.approx(ref[ir_measures.R @ 50], abs=1e-9)
+    assert np.mean([o[1] for o in ours]) == pytest.approx(ref[ir_measures.nDCG @ 50], abs=1e-9)
+
+
+def test_per_query_gives_each_query_its_measures():
+    pytest.importorskip("ir_measures")
+    qrels = {"q1": {"a": 1}, "q2": {"c": 1}}
+    run_ = run_from_rankings({"q1": ["a", "b"], "q2": ["a", "b", "c"]})
+    pq = per_query(qrels, run_, ["RR@10", "P@1"])
+    assert pq["q1"] == {"RR@10": 100.0, "P@1": 100.0}
+    assert pq["q2"]["RR@10"] == pytest.approx(100 / 3) and pq["q2"]["P@1"] == 0.0

@@ -81,7 +81,7 @@ def test_embedding_cache_encodes_each_text_once_and_persists(tmp_path, fake_enco
 
 def test_system_labels_and_validation():
     assert SystemConfig("tfidf").label == "tfidf" and SystemConfig("tfidf").model_slug == "none"
-    from nlrec.encoders.dense import music_model_available
+    from nlrec.encoders.models import music_model_available
 
     assert SystemConfig("dense", model="minilm").model_slug == "all-minilm-l6-v2"
     assert SystemConfig("dense", model="music-minilm").model_slug == "nlrec-music-minilm"

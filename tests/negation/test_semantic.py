@@ -40,7 +40,7 @@ class FakeEncoder:
 def enc():
     from nlrec.negation import semantic
 
-    semantic._CACHES.clear()
+    semantic.clear_vector_caches()
     return FakeEncoder()
 
 
@@ -61,13 +61,13 @@ def test_vectors_are_kept_on_disk_for_later_processes(enc, nlrec_home):
     SemanticMatcher(enc, 0.8).matches(pats, ["warbling", "piano"])
     files = list((nlrec_home / ".cache" / "vectors").rglob("vectors.npy"))
     assert len(files) == 1
-    semantic._CACHES.clear()  # a new process
+    semantic.clear_vector_caches()  # a new process
     fresh = FakeEncoder()
     assert SemanticMatcher(fresh, 0.8).matches(pats, ["warbling", "piano"]) == {"warbling": ["vocals"]}
     assert fresh.calls == 0  # nothing embedded again
     # a damaged file is skipped: its texts are embedded again, nothing fails
     files[0].write_bytes(b"garbage")
-    semantic._CACHES.clear()
+    semantic.clear_vector_caches()
     again = FakeEncoder()
     assert SemanticMatcher(again, 0.8).matches(pats, ["warbling"]) == {"warbling": ["vocals"]}
     assert again.calls >= 1

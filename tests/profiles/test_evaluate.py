@@ -5,43 +5,13 @@ import json
 import numpy as np
 import pytest
 
+from nlrec.catalog.listeners import load_hetrec, load_listening, load_yes
 from nlrec.errors import NlrecError
-from nlrec.profiles.datasets import load_hetrec, load_listening, load_yes
-from nlrec.profiles.evaluate import (
-    ProtocolConfig,
-    ranks_of,
-    recall_ndcg,
-    run_protocol,
-    split_history,
-    top_k_rows,
-)
+from nlrec.profiles.evaluate import ProtocolConfig, run_protocol, split_history
 from nlrec.profiles.profile import ProfileSettings
 from nlrec.profiles.prototypes import normalize_rows
 
 from .conftest import run
-
-
-def test_top_k_and_ranks_break_ties_by_row():
-    s = np.array([0.5, 0.9, -np.inf, 0.9, 0.1])
-    assert top_k_rows(s, 3).tolist() == [1, 3, 0]
-    assert top_k_rows(s, 10).tolist() == [1, 3, 0, 4]
-    assert ranks_of(s, np.array([3, 4, 1])).tolist() == [2, 4, 1]
-
-
-def test_recall_ndcg_match_ir_measures():
-    ir_measures = pytest.importorskip("ir_measures")
-    rng = np.random.default_rng(0)
-    qrels, run_, ours = [], [], []
-    for q in range(20):
-        scores = rng.random(200)
-        rel = set(rng.choice(200, size=int(rng.integers(1, 15)), replace=False).tolist())
-        top = top_k_rows(scores, 50)
-        ours.append(recall_ndcg(top, rel, 50))
-        qrels += [ir_measures.Qrel(str(q), str(d), 1) for d in rel]
-        run_ += [ir_measures.ScoredDoc(str(q), str(d), float(50 - i)) for i, d in enumerate(top)]
-    ref = ir_measures.calc_aggregate([ir_measures.R @ 50, ir_measures.nDCG @ 50], qrels, run_)
-    assert np.mean([o[0] for o in ours]) == pytest.approx(ref[ir_measures.R @ 50], abs=1e-9)
-    assert np.mean([o[1] for o in ours]) == pytest.approx(ref[ir_measures.nDCG @ 50], abs=1e-9)
 
 
 def test_split_history_holds_out_a_share():

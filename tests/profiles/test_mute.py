@@ -140,7 +140,7 @@ def test_mute_penalty_round_trips_and_old_files_load_with_the_default(nlrec_home
 
 
 def test_protocol_reports_the_natural_mute_selectivity_and_the_dev_sweep(data_dir):
-    from nlrec.profiles.datasets import load_hetrec
+    from nlrec.catalog.listeners import load_hetrec
 
     data = load_hetrec(data_dir, n_listeners=12, seed=0)
     names = sorted({d for ds in data.descriptors for d in ds})

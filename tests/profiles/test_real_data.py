@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlrec.profiles.datasets import load_hetrec, load_yes
+from nlrec.catalog.listeners import load_hetrec, load_yes
 
 needs_data = pytest.mark.data
 

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 from nlrec.cli import cli
 from nlrec.search import search
 from nlrec.training.config import load_config
-from nlrec.training.gpl import STAGES, GPLPipeline, RunDir, read_training_set
+from nlrec.training.gpl import STAGES, GPLPipeline
+from nlrec.training.rundir import RunDir, read_training_set
 
 
 def test_pipeline_writes_stages_and_resumes(recipe, data_dir, tiny_tracks, tmp_path):

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from nlrec.training.common import bucket_by_length
 from nlrec.training.gpl import drop_same_item
 from nlrec.training.negatives import merge_negatives, mine_bm25, sample_negatives
-from nlrec.training.student import bucket_by_length
 
 CORPUS = {"d1": "calm piano", "d2": "solo piano, calm", "d3": "heavy metal, distorted guitar",
           "d4": "piano trio, jazz", "d5": "steel drums, upbeat"}

@@ -26,7 +26,7 @@ from typing import Any, Literal
 import numpy as np
 
 from nlrec.errors import NlrecError
-from nlrec.profiles.prototypes import descriptor_key
+from nlrec.text import descriptor_key
 
 DatasetName = Literal["hetrec", "yes"]
 PROFILE_DATASETS: tuple[str, ...] = ("hetrec", "yes")

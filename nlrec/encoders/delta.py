@@ -12,7 +12,6 @@ fast on paths that do not encode anything.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -22,20 +21,13 @@ from typing import Any
 import numpy as np
 
 from nlrec.errors import NlrecError
+from nlrec.io import sha256_file
 
 WEIGHTS = "model.safetensors"
 #: Text files of a sentence-transformers directory a delta may override.
 CONFIG_FILES = ("sentence_bert_config.json", "config_sentence_transformers.json", "modules.json",
                 "1_Pooling/config.json")
 FORMAT = "nlrec-delta-1"
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def write_delta(tuned_dir: str | os.PathLike, base_dir: str | os.PathLike, out_file: str | os.PathLike, *,
@@ -62,7 +54,7 @@ def write_delta(tuned_dir: str | os.PathLike, base_dir: str | os.PathLike, out_f
         a, b = tuned_dir / rel, base_dir / rel
         if a.is_file() and (not b.is_file() or a.read_text(encoding="utf-8") != b.read_text(encoding="utf-8")):
             configs[rel] = a.read_text(encoding="utf-8")
-    meta = {"format": FORMAT, "name": name, "base_sha256": _sha256(base_dir / WEIGHTS),
+    meta = {"format": FORMAT, "name": name, "base_sha256": sha256_file(base_dir / WEIGHTS),
             "configs": json.dumps(configs), "dtype": dtype}
     Path(out_file).parent.mkdir(parents=True, exist_ok=True)
     save_file(changed, str(out_file), metadata=meta)
@@ -89,14 +81,14 @@ def materialize(base_dir: str | os.PathLike, delta_file: str | os.PathLike, cach
     from safetensors.numpy import load_file, save_file
 
     base_dir, delta_file = Path(base_dir), Path(delta_file)
-    digest = _sha256(delta_file)
+    digest = sha256_file(delta_file)
     dest = Path(cache_root) / f"{delta_file.stem}-{digest[:16]}"
     if (dest / WEIGHTS).is_file() and (dest / "modules.json").is_file():
         return dest
     meta = read_delta_metadata(delta_file)
     if meta.get("format") != FORMAT:
         raise NlrecError(f"{delta_file}: not an nlrec model delta")
-    if meta.get("base_sha256") != _sha256(base_dir / WEIGHTS):
+    if meta.get("base_sha256") != sha256_file(base_dir / WEIGHTS):
         raise NlrecError(f"{delta_file}: made for other base weights than {base_dir}")
     weights = load_file(str(base_dir / WEIGHTS))
     for k, v in load_file(str(delta_file)).items():

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file, save_file
 
+from nlrec.encoders.delta import materialize, write_delta
 from nlrec.errors import NlrecError
-from nlrec.training.delta import materialize, write_delta
 
 
 def test_delta_roundtrip(tiny_model, tmp_path):
