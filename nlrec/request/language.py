@@ -147,6 +147,15 @@ FILLER_PHRASES: tuple[str, ...] = (
     r"(?:hit|give)\s+me\s+(?:with\s+)?(?:some|your)",
     r"what\s+(?:are|is)\s+(?:some|your|the\s+best)",
     r"(?:something|anything|songs?|music|tracks?|tunes|stuff|artists?|bands?)\s+(?:that\s+(?:is|are|sounds?)|thats|which\s+(?:is|are))",
+    r"(?:i\s*m\s+|im\s+|i\s+am\s+)?not\s+(?:really\s+|totally\s+|even\s+)?sure\s+(?:if|how|what|whether|where)(?:\s+(?:this|it)\s+(?:is|belongs)(?:\s+(?:in\s+)?the\s+right\s+(?:sub|subreddit|place))?)?",
+    r"(?:(?:is|in)\s+)?(?:the\s+)?(?:right|correct)\s+(?:sub|subreddit|place)",
+    r"(?:i\s*m\s+|im\s+)?not\s+(?:that\s+|too\s+)?picky",
+    r"(?:i\s+)?(?:have\s+)?no\s+(?:idea|clue)\s+(?:what|how)(?:\s+(?:its|it\s+is|this\s+is|to))?(?:\s+(?:called|describe\s+it))?",
+    r"(?:i\s+)?(?:dont|do\s+not)\s+know\s+(?:what|how)(?:\s+(?:its|it\s+is|this\s+is|to))?(?:\s+(?:called|describe\s+(?:it|this)))?",
+    r"if\s+that\s+makes\s+sense",
+    r"idk",
+    r"(?:any|all)\s+(?:help|input)\s+(?:is\s+|would\s+be\s+)?(?:appreciated|welcome)",
+    r"(?:much\s+)?appreciated",
 )
 #: Single filler words (dropped wherever they stand).
 FILLER_WORDS: frozenset[str] = frozenset(
@@ -155,7 +164,7 @@ FILLER_WORDS: frozenset[str] = frozenset(
     help need want wanted looking find finding more other new good best great really very just
     kind kinda sort sorta type genre i im me my we you your anyone someone somebody guys hey hi
     hello lol reddit the a an of for to with that this these those is are be some similar
-    vibe vibes feel""".split()
+    vibe vibes feel and or but from if so sub subreddit""".split()
 )
 
 
