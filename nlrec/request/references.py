@@ -261,7 +261,7 @@ class _Detector:
         if j <= i:
             return False
         if title:
-            if self.toks[i].low in {"this", "that", "it", "these", "those", "a", "an", "some", "any"}:
+            if self.toks[i].low in {"this", "that", "it", "these", "those", "some", "any"}:
                 return False
             return not all(t.low in DESCRIPTOR_WORDS or t.low in STOP_WORDS for t in self.toks[i:j])
         first = self.toks[i]
