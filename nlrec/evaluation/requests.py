@@ -136,7 +136,7 @@ _PRE_TOKEN = re.compile(r"\S+")
 
 def _norm_tokens(span: str) -> list[str]:
     t = span.lower().replace("\u2019", "'").replace("'", "")
-    return [w for w in re.split(r"[^\w]+", t) if w]
+    return re.findall(r"[\w&]+", t)
 
 
 def _align(span: str, start: int, text_len: int, tokens: list[str], used: set[int]) -> tuple[int, int] | None:
@@ -246,17 +246,18 @@ def reference_detection(
 
 
 def catalog_filter(names: NameIndex, artist_kinds: Sequence[str], woa_kinds: Sequence[str]) -> Callable[[str, str], bool]:
-    """``in_catalog`` for :func:`reference_detection`: the entity's key (or minus a possessive s)."""
+    """``in_catalog`` for :func:`reference_detection`: the entity's name is in the catalog.
+
+    Exactly (key, or key less a possessive "s") or up to a typo (the index's fuzzy lookup):
+    "leonards cohen" names Leonard Cohen.
+    """
 
     def has(typ: str, text: str) -> bool:
         kinds = artist_kinds if typ == "Artist" else woa_kinds
         if not kinds:
             return False
         key = name_key(text.replace(" | ", " "))
-        for k in (key, key[:-1] if key.endswith("s") else None):
-            if k and any(m.kind in kinds for m in names.exact(k)):
-                return True
-        return False
+        return any(m.kind in kinds for m in names.lookup(key, fuzzy=True))
 
     return has
 

@@ -31,6 +31,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -46,10 +47,12 @@ COMMON_ZIPF = 3.5
 COMMON_ZIPF_EACH = 4.8
 """A name of several words is common when each of its words is at least this frequent
 ("brand new", "new order", "love me"), since wordfreq has no phrase frequencies."""
-FUZZY_CUTOFF = 88.0
+FUZZY_CUTOFF = 90.0
 """Least rapidfuzz ``ratio`` (0-100) for a fuzzy match."""
 FUZZY_MIN_CHARS = 6
 """Keys shorter than this are matched exactly only (short names have too many neighbours)."""
+FUZZY_SHORT_CUTOFF = 93.0
+"""Least fuzzy ratio for keys of fewer than 10 characters (one edit in "stranger" is too many)."""
 
 
 class NameIndexError(NlrecError):
@@ -78,6 +81,7 @@ def is_wordfreq_available() -> bool:
     return True
 
 
+@lru_cache(maxsize=262144)
 def zipf(phrase: str) -> float:
     """Zipf frequency of ``phrase`` in English (0.0 when unknown or without ``wordfreq``)."""
     if not phrase or not is_wordfreq_available():
@@ -109,6 +113,7 @@ class NameMatch:
         items: ids of the catalog items carrying the name.
         score: 1.0 for an exact key, else the fuzzy ratio / 100.
         common: whether the name is also a common word (see the module docstring).
+        zipf: English Zipf frequency of the name's rarest word (0.0 when unknown).
     """
 
     key: str
@@ -117,6 +122,7 @@ class NameMatch:
     items: tuple[str, ...]
     score: float
     common: bool
+    zipf: float = 0.0
 
 
 def _get(record: Any, field: str) -> Any:
@@ -138,14 +144,20 @@ class NameIndex:
         kinds: list[NameKind],
         common: list[bool],
         items: list[list[str]],
+        zipfs: list[float] | None = None,
     ) -> None:
-        if not (len(keys) == len(names) == len(kinds) == len(common) == len(items)):
+        zipfs = zipfs if zipfs is not None else [0.0] * len(keys)
+        if not (len(keys) == len(names) == len(kinds) == len(common) == len(items) == len(zipfs)):
             raise NameIndexError("name index columns have different lengths")
         self.keys, self.names, self.kinds, self.common, self.items = keys, names, kinds, common, items
+        self.zipfs = zipfs
         self._by_key: dict[str, list[int]] = {}
         for i, k in enumerate(keys):
             self._by_key.setdefault(k, []).append(i)
         self._unique = list(self._by_key)
+        self._compact: dict[str, str] = {}
+        for k in self._unique:
+            self._compact.setdefault(k.replace(" ", ""), k)
         self.max_words = max((k.count(" ") + 1 for k in self._unique), default=0)
 
     def __len__(self) -> int:
@@ -196,14 +208,15 @@ class NameIndex:
                 entry[1][str(rid)] = None
         if not table:
             raise NameIndexError("no names to index: records have no artist, title or album")
-        keys, names, kinds_, common, items = [], [], [], [], []
+        keys, names, kinds_, common, items, zipfs = [], [], [], [], [], []
         for (key, kind), (name, ids) in table.items():
             keys.append(key)
             names.append(name)
             kinds_.append(kind)
             common.append(is_common_name(key, vocab, common_zipf))
             items.append(list(ids))
-        return cls(keys, names, kinds_, common, items)
+            zipfs.append(round(min((zipf(w) for w in key.split()), default=0.0), 2))
+        return cls(keys, names, kinds_, common, items, zipfs)
 
     # -- storage ----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -216,6 +229,7 @@ class NameIndex:
             "kinds": self.kinds,
             "common": [int(c) for c in self.common],
             "items": self.items,
+            "zipf": self.zipfs,
         }
 
     @classmethod
@@ -228,7 +242,8 @@ class NameIndex:
             if not set(kinds) <= set(NAME_KINDS):
                 raise NameIndexError(f"unknown name kinds {sorted(set(kinds) - set(NAME_KINDS))}")
             return cls(list(data["keys"]), list(data["names"]), kinds,
-                       [bool(c) for c in data["common"]], [list(x) for x in data["items"]])
+                       [bool(c) for c in data["common"]], [list(x) for x in data["items"]],
+                       [float(z) for z in data.get("zipf", [0.0] * len(kinds))])
         except (KeyError, TypeError) as e:
             raise NameIndexError(f"malformed name index: {e}") from None
 
@@ -264,15 +279,18 @@ class NameIndex:
         out = []
         for i in self._by_key.get(key, ()):
             if wanted is None or self.kinds[i] in wanted:
-                out.append(NameMatch(key, self.names[i], self.kinds[i], tuple(self.items[i]), score, self.common[i]))
+                out.append(NameMatch(key, self.names[i], self.kinds[i], tuple(self.items[i]), score,
+                                     self.common[i], self.zipfs[i]))
         return out
 
     def exact(self, span: str, kinds: Iterable[NameKind] | None = None) -> list[NameMatch]:
         """Names whose key equals the span's (or the span's without a possessive "s")."""
         key = name_key(span)
         found = self._matches(key, 1.0, kinds)
-        if not found and len(key) > 3 and key.endswith("s"):
+        if not found and len(key) > 5 and key.endswith("s"):
             found = self._matches(key[:-1], 1.0, kinds)
+        if not found and " " in key and key.replace(" ", "") in self._compact:  # "one republic"
+            found = self._matches(self._compact[key.replace(" ", "")], 1.0, kinds)
         return found
 
     def lookup(
@@ -298,13 +316,18 @@ class NameIndex:
         key = name_key(span)
         if found or not fuzzy or len(key) < FUZZY_MIN_CHARS:
             return found
+        if len(key) < 10:
+            cutoff = max(cutoff, FUZZY_SHORT_CUTOFF)
         from rapidfuzz import fuzz, process
 
         out: list[NameMatch] = []
         for cand, score, _ in process.extract(key, self._unique, scorer=fuzz.ratio,
                                               score_cutoff=cutoff, limit=limit):
-            if len(cand) >= FUZZY_MIN_CHARS:
-                out += self._matches(cand, round(score / 100.0, 4), kinds)
+            if len(cand) < FUZZY_MIN_CHARS:
+                continue
+            if " " not in key and (cand.startswith(key) or key.startswith(cand)):
+                continue  # "cinematic" is not "The Cinematics": a word form, not a typo
+            out += self._matches(cand, round(score / 100.0, 4), kinds)
         return out
 
 
@@ -313,6 +336,7 @@ __all__ = [
     "COMMON_ZIPF_EACH",
     "FUZZY_CUTOFF",
     "FUZZY_MIN_CHARS",
+    "FUZZY_SHORT_CUTOFF",
     "NAME_KINDS",
     "NameIndex",
     "NameIndexError",

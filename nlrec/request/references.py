@@ -25,11 +25,23 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from nlrec.request.language import fold_accents
 from nlrec.request.names import NameIndex, NameMatch, name_key
 
 RefKind = Literal["artist", "track", "album"]
 MAX_SPAN_WORDS = 5
 MAX_MATCHES = 50
+RARE_ZIPF = 2.5
+"""A one-word name found without a cue is taken when its Zipf frequency is below this
+("portishead"), or when it is capitalised in a request not in Title Case ("Mixtape" is not,
+in "Looking for an Indie Mixtape"); a common one-word name ("Cold", "Ghost") needs a cue."""
+CAPITAL_ZIPF = 3.3
+"""A capitalised one-word name found without a cue is taken below this Zipf frequency
+("Metallica" 3.2 is; "Mixtape" 3.3 is not)."""
+_COLON_LEFT = frozenset(
+    "ex eg edit update request note ps example examples genre genres artists songs bands looking title "
+    "question help tldr mood vibe context background info".split()
+)
 
 _WORD = re.compile(r"[^\W_]+(?:['\u2019.&+][^\W_]+)*\$?", re.UNICODE)
 #: Cues after which a reference starts (lower-cased word sequences), longest first.
@@ -37,19 +49,24 @@ CUES_BEFORE: tuple[tuple[str, ...], ...] = tuple(sorted((tuple(c.split()) for c 
     "like", "similar to", "similar with", "simular to", "similiar to", "sounds like", "sound like",
     "in the style of", "style of", "in the vein of", "vein of", "along the lines of", "reminiscent of",
     "reminds me of", "remind me of", "fans of", "fan of", "such as", "inspired by", "influenced by",
-    "akin to", "comparable to", "close to", "e g", "eg", "ala", "a la", "think", "same vibe as",
+    "akin to", "comparable to", "close to", "similar bands to", "similar artists to",
+    "similar songs to", "similar music to", "similar stuff to", "similar tunes to", "similar tracks to", "e g", "eg", "ala", "a la", "think", "same vibe as",
     "the likes of", "vibe of", "feel of", "sound of", "sounds of", "mixed with", "meets", "x",
 )), key=len, reverse=True))
 #: Cues after a reference: "Portishead vibes", "Drake type beat".
-CUES_AFTER: tuple[str, ...] = ("vibes", "vibe", "type beat", "type beats", "esque", "ish", "inspired", "style")
+CUES_AFTER: tuple[str, ...] = ("vibes", "vibe", "type beat", "type beats", "esque", "ish", "inspired", "style",
+                               "fan", "fans", "album", "albums", "song", "songs", "discography", "ep",
+                               "music", "stuff", "tracks", "cover", "covers", "remix", "sound")
 _BY = frozenset({"by", "from"})
+#: After-cues that also follow plain words ("sad songs"): they cue only names that are no word.
+_WEAK_AFTER = frozenset("album albums song songs ep music stuff tracks cover covers remix sound style".split())
 #: Words that end a lower-case span.
 STOP_WORDS = frozenset(
     """but and or with that which who whom for to in on at is are was were be been it its this
     these those because since though although while when where if so as than then please pls
     thanks thank any anything something some songs song music tracks track stuff tunes artists
     artist bands band albums album vibes vibe type esque ish more less very really just also
-    kind sort not no without except i im me my we you your they them he she his her their
+    kind sort not no without except i im me my we you your they them he she his her their him us am
     like similar from by style sound sounds feel genre ones one etc soundtrack ost remix remixes
     cover covers version versions playlist playlists""".split()
 )
@@ -69,6 +86,7 @@ DESCRIPTOR_WORDS = frozenset(
     soundtracks anime slowed sped mashup remix remixes cover covers live beats beat lyrics lyrical
     melody melodies melodic rhythm tempo voice singer singers rapper rappers producer someone
     somebody anyone whatever stuff everything nothing each every other others another same different
+    string quartet orchestra choir chill chilled dreamy sweet bittersweet
     more most bit little lot lots kinda sorta pretty super quite very really too much many""".split()
 )
 #: Request words that end a title read backwards from "by" ("songs like *Into the Fire* by X").
@@ -77,10 +95,12 @@ _BACK_STOP = frozenset(
     recommend suggest suggestions sounds sound vibes more some any listen listening love
     hear heard enjoy enjoyed found""".split()
 )
-_CONNECTORS = frozenset("of the and & a an in on to de la le el los les du da di der von y for from with my me you no is".split())
+_CONNECTORS = frozenset(
+    "of the and & a an in on to de la le el los les du da di der von y for from with my me you no is out at up".split()
+)
 _SENT_END = re.compile(r"[.!?|\n]\s*$")
 _QUOTES = re.compile(r"\"([^\"\n]{1,80})\"|\u201c([^\u201d\n]{1,80})\u201d|(?:(?<=\s)|^)'([^'\n]{2,60})'(?=[\s,.!?;:)]|$)")
-_DASH = re.compile(r"\s[-\u2013\u2014]+\s|(?<=\w):\s")
+_DASH = re.compile(r"\s[-\u2013\u2014]+\s?|(?<=\w)[-\u2013\u2014]+\s|(?<=\w):\s")
 
 
 @dataclass(frozen=True)
@@ -129,7 +149,7 @@ def _tokens(text: str) -> list[_Tok]:
     out = []
     for m in _WORD.finditer(text):
         w = m.group(0)
-        low = w.lower().replace("\u2019", "'").replace("'", "")
+        low = fold_accents(w.lower()).replace("\u2019", "'").replace("'", "")
         out.append(_Tok(w, low, m.start(), m.end(), w[:1].isupper() or w[:1].isdigit()))
     return out
 
@@ -150,6 +170,7 @@ class _Detector:
         self.title_case = is_title_case(text) or text.isupper() or text.islower()
         self.found: list[Reference] = []
         self.taken: set[int] = set()
+        self.region: set[int] = set()  # tokens in a cued clause ("like pretty vicious or gorillaz")
 
     # -- helpers ----------------------------------------------------------------------------
     def gap(self, i: int) -> str:
@@ -158,13 +179,28 @@ class _Detector:
         return self.text[prev : self.toks[i].start] if i < len(self.toks) else self.text[prev:]
 
     def breaks_before(self, i: int) -> bool:
+        if i <= 0:
+            return True
         g = self.gap(i)
-        return bool(re.search(r"[,;:!?()\[\]\"|/\n\u201c\u201d]|\.\s|\s-+\s|\s\u2013\s", g)) if i > 0 else True
+        if g.strip() == "." and len(self.toks[i - 1].text) == 1 and self.toks[i - 1].cap:
+            return False  # "J. Cole", "Jackson C. Frank"
+        return bool(re.search(r"[,;:!?()\[\]\"|/\n\u201c\u201d]|\.\s|\s-+\s|\s\u2013\s", g))
 
     def sentence_start(self, i: int) -> bool:
         if i == 0:
             return True
         return bool(_SENT_END.search(self.text[: self.toks[i].start]))
+
+    def key(self, i: int, j: int) -> str:
+        """Name key of tokens ``[i, j)`` read from the text ("Iron & Wine", "AC/DC", "J. Cole")."""
+        return name_key(self.text[self.toks[i].start : self.toks[j - 1].end])
+
+    def short_ok(self, i: int, j: int) -> bool:
+        """Keys under 3 characters only as written in capitals or with digits ("U2", "The XX")."""
+        if len(self.key(i, j)) >= 3:
+            return True
+        w = self.toks[j - 1].text
+        return (w.isupper() or any(c.isdigit() for c in w)) and not self.text.isupper() and len(w) >= 2
 
     def cue_at(self, i: int) -> tuple[str, ...] | None:
         for c in CUES_BEFORE:
@@ -178,6 +214,9 @@ class _Detector:
     def add(self, i: int, j: int, kind: RefKind, cued: bool, match: list[NameMatch] | None = None,
             strict: bool = False) -> None:
         if j <= i or any(k in self.taken for k in range(i, j)):
+            return
+        if not match and cued and kind != "track" and self.names is not None and self.inner(i, j):
+            self.taken.update(range(i, j))
             return
         a, b = self.toks[i].start, self.toks[j - 1].end
         span = self.text[a:b]
@@ -208,18 +247,70 @@ class _Detector:
             return i, []
         kinds = None
         for end in range(j, i, -1):
-            span = " ".join(t.low for t in self.toks[i:end])
-            key = name_key(span)
-            if len(key) < 2 or key in STOP_WORDS or key in DESCRIPTOR_WORDS:
+            key = self.key(i, end)
+            if len(key) < 2 or key in STOP_WORDS or key in DESCRIPTOR_WORDS or not self.short_ok(i, end):
                 continue
-            m = self.names.exact(span, kinds)
+            m = self.names.exact(key, kinds)
+            if m and end < j and not self.droppable(end, j) and not self.strong_prefix(m, end - i):
+                continue
             if m:
                 return end, m
         if fuzzy:
-            m = self.names.lookup(" ".join(t.low for t in self.toks[i:j]), kinds=kinds, fuzzy=True)
+            m = self.names.lookup(self.key(i, j), kinds=kinds, fuzzy=True)
             if m:
                 return j, m
         return i, []
+
+    @staticmethod
+    def strong_prefix(matches: list[NameMatch], words: int) -> bool:
+        """A name that may stand before other capitalised words ("Taylor Swift Reputation")."""
+        return not all(m.common for m in matches) and (words > 1 or min(m.zipf for m in matches) < RARE_ZIPF)
+
+    def inner(self, i: int, j: int) -> bool:
+        """Catalog names inside an unresolved cued span ("ELO and The Hoosiers"); found any?"""
+        if self.names is None:
+            return False
+        found = False
+        k = i
+        while k < j:
+            hit = 0
+            for e in range(j, k, -1):
+                key = self.key(k, e)
+                if len(key) < 2 or key in STOP_WORDS or key in DESCRIPTOR_WORDS or not self.short_ok(k, e):
+                    continue
+                if any(self.breaks_before(x) for x in range(k + 1, e)):
+                    continue
+                m = self.names.exact(key)
+                if m and len(key.split()) == 1 and not self.bounded(k, e, i, j):
+                    continue  # "Yuki" in "Yuki Kajiura", "Matchbox" in "Matchbox 20"
+                if m and (len(key.split()) > 1 or not all(x.common for x in m)):
+                    self.add(k, e, "artist" if any(x.kind == "artist" for x in m) else m[0].kind, True, m)
+                    hit = e
+                    break
+            if hit:
+                found = True
+                k = hit
+            else:
+                k += 1
+        return found
+
+    def bounded(self, k: int, e: int, i: int, j: int) -> bool:
+        """Whether ``[k, e)`` stands alone in ``[i, j)``: its neighbours are edges or "and"/"or"."""
+        sep = {"and", "or", "nor", "&", "vs"}
+        left = k == i or self.toks[k - 1].low in sep or self.breaks_before(k)
+        right = e == j or self.toks[e].low in sep or self.breaks_before(e)
+        return left and right
+
+    def droppable(self, i: int, j: int) -> bool:
+        """Whether tokens ``[i, j)`` may be cut from a span to leave a catalog name before them.
+
+        "Spider Bags" must not resolve as "Spider", nor "rise against" as "Rise": leftovers must be
+        request or descriptor words ("daft punk songs"), or lower-case words after a capitalised
+        name in a request that is not in Title Case ("Portishead stuff from their first album").
+        """
+        if all(t.low in STOP_WORDS or t.low in DESCRIPTOR_WORDS for t in self.toks[i:j]):
+            return True
+        return not self.title_case and i > 0 and self.toks[i - 1].cap and not any(t.cap for t in self.toks[i:j])
 
     def extent(self, i: int, limit: int = MAX_SPAN_WORDS) -> int:
         """End of the span that starts at token ``i`` (see the module docstring)."""
@@ -232,10 +323,16 @@ class _Detector:
                 t = self.toks[j]
                 if t.cap:
                     j += 1
-                elif t.low in _CONNECTORS and j + 1 < n and self.toks[j + 1].cap and not self.breaks_before(j + 1):
-                    j += 2
                 else:
-                    break
+                    k = j
+                    while k < n and k - j < 3 and self.toks[k].low in _CONNECTORS and not self.toks[k].cap:
+                        k += 1
+                    if k > j and k < n and self.toks[k].cap and not any(
+                        self.breaks_before(x) for x in range(j, k + 1)
+                    ):
+                        j = k + 1
+                    else:
+                        break
             return j
         j = i
         while j < n and j - i < limit:
@@ -283,6 +380,7 @@ class _Detector:
                 continue
             i, j = idx[0], idx[-1] + 1
             end, match = self.resolve(i, j, "track", fuzzy=True)
+            match = [m for m in match if m.kind != "artist" or not m.common and m.score == 1.0]
             self.add(i, j, "track", True, match if end == j else None)
 
     def dashed(self) -> None:
@@ -305,6 +403,8 @@ class _Detector:
                 if cue and c + len(cue) <= li:
                     ls = c + len(cue)
                     break
+            if li == ls and self.toks[ls].low in _COLON_LEFT:
+                continue
             if li - ls + 1 > 6 or rj - re_ > 8:
                 continue
             if not (self.plausible(ls, li + 1) and self.plausible(re_, rj)):
@@ -334,6 +434,12 @@ class _Detector:
                     i += 1
                     continue
             k = i + len(cue)
+            e = k
+            while e < n and e - k < 12 and (e == k or not self.breaks_before(e) or re.fullmatch(r"\s*,\s*", self.gap(e))):
+                if e > k and self.toks[e].low in {"but", "with", "without", "because", "for", "that", "which"}:
+                    break
+                e += 1
+            self.region.update(range(k, e))
             self.list_after(k, None)
             i = k
 
@@ -346,15 +452,19 @@ class _Detector:
             if self.toks[k].low in {"the"} and k + 1 < n and self.toks[k + 1].low in STOP_WORDS | DESCRIPTOR_WORDS - {"the"}:
                 return
             j = self.extent(k)
-            if not self.plausible(k, j):
-                return
-            if j - k == 1 and self.toks[k].low in STOP_WORDS:
-                return
+            if not self.plausible(k, j) or (j - k == 1 and self.toks[k].low in STOP_WORDS):
+                # "like a-ha, Led Zepplin or The Eagles": skip an item that is no name
+                nxt = next((x for x in range(k + 1, min(n, k + 4)) if self.toks[x].low in {"or", "and"}
+                            or re.fullmatch(r"\s*,\s*", self.gap(x))), None)
+                if nxt is None or self.breaks_before(nxt) and not re.fullmatch(r"\s*,\s*", self.gap(nxt)):
+                    return
+                k = nxt + 1 if self.toks[nxt].low in {"or", "and"} else nxt
+                continue
             # X's Y: artist then title
             poss = next((p for p in range(k, j) if self.toks[p].text.lower().endswith(("'s", "\u2019s"))), None)
             if poss is not None and poss + 1 < j:
                 a_end, a_match = self.resolve(k, poss + 1, "artist", fuzzy=True)
-                self.add(k, poss + 1, "artist", True, a_match or None)
+                self.add(k, poss + 1, "artist", True, a_match or None, strict=True)
                 t_end, t_match = self.resolve(poss + 1, j, "track", fuzzy=True)
                 self.add(poss + 1, j, "track", True, t_match if t_end == j else None, strict=True)
                 k = j
@@ -368,7 +478,7 @@ class _Detector:
                     if self.plausible(j + 1, y_end):
                         self.add(k, j, "track", True, [m for m in match if m.kind != "artist"] or None)
                         a_end, a_match = self.resolve(j + 1, y_end, "artist", fuzzy=True)
-                        self.add(j + 1, y_end, "artist", True, a_match if a_end == y_end else None)
+                        self.add(j + 1, y_end, "artist", True, a_match if a_end == y_end else None, strict=True)
                         j = y_end
                     else:
                         self.add(k, j, kind or "artist", True, match or None)
@@ -402,7 +512,7 @@ class _Detector:
             if not match and not (self.toks[i + 1].cap and not self.title_case):
                 if self.names is not None or self.toks[i + 1].low in DESCRIPTOR_WORDS:
                     continue
-            self.add(i + 1, end if match else j, "artist", True, match or None)
+            self.add(i + 1, end if match else j, "artist", True, match or None, strict=True)
             # the title before "by"
             s = i
             while s > 0 and not self.breaks_before(s) and (i - s) < 8 and (s - 1) not in self.taken:
@@ -439,10 +549,29 @@ class _Detector:
                 s -= 1
             if not self.plausible(s, i + 1):
                 continue
-            end, match = self.resolve(s, i + 1, "artist", fuzzy=True)
+            end, match = self.resolve(s, i + 1, "artist", fuzzy=nxt.split()[0] not in _WEAK_AFTER)
+            possessive = self.toks[i].text.lower().endswith(("'s", "\u2019s"))
+            weak = nxt.split()[0] in _WEAK_AFTER and not possessive
+            if weak and not (match and not all(m.common for m in match)):
+                continue  # "sad songs", "dark music": only a catalog name that is no word
+            if match and all(m.common for m in match) and not possessive and (
+                self.title_case or not self.toks[s].cap or self.sentence_start(s)
+            ):
+                continue  # "low vibe", "orchestra style": a word, not Low or Orchestra
             if self.names is not None and not match:
                 continue
             self.add(s, i + 1, "artist", True, match if end == i + 1 else None)
+
+    @staticmethod
+    def uncued_ok(matches: list[NameMatch], words: int, capital: bool) -> bool:
+        """Whether a name found without a cue is taken (see :data:`RARE_ZIPF`)."""
+        common = all(m.common for m in matches)
+        if words > 1:
+            return not common or capital
+        if common:
+            return False
+        rarest = min(m.zipf for m in matches)
+        return rarest < RARE_ZIPF or (capital and rarest < CAPITAL_ZIPF)
 
     def catalog(self) -> None:
         """Catalog names anywhere in the request (see the module docstring)."""
@@ -456,11 +585,11 @@ class _Detector:
             for j in range(min(n, i + width), i, -1):
                 if any(k in self.taken for k in range(i, j)):
                     continue
-                if any(self.breaks_before(k) for k in range(i + 1, j)):
+                if any(self.breaks_before(k) and self.gap(k) != "/" for k in range(i + 1, j)):
                     continue
-                span_low = " ".join(t.low for t in self.toks[i:j])
+                span_low = self.key(i, j)
                 matches = self.names.exact(span_low)
-                if not matches:
+                if not matches or not self.short_ok(i, j):
                     continue
                 if self.toks[i].low in {"the"} and j - i == 1:
                     continue
@@ -468,9 +597,18 @@ class _Detector:
                 capital = not self.title_case and all(
                     t.cap or t.low in _CONNECTORS for t in self.toks[i:j]
                 ) and self.toks[i].cap and not (self.sentence_start(i) and j - i == 1)
-                if len(name_key(span_low)) < 3 or self.toks[i].low in STOP_WORDS and j - i == 1:
+                if self.toks[i].low in STOP_WORDS and j - i == 1:
                     continue
-                if common and not capital:
+                if all(t.low in STOP_WORDS or t.low in DESCRIPTOR_WORDS for t in self.toks[i:j]):
+                    continue  # "I am" is not IAM, "chill songs" not Chillsongs
+                artists = [m for m in matches if m.kind == "artist"]
+                if not artists and not (capital and not self.sentence_start(i) and i in self.region):
+                    continue  # a title or album without a cue: too many are everyday phrases
+                matches = artists or matches
+                if i in self.region and (len(span_low.split()) > 1 or not all(m.common for m in matches)):
+                    hit = (j, matches)
+                    break
+                if not self.uncued_ok(matches, j - i, capital):
                     continue
                 hit = (j, matches)
                 break
