@@ -50,6 +50,11 @@ _COMPOUNDS = frozenset(
         "heavy metal", "pop punk", "post punk", "dance music", "love songs", "country music",
     )
 )
+#: Nouns that extend a facet instead of ending it ("no bass drops", "without guitar solos").
+_HEADS = frozenset(
+    "drop drops solo solos line lines riff riffs part parts section sections breakdown breakdowns "
+    "intro intros outro outros sample samples effects effect heavy".split()
+)
 #: "non-" words that are not negations.
 _NON_WORDS = frozenset({"non-stop", "non-nonsense"})
 PUNCT = frozenset(",.;:!?()/+")
@@ -70,6 +75,7 @@ NEGATION_CUES: tuple[tuple[str, ...], ...] = tuple(
                 "should not have", "cant stand", "hate", "dislike", "no need for", "non",
                 "tired of", "sick of", "bored of", "fed up with", "other than", "anything other than",
                 "that isnt", "that arent", "which isnt", "thats not", "that is not",
+                "nothing with", "none with", "nothing that has", "nothing that have",
             )
         ),
         key=len,
@@ -89,7 +95,8 @@ IDIOMS: tuple[tuple[str, ...], ...] = (
     ("dont", "know"), ("do", "not", "know"), ("not", "knowing"), ("not", "certain"),
     ("not", "much"), ("not", "many"), ("not", "a", "lot"), ("not", "anymore"), ("no", "worries"),
     ("not", "that", "i"), ("not", "looking", "to"), ("no", "one"), ("not", "mainstream"),
-    ("never", "heard"), ("not", "been", "able"), ("not", "able"), ("cant", "find"), ("no", "luck"),
+    ("never", "heard"), ("never", "gets", "old"), ("never", "get", "old"), ("never", "gets", "boring"),
+    ("not", "been", "able"), ("not", "able"), ("cant", "find"), ("no", "luck"),
 )
 _DROP_IDIOMS = frozenset({("nothing", "but"), ("not", "to", "mention")})
 #: Joined to a following negation ("but no drums", "with no vocals").
@@ -242,6 +249,11 @@ def _scope(
             j += 1
             continue
         if tok in _SCOPE_LEAD and not cur:
+            j += 1
+            continue
+        if last_known is not None and tok in _HEADS:  # "bass drops", "guitar solos"
+            cur.append(tok)
+            last_known = tok
             j += 1
             continue
         length, name = lexicon.known_at(stemmed, j)

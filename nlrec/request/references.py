@@ -211,6 +211,13 @@ class _Detector:
                 return c
         return None
 
+    def cue_ends_at(self, p: int) -> bool:
+        """Whether a cue ("similar to") ends with token ``p``."""
+        return any(
+            p - len(c) + 1 >= 0 and tuple(t.low for t in self.toks[p - len(c) + 1 : p + 1]) == c
+            for c in CUES_BEFORE if c != ("x",)
+        )
+
     def add(self, i: int, j: int, kind: RefKind, cued: bool, match: list[NameMatch] | None = None,
             strict: bool = False) -> None:
         if j <= i or any(k in self.taken for k in range(i, j)):
@@ -358,9 +365,16 @@ class _Detector:
         if j <= i:
             return False
         if title:
+            if not self.title_case and all(t.cap for t in self.toks[i:j]):
+                return True  # "Eminem - Without Me"
             if self.toks[i].low in {"this", "that", "it", "these", "those", "some", "any"}:
                 return False
-            return not all(t.low in DESCRIPTOR_WORDS or t.low in STOP_WORDS for t in self.toks[i:j])
+            toks = self.toks[i:j]
+            if all(t.low in STOP_WORDS for t in toks):
+                return False
+            generic = {"songs", "song", "music", "tracks", "track", "stuff", "tunes", "ones", "beats"}
+            return not (all(t.low in DESCRIPTOR_WORDS or t.low in STOP_WORDS for t in toks)
+                        and toks[-1].low in generic)
         first = self.toks[i]
         if first.low == "the" and j - i > 1:
             first = self.toks[i + 1]
@@ -407,7 +421,7 @@ class _Detector:
                 continue
             if li - ls + 1 > 6 or rj - re_ > 8:
                 continue
-            if not (self.plausible(ls, li + 1) and self.plausible(re_, rj)):
+            if not (self.plausible(ls, li + 1) and self.plausible(re_, rj, title=True)):
                 continue
             a_end, a_match = self.resolve(ls, li + 1, "artist", fuzzy=True)
             t_end, t_match = self.resolve(re_, rj, "track", fuzzy=True)
@@ -517,7 +531,7 @@ class _Detector:
             s = i
             while s > 0 and not self.breaks_before(s) and (i - s) < 8 and (s - 1) not in self.taken:
                 prev = self.toks[s - 1]
-                if self.cue_at(s - 1) or prev.low in _BACK_STOP:
+                if self.cue_at(s - 1) or self.cue_ends_at(s - 1) or prev.low in _BACK_STOP:
                     break
                 if not self.title_case and not prev.cap and prev.low in STOP_WORDS:
                     break
