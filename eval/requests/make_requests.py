@@ -135,10 +135,11 @@ LIKE_EXTRA = ["but more upbeat", "but heavier", "but more chill", "with female v
 
 
 def _typo(name: str, rng: random.Random) -> str:
-    letters = [i for i, c in enumerate(name) if c.isalpha()]
-    if len(letters) < 7:
+    letters = [i for i, c in enumerate(name[:-1]) if i > 0 and name[i - 1].isalpha() and c.isalpha()
+               and name[i + 1].isalpha() and c != name[i + 1]]
+    if len(name) < 7 or not letters:
         return name
-    i = rng.choice(letters[2:-2])
+    i = rng.choice(letters)  # swap two letters inside one word, never its first letter
     return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
 
 

@@ -108,9 +108,13 @@ def load_hetrec_catalog(data_dir: str | Path) -> HetRec:
 
 
 def hetrec_name_index(het: HetRec) -> NameIndex:
-    """The HetRec artist names, common-word guard fed with the genre-like tags."""
+    """The HetRec artist names, common-word guard fed with the genre-like tags.
+
+    Tags given to at least 100 artists are genre-like ("ambient", "electronic"); rarer ones
+    include artist names used as tags ("u2"), which must not make those names common.
+    """
     return NameIndex.build(
-        ({"id": a, "artist": n} for a, n in het.names.items()), vocabulary=het.vocabulary()
+        ({"id": a, "artist": n} for a, n in het.names.items()), vocabulary=het.vocabulary(min_artists=100)
     )
 
 
@@ -323,3 +327,295 @@ def negation_scores(cases: Iterable[dict[str, Any]], clean: Iterable[dict[str, A
         "clean_with_false_exclusion": len(false),
         "false_exclusions": false[:40],
     }
+
+
+# -- HetRec benchmarks -------------------------------------------------------------------------
+def co_listened(het: HetRec, artist: str, *, top: int = 50, min_shared: int = 3,
+                catalog: set[str] | None = None) -> set[str]:
+    """Artists judged relevant to "like ``artist``": its ``top`` nearest by co-listening.
+
+    Nearness is the cosine of listener sets, ``|L_x & L_y| / sqrt(|L_x| |L_y|)``, over artists
+    sharing at least ``min_shared`` listeners with ``artist`` (itself excluded), restricted to
+    ``catalog`` (the artists a searcher can return) when given.
+    """
+    mine = het.listeners.get(artist, set())
+    if not mine:
+        return set()
+    users_of = _users_index(het)
+    shared: Counter[str] = Counter()
+    for u in mine:
+        shared.update(users_of[u])
+    scored = [
+        (n / math.sqrt(len(mine) * len(het.listeners[a])), a)
+        for a, n in shared.items()
+        if a != artist and n >= min_shared and (catalog is None or a in catalog)
+    ]
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    return {a for _, a in scored[:top]}
+
+
+_USERS: dict[int, dict[str, set[str]]] = {}
+
+
+def _users_index(het: HetRec) -> dict[str, set[str]]:
+    key = id(het)
+    if key not in _USERS:
+        idx: dict[str, set[str]] = {}
+        for a, users in het.listeners.items():
+            for u in users:
+                idx.setdefault(u, set()).add(a)
+        _USERS[key] = idx
+    return _USERS[key]
+
+
+def like_x_benchmark(rank: Ranker, cases: Sequence[dict[str, Any]], het: HetRec, *, k: int = 10,
+                     catalog: set[str] | None = None) -> dict[str, Any]:
+    """P@k and Hit@k of ``rank(text, k)`` on "like X" requests, judged by :func:`co_listened`.
+
+    X itself is removed from the ranking before cutting at ``k`` (the ranker is asked for
+    ``k + 1``).
+    """
+    p, hit, n = 0.0, 0, 0
+    for c in cases:
+        rel = co_listened(het, c["artist_id"], catalog=catalog)
+        if not rel:
+            continue
+        got = [i for i in rank(c["text"], k + 1) if i != c["artist_id"]][:k]
+        good = len(set(got) & rel)
+        p += good / k
+        hit += good > 0
+        n += 1
+    return {"requests": n, f"P@{k}": round(p / max(n, 1), 4), f"Hit@{k}": round(hit / max(n, 1), 4)}
+
+
+def random_like_x(cases: Sequence[dict[str, Any]], het: HetRec, *, k: int = 10,
+                  catalog: set[str]) -> dict[str, Any]:
+    """Expected P@k and Hit@k of a random ranking (exact, not sampled)."""
+    big_n = len(catalog) - 1
+    p = hit = 0.0
+    n = 0
+    for c in cases:
+        rel = co_listened(het, c["artist_id"], catalog=catalog)
+        if not rel:
+            continue
+        r = len(rel)
+        p += r / big_n
+        hit += 1.0 - math.exp(_log_comb(big_n - r, k) - _log_comb(big_n, k))
+        n += 1
+    return {"requests": n, f"P@{k}": round(p / max(n, 1), 4), f"Hit@{k}": round(hit / max(n, 1), 4)}
+
+
+def _log_comb(n: int, k: int) -> float:
+    if k > n:
+        return -math.inf
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+
+
+class TagSimilarity:
+    """Artists ranked by TF-IDF cosine of their tag counts: the "tag-set similarity" reference."""
+
+    def __init__(self, het: HetRec, artists: Sequence[str]) -> None:
+        from scipy import sparse
+
+        self.ids = list(artists)
+        self.row = {a: i for i, a in enumerate(self.ids)}
+        vocab: dict[str, int] = {}
+        rows, cols, vals = [], [], []
+        for i, a in enumerate(self.ids):
+            for t, c in het.tags.get(a, Counter()).items():
+                rows.append(i)
+                cols.append(vocab.setdefault(t, len(vocab)))
+                vals.append(1.0 + math.log(c))
+        m = sparse.csr_matrix((vals, (rows, cols)), shape=(len(self.ids), len(vocab)))
+        df = np.bincount(m.indices, minlength=len(vocab))
+        m = m.multiply(np.log((1 + len(self.ids)) / (1 + df)) + 1.0).tocsr()
+        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        self.m = sparse.diags(1.0 / norms) @ m
+
+    def similar(self, items: dict[str, float], k: int) -> list[str]:
+        """The ``k`` artists most similar to ``items`` (weighted), excluding them."""
+        rows = [(self.row[a], w) for a, w in items.items() if a in self.row]
+        if not rows:
+            return []
+        q = sum(self.m[r] * w for r, w in rows)
+        scores = np.asarray((self.m @ q.T).todense()).ravel()
+        for r, _ in rows:
+            scores[r] = -np.inf
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [self.ids[i] for i in top if np.isfinite(scores[i])]
+
+
+def _norm_tag(tag: str) -> str:
+    from nlrec.request.language import normalize_terms
+
+    return normalize_terms(tag)
+
+
+def graded_relevance(descriptors: Iterable[str], want: Sequence[Sequence[str]],
+                     exclude: Sequence[Sequence[str]] = ()) -> float:
+    """Share of the wanted facets an item carries; 0 when it carries an excluded one.
+
+    ``want`` and ``exclude`` are groups of alternative tags ("hip-hop" or "hip hop"); tags are
+    compared after :func:`~nlrec.request.language.normalize_terms` (so "rnb" = "r&b").
+    """
+    have = {_norm_tag(d) for d in descriptors}
+    if any(any(_norm_tag(t) in have for t in g) for g in exclude):
+        return 0.0
+    if not want:
+        return 0.0
+    return sum(any(_norm_tag(t) in have for t in g) for g in want) / len(want)
+
+
+def content_benchmark(rank: Ranker, cases: Sequence[dict[str, Any]], het: HetRec, *, k: int = 10,
+                      descriptors: int = 10) -> dict[str, Any]:
+    """Graded P@k of ``rank(text, k)`` on content requests (see :func:`graded_relevance`).
+
+    An artist is judged by its ``descriptors`` most used tags (what the catalog indexes).
+    Requests that want nothing ("any suggestions?") are left out here (see :func:`empty_requests`).
+    """
+    total, n = 0.0, 0
+    for c in cases:
+        if not c["want"]:
+            continue
+        got = list(rank(c["text"], k))[:k]
+        total += sum(graded_relevance(het.descriptors(a, descriptors), c["want"], c["exclude"]) for a in got) / k
+        n += 1
+    return {"requests": n, f"graded_P@{k}": round(total / max(n, 1), 4)}
+
+
+def empty_requests(cases: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """How many requests that want nothing are recognised as having nothing to match."""
+    from nlrec.request.parse import parse
+
+    empty = [c for c in cases if not c["want"]]
+    said = [c["text"] for c in empty if parse(c["text"]).nothing_to_match]
+    wrong = [c["text"] for c in cases if c["want"] and parse(c["text"]).nothing_to_match]
+    return {"empty_requests": len(empty), "said_nothing_to_match": len(said),
+            "content_requests_said_empty": len(wrong)}
+
+
+def hetrec_catalog(het: HetRec, descriptors: int = 10) -> Any:
+    """The tagged HetRec artists as an :class:`nlrec.catalog.Catalog` (descriptors: top tags)."""
+    from nlrec.catalog import Catalog
+
+    rows = [{"id": a, "descriptors": het.descriptors(a, descriptors), "artist": het.names.get(a)}
+            for a in sorted(het.tags, key=int) if het.tags[a]]
+    return Catalog.from_records(rows, source="hetrec_lastfm2k", artist_col="artist")
+
+
+# -- entry point -------------------------------------------------------------------------------
+def run(data_dir: str | Path, *, out: str | Path | None = None, with_search: bool = False,
+        home: str | Path | None = None) -> dict[str, Any]:
+    """Compute every figure of the module docstring; write them to ``out`` (JSON)."""
+    from nlrec.request.parse import parse
+
+    req_dir = EVAL_DIR / "requests"
+    results: dict[str, Any] = {"split": {"rule": f"test when int(sha256(id)[:8], 16) % 100 < {TEST_PERCENT}"}}
+    test = load_musicreconer(data_dir, "test")
+    results["split"].update(test=len(test), dev=len(load_musicreconer(data_dir, "dev")))
+
+    het = load_hetrec_catalog(data_dir)
+    t0 = time.perf_counter()
+    het_names = hetrec_name_index(het)
+    build_s = time.perf_counter() - t0
+    mtt_names = mtt_name_index(data_dir)
+    results["name_index"] = _name_index_timing(het_names, build_s)
+
+    results["references"] = {
+        "catalog_free": reference_detection(test, None),
+        "hetrec_artists": reference_detection(test, het_names, in_catalog=catalog_filter(het_names, ["artist"], [])),
+        "mtt_artists_titles": reference_detection(
+            test, mtt_names, in_catalog=catalog_filter(mtt_names, ["artist"], ["track"])
+        ),
+    }
+    results["negation"] = negation_scores(read_jsonl(req_dir / "negation.jsonl"),
+                                          read_jsonl(req_dir / "no_negation.jsonl"))
+
+    like = read_jsonl(req_dir / "like_x.jsonl")
+    content = read_jsonl(req_dir / "content.jsonl")
+    catalog_ids = {a for a, c in het.tags.items() if c}
+    tags = TagSimilarity(het, sorted(catalog_ids, key=int))
+
+    def oracle(text: str, k: int, _cases: dict[str, str] = {c["text"]: c["artist_id"] for c in like}) -> list[str]:
+        return tags.similar({_cases[text]: 1.0}, k)
+
+    def parsed_tags(text: str, k: int) -> list[str]:
+        return tags.similar(parse(text, het_names).reference_items(), k)
+
+    results["like_x"] = {
+        "random": random_like_x(like, het, catalog=catalog_ids),
+        "tag_similarity_to_x": like_x_benchmark(oracle, like, het, catalog=catalog_ids),
+        "parsed_reference_then_tag_similarity": like_x_benchmark(parsed_tags, like, het, catalog=catalog_ids),
+        "resolved_to_x": round(sum(c["artist_id"] in parse(c["text"], het_names).reference_items()
+                                   for c in like) / len(like), 4),
+    }
+    results["content"] = {"empty": empty_requests(content)}
+    if with_search:
+        results.update(_search_baselines(het, like, content, catalog_ids, home))
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return results
+
+
+def _name_index_timing(names: NameIndex, build_s: float) -> dict[str, Any]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = names.save(tmp)
+        runs = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            NameIndex.load(path)
+            runs.append(time.perf_counter() - t0)
+        size = path.stat().st_size
+    return {"names": len(names), "build_s": round(build_s, 2), "file_bytes": size,
+            "open_ms_median": round(1000 * sorted(runs)[2], 1), "open_ms_runs": [round(1000 * r, 1) for r in runs]}
+
+
+def _search_baselines(het: HetRec, like: Sequence[dict[str, Any]], content: Sequence[dict[str, Any]],
+                      catalog_ids: set[str], home: str | Path | None) -> dict[str, Any]:
+    """Today's default search (hybrid, music-minilm) on the two HetRec benchmarks."""
+    from nlrec.index import build_index, open_index
+    from nlrec.request.language import normalize_phrases
+    from nlrec.request.parse import parse
+
+    home_path = Path(home) if home else Path("indexes")
+    path = home_path / "hetrec-artists"
+    index = open_index(path) if (path / "manifest.json").is_file() else build_index(hetrec_catalog(het), path)
+
+    def old(text: str, k: int) -> list[str]:
+        return [h.id for h in index.search(text, k=k, mode="hybrid")]
+
+    def understood(text: str, k: int) -> list[str]:
+        p = parse(text)
+        query = normalize_phrases(p.content or p.positive) or text
+        return [h.id for h in index.search(query, k=k, mode="hybrid", exclude=list(p.negative))]
+
+    return {
+        "search_baselines": {
+            "index": str(path),
+            "like_x_today_default": like_x_benchmark(old, like, het, catalog=catalog_ids),
+            "content_today_default": content_benchmark(old, content, het),
+            "content_parsed_request_into_today_search": content_benchmark(understood, content, het),
+        }
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m nlrec.evaluation.requests", description=__doc__.split("\n")[0])
+    ap.add_argument("--data-dir", default=None, help="shared data directory (default $NLREC_DATA or ../shared/data)")
+    ap.add_argument("--out", default=str(EVAL_DIR / "results" / "requests.json"))
+    ap.add_argument("--with-search", action="store_true", help="also build a HetRec index and measure today's search")
+    ap.add_argument("--home", default=None, help="where to keep the HetRec index (with --with-search)")
+    args = ap.parse_args(argv)
+    import os
+
+    data_dir = args.data_dir or os.environ.get("NLREC_DATA") or "../shared/data"
+    res = run(data_dir, out=args.out, with_search=args.with_search, home=args.home)
+    print(json.dumps({k: v for k, v in res.items()}, indent=1, default=str)[:20000])
+
+
+if __name__ == "__main__":
+    main()

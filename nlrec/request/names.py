@@ -8,8 +8,9 @@ on the index package. It answers exact and fuzzy lookups on **name keys**:
   punctuation turned into spaces and a leading "the" dropped: "The Beatles", "beatles" and
   "Beatles" share the key ``beatles``; "Beyoncé" is ``beyonce``; "AC/DC" is ``ac dc``;
 * a possessive is tried without its "s" ("radioheads" -> ``radiohead``);
-* fuzzy lookup (rapidfuzz ``ratio``) accepts typos in keys of at least
-  :data:`FUZZY_MIN_CHARS` characters when the score is at least :data:`FUZZY_CUTOFF`.
+* fuzzy lookup (rapidfuzz optimal-string-alignment distance, so a swap of two letters is one
+  typo) accepts :func:`max_edits` typos in keys of at least :data:`FUZZY_MIN_CHARS` characters,
+  never a mere word form ("cinematic" is not "The Cinematics").
 
 **Common-word guard.** A name that is also an everyday word or phrase ("cold", "ghost", "lush",
 "imagination", "brand new", "doors") or a descriptor of the catalog ("ambient", "metal") is marked
@@ -47,12 +48,15 @@ COMMON_ZIPF = 3.5
 COMMON_ZIPF_EACH = 4.8
 """A name of several words is common when each of its words is at least this frequent
 ("brand new", "new order", "love me"), since wordfreq has no phrase frequencies."""
-FUZZY_CUTOFF = 90.0
-"""Least rapidfuzz ``ratio`` (0-100) for a fuzzy match."""
+FUZZY_CUTOFF = 80.0
+"""Least similarity (0-100: 100 x (1 - edits / length)) for a fuzzy match."""
 FUZZY_MIN_CHARS = 6
 """Keys shorter than this are matched exactly only (short names have too many neighbours)."""
-FUZZY_SHORT_CUTOFF = 93.0
-"""Least fuzzy ratio for keys of fewer than 10 characters (one edit in "stranger" is too many)."""
+
+
+def max_edits(key: str) -> int:
+    """Typos allowed in a key: 1 up to 9 characters, 2 up to 15, 3 beyond (a swap is one)."""
+    return 1 if len(key) < 10 else 2 if len(key) < 16 else 3
 
 
 class NameIndexError(NlrecError):
@@ -316,14 +320,16 @@ class NameIndex:
         key = name_key(span)
         if found or not fuzzy or len(key) < FUZZY_MIN_CHARS:
             return found
-        if len(key) < 10:
-            cutoff = max(cutoff, FUZZY_SHORT_CUTOFF)
-        from rapidfuzz import fuzz, process
 
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        edits = max_edits(key)
         out: list[NameMatch] = []
-        for cand, score, _ in process.extract(key, self._unique, scorer=fuzz.ratio,
-                                              score_cutoff=cutoff, limit=limit):
-            if len(cand) < FUZZY_MIN_CHARS:
+        for cand, dist, _ in process.extract(key, self._unique, scorer=OSA.distance,
+                                             score_cutoff=edits, limit=limit):
+            score = 100.0 * (1.0 - dist / max(len(key), len(cand)))
+            if len(cand) < FUZZY_MIN_CHARS or score < cutoff:
                 continue
             if " " not in key and (cand.startswith(key) or key.startswith(cand)):
                 continue  # "cinematic" is not "The Cinematics": a word form, not a typo
@@ -336,7 +342,6 @@ __all__ = [
     "COMMON_ZIPF_EACH",
     "FUZZY_CUTOFF",
     "FUZZY_MIN_CHARS",
-    "FUZZY_SHORT_CUTOFF",
     "NAME_KINDS",
     "NameIndex",
     "NameIndexError",
@@ -344,6 +349,7 @@ __all__ = [
     "NameMatch",
     "is_common_name",
     "is_wordfreq_available",
+    "max_edits",
     "name_key",
     "zipf",
 ]

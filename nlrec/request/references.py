@@ -50,7 +50,9 @@ CUES_BEFORE: tuple[tuple[str, ...], ...] = tuple(sorted((tuple(c.split()) for c 
     "in the style of", "style of", "in the vein of", "vein of", "along the lines of", "reminiscent of",
     "reminds me of", "remind me of", "fans of", "fan of", "such as", "inspired by", "influenced by",
     "akin to", "comparable to", "close to", "similar bands to", "similar artists to",
-    "similar songs to", "similar music to", "similar stuff to", "similar tunes to", "similar tracks to", "e g", "eg", "ala", "a la", "think", "same vibe as",
+    "similar songs to", "similar music to", "similar stuff to", "similar tunes to", "similar tracks to",
+    "i love", "i really love", "im into", "really into", "got into", "addicted to", "obsessed with",
+    "listening to", "a fan of", "huge fan of", "big fan of", "e g", "eg", "ala", "a la", "think", "same vibe as",
     "the likes of", "vibe of", "feel of", "sound of", "sounds of", "mixed with", "meets", "x",
 )), key=len, reverse=True))
 #: Cues after a reference: "Portishead vibes", "Drake type beat".
@@ -195,6 +197,14 @@ class _Detector:
         """Name key of tokens ``[i, j)`` read from the text ("Iron & Wine", "AC/DC", "J. Cole")."""
         return name_key(self.text[self.toks[i].start : self.toks[j - 1].end])
 
+    def marked(self, i: int, j: int) -> bool:
+        """A word written as a name: "The Who", "HIM" (capitals in a request not in capitals)."""
+        if self.text.isupper():
+            return False
+        if j - i == 2 and self.toks[i].text == "The":
+            return True
+        return all(t.text.isupper() and len(t.text) > 1 for t in self.toks[i:j])
+
     def short_ok(self, i: int, j: int) -> bool:
         """Keys under 3 characters only as written in capitals or with digits ("U2", "The XX")."""
         if len(self.key(i, j)) >= 3:
@@ -255,7 +265,9 @@ class _Detector:
         kinds = None
         for end in range(j, i, -1):
             key = self.key(i, end)
-            if len(key) < 2 or key in STOP_WORDS or key in DESCRIPTOR_WORDS or not self.short_ok(i, end):
+            if len(key) < 2 or not self.short_ok(i, end) or (
+                (key in STOP_WORDS or key in DESCRIPTOR_WORDS) and not self.marked(i, end)
+            ):
                 continue
             m = self.names.exact(key, kinds)
             if m and end < j and not self.droppable(end, j) and not self.strong_prefix(m, end - i):
@@ -378,6 +390,8 @@ class _Detector:
         first = self.toks[i]
         if first.low == "the" and j - i > 1:
             first = self.toks[i + 1]
+        if self.marked(i, j):
+            return True
         if not self.title_case and first.cap:
             return first.low not in {"i", "this", "that", "it", "a", "an"} or (j - i > 1 and first.low == "i")
         if first.low in DESCRIPTOR_WORDS or first.low in STOP_WORDS:
@@ -463,10 +477,11 @@ class _Detector:
         for _ in range(6):
             if k >= n or k in self.taken:
                 return
-            if self.toks[k].low in {"the"} and k + 1 < n and self.toks[k + 1].low in STOP_WORDS | DESCRIPTOR_WORDS - {"the"}:
+            if self.toks[k].low in {"the"} and k + 1 < n and self.toks[k + 1].low in STOP_WORDS | DESCRIPTOR_WORDS - {"the"} \
+                    and not self.marked(k, k + 2):
                 return
             j = self.extent(k)
-            if not self.plausible(k, j) or (j - k == 1 and self.toks[k].low in STOP_WORDS):
+            if not self.plausible(k, j) or (j - k == 1 and self.toks[k].low in STOP_WORDS and not self.marked(k, j)):
                 # "like a-ha, Led Zepplin or The Eagles": skip an item that is no name
                 nxt = next((x for x in range(k + 1, min(n, k + 4)) if self.toks[x].low in {"or", "and"}
                             or re.fullmatch(r"\s*,\s*", self.gap(x))), None)
@@ -568,7 +583,8 @@ class _Detector:
             weak = nxt.split()[0] in _WEAK_AFTER and not possessive
             if weak and not (match and not all(m.common for m in match)):
                 continue  # "sad songs", "dark music": only a catalog name that is no word
-            if match and all(m.common for m in match) and not possessive and (
+            multi = match and len(match[0].key.split()) > 1
+            if match and all(m.common for m in match) and not possessive and not (multi and not weak) and (
                 self.title_case or not self.toks[s].cap or self.sentence_start(s)
             ):
                 continue  # "low vibe", "orchestra style": a word, not Low or Orchestra
