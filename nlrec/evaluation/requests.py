@@ -537,8 +537,10 @@ def run(data_dir: str | Path, *, out: str | Path | None = None, with_search: boo
     catalog_ids = {a for a, c in het.tags.items() if c}
     tags = TagSimilarity(het, sorted(catalog_ids, key=int))
 
-    def oracle(text: str, k: int, _cases: dict[str, str] = {c["text"]: c["artist_id"] for c in like}) -> list[str]:
-        return tags.similar({_cases[text]: 1.0}, k)
+    x_of = {c["text"]: c["artist_id"] for c in like}
+
+    def oracle(text: str, k: int) -> list[str]:
+        return tags.similar({x_of[text]: 1.0}, k)
 
     def parsed_tags(text: str, k: int) -> list[str]:
         return tags.similar(parse(text, het_names).reference_items(), k)

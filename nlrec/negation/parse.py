@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from nlrec.errors import QueryError
@@ -186,10 +187,21 @@ def _split(text: str) -> list[str]:
 
 
 def _match(tokens: Sequence[str], i: int, phrases: Iterable[tuple[str, ...]]) -> tuple[str, ...] | None:
-    for p in phrases:
+    if i >= len(tokens):
+        return None
+    for p in _by_first(tuple(phrases)).get(tokens[i], ()):
         if tuple(tokens[i : i + len(p)]) == p:
             return p
     return None
+
+
+@lru_cache(maxsize=16)
+def _by_first(phrases: tuple[tuple[str, ...], ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Phrases grouped by their first word, in their given order (longest first stays first)."""
+    out: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for p in phrases:
+        out[p[0]] = (*out.get(p[0], ()), p)
+    return out
 
 
 def _facet_name(words: Sequence[str], lexicon: Lexicon) -> str | None:

@@ -159,6 +159,7 @@ class NameIndex:
         for i, k in enumerate(keys):
             self._by_key.setdefault(k, []).append(i)
         self._unique = list(self._by_key)
+        self.first_words = frozenset(k.split()[0] for k in self._unique if k)
         self._compact: dict[str, str] = {}
         for k in self._unique:
             self._compact.setdefault(k.replace(" ", ""), k)

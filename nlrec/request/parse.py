@@ -166,12 +166,9 @@ def parse(
     if len(raw) > MAX_REQUEST_CHARS:
         raise QueryError(f"request too long ({len(raw):,} characters; at most {MAX_REQUEST_CHARS:,})")
     original = " ".join(raw.split())
-    refs = find_references(original, names)
+    years = find_years(original)
+    refs = find_references(original, names, skip=[(y.start, y.end) for y in years])
     spans = [(r.start, r.end) for r in refs]
-    years = [
-        y for y in find_years(original)
-        if not any(a < y.end and y.start < b for a, b in spans)
-    ]
     masked = _clean(_mask(original, spans + [(y.start, y.end) for y in years]))
     neg = parse_request(masked.replace(", ", " ; ") if masked != original else masked, exclude)
     positive = _clean(neg.positive)

@@ -22,6 +22,7 @@ Each :class:`Reference` carries its offsets into the request, its kind (``artist
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -55,6 +56,11 @@ CUES_BEFORE: tuple[tuple[str, ...], ...] = tuple(sorted((tuple(c.split()) for c 
     "listening to", "a fan of", "huge fan of", "big fan of", "e g", "eg", "ala", "a la", "think", "same vibe as",
     "the likes of", "vibe of", "feel of", "sound of", "sounds of", "mixed with", "meets", "x",
 )), key=len, reverse=True))
+_CUES_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {}
+_CUES_BY_LAST: dict[str, tuple[tuple[str, ...], ...]] = {}
+for _c in CUES_BEFORE:
+    _CUES_BY_FIRST[_c[0]] = (*_CUES_BY_FIRST.get(_c[0], ()), _c)
+    _CUES_BY_LAST[_c[-1]] = (*_CUES_BY_LAST.get(_c[-1], ()), _c)
 #: Cues after a reference: "Portishead vibes", "Drake type beat".
 CUES_AFTER: tuple[str, ...] = ("vibes", "vibe", "type beat", "type beats", "esque", "ish", "inspired", "style",
                                "fan", "fans", "album", "albums", "song", "songs", "discography", "ep",
@@ -186,6 +192,9 @@ class _Detector:
         g = self.gap(i)
         if g.strip() == "." and len(self.toks[i - 1].text) == 1 and self.toks[i - 1].cap:
             return False  # "J. Cole", "Jackson C. Frank"
+        a, b = self.toks[i - 1].text, self.toks[i].text
+        if g == "/" and len(a) <= 3 and len(b) <= 3 and a.isupper() and b.isupper():
+            return False  # "AC/DC"
         return bool(re.search(r"[,;:!?()\[\]\"|/\n\u201c\u201d]|\.\s|\s-+\s|\s\u2013\s", g))
 
     def sentence_start(self, i: int) -> bool:
@@ -213,7 +222,9 @@ class _Detector:
         return (w.isupper() or any(c.isdigit() for c in w)) and not self.text.isupper() and len(w) >= 2
 
     def cue_at(self, i: int) -> tuple[str, ...] | None:
-        for c in CUES_BEFORE:
+        if i >= len(self.toks):
+            return None
+        for c in _CUES_BY_FIRST.get(self.toks[i].low, ()):
             n = len(c)
             if tuple(t.low for t in self.toks[i : i + n]) == c and not any(
                 self.breaks_before(j) for j in range(i + 1, i + n)
@@ -223,9 +234,11 @@ class _Detector:
 
     def cue_ends_at(self, p: int) -> bool:
         """Whether a cue ("similar to") ends with token ``p``."""
+        if p < 0 or p >= len(self.toks):
+            return False
         return any(
             p - len(c) + 1 >= 0 and tuple(t.low for t in self.toks[p - len(c) + 1 : p + 1]) == c
-            for c in CUES_BEFORE if c != ("x",)
+            for c in _CUES_BY_LAST.get(self.toks[p].low, ()) if c != ("x",)
         )
 
     def add(self, i: int, j: int, kind: RefKind, cued: bool, match: list[NameMatch] | None = None,
@@ -390,6 +403,8 @@ class _Detector:
         first = self.toks[i]
         if first.low == "the" and j - i > 1:
             first = self.toks[i + 1]
+        if all(t.text.isdigit() for t in self.toks[i:j]) and not title:
+            return False  # "2015 2016": a year, not a name
         if self.marked(i, j):
             return True
         if not self.title_case and first.cap:
@@ -538,9 +553,8 @@ class _Detector:
                 if self.toks[i + 1].low in STOP_WORDS:
                     continue
             end, match = self.resolve(i + 1, j, "artist", fuzzy=True)
-            if not match and not (self.toks[i + 1].cap and not self.title_case):
-                if self.names is not None or self.toks[i + 1].low in DESCRIPTOR_WORDS:
-                    continue
+            if not match and self.toks[i + 1].low in DESCRIPTOR_WORDS:
+                continue
             self.add(i + 1, end if match else j, "artist", True, match or None, strict=True)
             # the title before "by"
             s = i
@@ -609,8 +623,13 @@ class _Detector:
             return
         n = len(self.toks)
         width = max(1, min(self.names.max_words, 8))
+        firsts = self.names.first_words
+        heads = [(name_key(t.text).split() or [""])[0] for t in self.toks]
         i = 0
         while i < n:
+            if heads[i] not in firsts and heads[i] != "the" and heads[i][:-1] not in firsts:
+                i += 1
+                continue
             hit = None
             for j in range(min(n, i + width), i, -1):
                 if any(k in self.taken for k in range(i, j)):
@@ -623,7 +642,6 @@ class _Detector:
                     continue
                 if self.toks[i].low in {"the"} and j - i == 1:
                     continue
-                common = all(m.common for m in matches)
                 capital = not self.title_case and all(
                     t.cap or t.low in _CONNECTORS for t in self.toks[i:j]
                 ) and self.toks[i].cap and not (self.sentence_start(i) and j - i == 1)
@@ -651,18 +669,23 @@ class _Detector:
                 i += 1
 
 
-def find_references(text: str, names: NameIndex | None = None) -> list[Reference]:
+def find_references(
+    text: str, names: NameIndex | None = None, *, skip: Sequence[tuple[int, int]] = ()
+) -> list[Reference]:
     """References in ``text``, left to right (resolved against ``names`` when given).
 
     Args:
         text: the request as written (capitals and punctuation help).
         names: the catalog's :class:`~nlrec.request.names.NameIndex`, or ``None`` for cues only.
+        skip: character spans already understood (years): never part of a reference.
 
     Example:
         >>> [(r.span, r.kind) for r in find_references("Songs like Groove by Torn")]
         [('Groove', 'track'), ('Torn', 'artist')]
     """
     d = _Detector(str(text), names)
+    for a, b in skip:
+        d.taken.update(k for k, t in enumerate(d.toks) if t.start < b and a < t.end)
     d.quoted()
     d.dashed()
     d.cued()
