@@ -32,7 +32,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -157,13 +157,31 @@ class NameIndex:
         self.zipfs = zipfs
         self._by_key: dict[str, list[int]] = {}
         for i, k in enumerate(keys):
-            self._by_key.setdefault(k, []).append(i)
-        self._unique = list(self._by_key)
-        self.first_words = frozenset(k.split()[0] for k in self._unique if k)
-        self._compact: dict[str, str] = {}
-        for k in self._unique:
-            self._compact.setdefault(k.replace(" ", ""), k)
-        self.max_words = max((k.count(" ") + 1 for k in self._unique), default=0)
+            if k in self._by_key:
+                self._by_key[k].append(i)
+            else:
+                self._by_key[k] = [i]
+
+    @cached_property
+    def _unique(self) -> list[str]:
+        return list(self._by_key)
+
+    @cached_property
+    def first_words(self) -> frozenset[str]:
+        """First words of all keys (a quick filter for candidate spans)."""
+        return frozenset(k.partition(" ")[0] for k in self._by_key)
+
+    @cached_property
+    def _compact(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for k in self._by_key:
+            out.setdefault(k.replace(" ", ""), k)
+        return out
+
+    @cached_property
+    def max_words(self) -> int:
+        """Words in the longest key."""
+        return max((k.count(" ") + 1 for k in self._by_key), default=0)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -232,7 +250,7 @@ class NameIndex:
             "keys": self.keys,
             "names": self.names,
             "kinds": self.kinds,
-            "common": [int(c) for c in self.common],
+            "common": [int(c) for c in self.common],  # 0/1: read back as is
             "items": self.items,
             "zipf": self.zipfs,
         }
@@ -243,12 +261,11 @@ class NameIndex:
         if data.get("format") != "nlrec-names" or data.get("version") != FORMAT_VERSION:
             raise NameIndexError("not an nlrec name index (or a newer format)")
         try:
-            kinds = list(data["kinds"])
+            kinds = data["kinds"]
             if not set(kinds) <= set(NAME_KINDS):
                 raise NameIndexError(f"unknown name kinds {sorted(set(kinds) - set(NAME_KINDS))}")
-            return cls(list(data["keys"]), list(data["names"]), kinds,
-                       [bool(c) for c in data["common"]], [list(x) for x in data["items"]],
-                       [float(z) for z in data.get("zipf", [0.0] * len(kinds))])
+            return cls(data["keys"], data["names"], kinds, data["common"], data["items"],
+                       data.get("zipf", [0.0] * len(kinds)))
         except (KeyError, TypeError) as e:
             raise NameIndexError(f"malformed name index: {e}") from None
 
@@ -285,7 +302,7 @@ class NameIndex:
         for i in self._by_key.get(key, ()):
             if wanted is None or self.kinds[i] in wanted:
                 out.append(NameMatch(key, self.names[i], self.kinds[i], tuple(self.items[i]), score,
-                                     self.common[i], self.zipfs[i]))
+                                     bool(self.common[i]), float(self.zipfs[i])))
         return out
 
     def exact(self, span: str, kinds: Iterable[NameKind] | None = None) -> list[NameMatch]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from nlrec.request.language import fold_accents
@@ -39,6 +39,10 @@ in "Looking for an Indie Mixtape"); a common one-word name ("Cold", "Ghost") nee
 CAPITAL_ZIPF = 3.3
 """A capitalised one-word name found without a cue is taken below this Zipf frequency
 ("Metallica" 3.2 is; "Mixtape" 3.3 is not)."""
+_REQUEST_WORDS = frozenset(
+    "need recommendation recommendations suggestion suggestions request looking recommend suggest help "
+    "listened listening warning songs music".split()
+)
 _COLON_LEFT = frozenset(
     "ex eg edit update request note ps example examples genre genres artists songs bands looking title "
     "question help tldr mood vibe context background info".split()
@@ -53,7 +57,7 @@ CUES_BEFORE: tuple[tuple[str, ...], ...] = tuple(sorted((tuple(c.split()) for c 
     "akin to", "comparable to", "close to", "similar bands to", "similar artists to",
     "similar songs to", "similar music to", "similar stuff to", "similar tunes to", "similar tracks to",
     "i love", "i really love", "im into", "really into", "got into", "addicted to", "obsessed with",
-    "listening to", "a fan of", "huge fan of", "big fan of", "e g", "eg", "ala", "a la", "think", "same vibe as",
+    "listening to", "a fan of", "huge fan of", "big fan of", "ft", "feat", "featuring", "prod by", "e g", "eg", "ala", "a la", "think", "same vibe as",
     "the likes of", "vibe of", "feel of", "sound of", "sounds of", "mixed with", "meets", "x",
 )), key=len, reverse=True))
 _CUES_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {}
@@ -66,6 +70,13 @@ CUES_AFTER: tuple[str, ...] = ("vibes", "vibe", "type beat", "type beats", "esqu
                                "fan", "fans", "album", "albums", "song", "songs", "discography", "ep",
                                "music", "stuff", "tracks", "cover", "covers", "remix", "sound")
 _BY = frozenset({"by", "from"})
+#: The noun before a cue says what the reference is: "songs like X" (a track), "bands like X".
+_HEAD_KINDS: dict[str, RefKind] = {
+    **dict.fromkeys("song songs track tracks tune tunes single singles".split(), "track"),
+    **dict.fromkeys("album albums record records ep eps lp".split(), "album"),
+    **dict.fromkeys("band bands artist artists singer singers rapper rappers group groups musicians "
+                    "producers djs".split(), "artist"),
+}
 #: After-cues that also follow plain words ("sad songs"): they cue only names that are no word.
 _WEAK_AFTER = frozenset("album albums song songs ep music stuff tracks cover covers remix sound style".split())
 #: Words that end a lower-case span.
@@ -94,7 +105,8 @@ DESCRIPTOR_WORDS = frozenset(
     soundtracks anime slowed sped mashup remix remixes cover covers live beats beat lyrics lyrical
     melody melodies melodic rhythm tempo voice singer singers rapper rappers producer someone
     somebody anyone whatever stuff everything nothing each every other others another same different
-    string quartet orchestra choir chill chilled dreamy sweet bittersweet
+    string quartet orchestra choir chill chilled dreamy sweet bittersweet first second third last
+    intro outro opening ending beginning middle part theme following production blend mood moods
     more most bit little lot lots kinda sorta pretty super quite very really too much many""".split()
 )
 #: Request words that end a title read backwards from "by" ("songs like *Into the Fire* by X").
@@ -421,6 +433,8 @@ class _Detector:
             idx = [k for k, t in enumerate(self.toks) if a <= t.start and t.end <= b]
             if not idx or len(idx) > 10:
                 continue
+            if _DASH.search(self.text[a:b]):
+                continue  # "Labi Siffre - Remember My Song": artist and title, read by dashed()
             i, j = idx[0], idx[-1] + 1
             end, match = self.resolve(i, j, "track", fuzzy=True)
             match = [m for m in match if m.kind != "artist" or not m.common and m.score == 1.0]
@@ -448,6 +462,8 @@ class _Detector:
                     break
             if li == ls and self.toks[ls].low in _COLON_LEFT:
                 continue
+            if any(t.low in _REQUEST_WORDS for t in self.toks[ls : li + 1]):
+                continue  # "Need a recommendation - Dance/Electronica"
             if li - ls + 1 > 6 or rj - re_ > 8:
                 continue
             if not (self.plausible(ls, li + 1) and self.plausible(re_, rj, title=True)):
@@ -483,7 +499,11 @@ class _Detector:
                     break
                 e += 1
             self.region.update(range(k, e))
-            self.list_after(k, None)
+            head = self.toks[i - 1].low if i > 0 else ""
+            kind: RefKind | None = _HEAD_KINDS.get(head)
+            if cue in (("ft",), ("feat",), ("featuring",), ("prod", "by")):
+                kind = "artist"
+            self.list_after(k, kind)
             i = k
 
     def list_after(self, k: int, kind: RefKind | None) -> None:
@@ -617,6 +637,30 @@ class _Detector:
         rarest = min(m.zipf for m in matches)
         return rarest < RARE_ZIPF or (capital and rarest < CAPITAL_ZIPF)
 
+    def parenthesized(self) -> None:
+        """"The Nights (Avicii)", "Fight Back (from Neffex)": an artist in brackets after a title."""
+        n = len(self.toks)
+        for ref in list(self.found):
+            if not ref.cued:
+                continue
+            k = next((x for x, t in enumerate(self.toks) if t.start >= ref.end), n)
+            if k >= n or k in self.taken or not re.fullmatch(r"\s*\(\s*", self.gap(k)):
+                continue
+            if self.toks[k].low in {"from", "by", "ft", "feat", "featuring"}:
+                k += 1
+            j = k
+            while j < n and j - k < 5 and (j == k or not self.breaks_before(j)):
+                j += 1
+            if j == k or j < n and not self.gap(j).lstrip().startswith(")") or not self.plausible(k, j):
+                continue
+            if self.title_case or not self.toks[k].cap:
+                continue
+            end, match = self.resolve(k, j, "artist", fuzzy=True)
+            before = len(self.found)
+            self.add(k, j, "artist", True, match if end == j else None, strict=True)
+            if len(self.found) > before and ref.kind == "artist" and not ref.resolved:
+                self.found[self.found.index(ref)] = replace(ref, kind="track")
+
     def catalog(self) -> None:
         """Catalog names anywhere in the request (see the module docstring)."""
         if self.names is None:
@@ -691,6 +735,7 @@ def find_references(
     d.cued()
     d.by_artist()
     d.after_cues()
+    d.parenthesized()
     d.catalog()
     return sorted(d.found, key=lambda r: r.start)
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -75,7 +76,9 @@ def test_open_is_fast_for_20k_names(tmp_path):
     )
     path = idx.save(tmp_path)
     best = min(_timed(lambda: NameIndex.load(path)) for _ in range(3))
-    assert best < 0.25  # measured about 30 ms on an idle core; generous for shared CI machines
+    parse_only = min(_timed(lambda: json.loads(path.read_text(encoding="utf-8"))) for _ in range(3))
+    # about 30 ms on an idle core: little more than reading the JSON (robust on a loaded machine)
+    assert best < 3 * parse_only + 0.05
 
 
 def _timed(fn) -> float:

@@ -13,7 +13,7 @@ def spans(text, names=None):
     "text, expected",
     [
         ("Songs like Groove by Torn", [("Groove", "track"), ("Torn", "artist")]),
-        ("songs like daft punk", [("daft punk", "artist")]),
+        ("bands like daft punk", [("daft punk", "artist")]),
         ("wayfaring strangers by johnny cash", [("wayfaring strangers", "track"), ("johnny cash", "artist")]),
         ("portishead vibes", [("portishead", "artist")]),
         ("Something like M2U's Magnolia, without the dubstep", [("M2U", "artist"), ("Magnolia", "track")]),
@@ -23,7 +23,8 @@ def spans(text, names=None):
         ("looking for something like radiohead, muse and coldplay",
          [("radiohead", "artist"), ("muse", "artist"), ("coldplay", "artist")]),
         ("A Horse with No Name by America", [("A Horse with No Name", "track"), ("America", "artist")]),
-        ("Rap songs like J. Cole", [("J. Cole", "artist")]),
+        ("Rap artists like J. Cole", [("J. Cole", "artist")]),
+        ("Looking for albums like Mezzanine", [("Mezzanine", "album")]),
     ],
 )
 def test_cued_references_without_a_catalog(text, expected):
@@ -37,6 +38,11 @@ def test_cued_references_without_a_catalog(text, expected):
 )
 def test_descriptions_are_not_references(text):
     assert spans(text) == []
+
+
+def test_kind_guess_from_the_head_noun_and_from_the_catalog(names):
+    assert spans("songs like daft punk") == [("daft punk", "track")]  # a guess: "songs like" a song
+    assert spans("songs like daft punk", names) == [("daft punk", "artist")]  # the catalog knows
 
 
 def test_catalog_resolves_and_scores(names):
