@@ -16,7 +16,7 @@ Example:
     >>> normalize_terms("Lo-Fi Hip-Hop and R&B from the eighties")
     'lofi hiphop and rnb from the 80s'
     >>> strip_filler("Looking for some chill lofi, any suggestions?").text
-    'chill lofi'
+    'chill lo-fi'
 """
 
 from __future__ import annotations
@@ -173,7 +173,8 @@ class FillerResult:
     """What :func:`strip_filler` kept and what it dropped.
 
     Attributes:
-        text: the request without filler (lower-cased, punctuation turned into spaces).
+        text: the request without filler (lower-cased, punctuation turned into spaces, variant
+            spellings written as :func:`normalize_phrases` writes them: "rnb" -> "r&b").
         dropped: the filler found, in order ("looking for", "any suggestions").
     """
 
@@ -192,7 +193,6 @@ def _filler_re() -> re.Pattern[str]:
     return re.compile(r"(?<![a-z0-9])(?:" + alt + r")(?![a-z0-9])")
 
 
-_WORD = re.compile(r"[^\W_]+(?:[-&][^\W_]+)*", re.UNICODE)
 
 
 def strip_filler(text: str, *, words: bool = True) -> FillerResult:
@@ -213,9 +213,20 @@ def strip_filler(text: str, *, words: bool = True) -> FillerResult:
         return " , "
 
     t = _filler_re().sub(repl, t)
+    # variant spellings are one unit: the "and" of "r and b" or "drum and bass" is no filler
+    pattern, names = _variant_re()
+    phrases: list[str] = []
+
+    def hold(m: re.Match[str]) -> str:
+        phrases.append(names[m.lastgroup or ""][1])
+        return f" \x00{len(phrases) - 1}\x00 "
+
+    t = pattern.sub(hold, t)
     kept: list[str] = []
-    for w in _WORD.findall(t):
-        if words and w in FILLER_WORDS:
+    for w in re.findall(r"\x00\d+\x00|[^\W_]+(?:[-&][^\W_]+)*", t):
+        if w.startswith("\x00"):
+            kept.append(phrases[int(w.strip("\x00"))])
+        elif words and w in FILLER_WORDS:
             dropped.append(w)
         else:
             kept.append(w)

@@ -38,7 +38,7 @@ def test_fold_accents():
 @pytest.mark.parametrize(
     "text, kept, dropped",
     [
-        ("Looking for some chill lofi, any suggestions?", "chill lofi", ["looking for", "any suggestions"]),
+        ("Looking for some chill lofi, any suggestions?", "chill lo-fi", ["looking for", "any suggestions"]),
         ("i need more songs with this vibe", "", ["i need more", "songs with this vibe"]),
         ("any suggestions?", "", ["any suggestions"]),
         ("not sure if this is the right sub, sad piano", "sad piano", ["not sure if this is the right sub"]),

@@ -59,7 +59,7 @@ def test_real_exclusions(text, negative, names):
 
 def test_content_is_what_is_left(names):
     r = parse("Looking for chill lofi hip hop like Daft Punk, no vocals, 2015 2016 era", names)
-    assert r.content == "chill lofi hip hop"
+    assert r.content == "chill lo-fi hip hop"
     assert [x.name for x in r.references] == ["Daft Punk"]
     assert r.decade_terms() == ("2010s",)
 
