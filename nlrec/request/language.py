@@ -146,6 +146,8 @@ FILLER_PHRASES: tuple[str, ...] = (
     r"if\s+(?:you|anyone)\s+(?:has|have|know|knows)\s+any",
     r"(?:hit|give)\s+me\s+(?:with\s+)?(?:some|your)",
     r"what\s+(?:are|is)\s+(?:some|your|the\s+best)",
+    r"what\s+(?:should|can|could|do|would)\s+(?:i|we)\s+(?:listen\s+to|play|check\s+out)(?:\s+next)?",
+    r"(?:to\s+)?listen\s+to\s+next",
     r"(?:something|anything|songs?|music|tracks?|tunes|stuff|artists?|bands?)\s+(?:that\s+(?:is|are|sounds?)|thats|which\s+(?:is|are))",
     r"(?:i\s*m\s+|im\s+|i\s+am\s+)?not\s+(?:really\s+|totally\s+|even\s+)?sure\s+(?:if|how|what|whether|where)(?:\s+(?:this|it)\s+(?:is|belongs)(?:\s+(?:in\s+)?the\s+right\s+(?:sub|subreddit|place))?)?",
     r"(?:(?:is|in)\s+)?(?:the\s+)?(?:right|correct)\s+(?:sub|subreddit|place)",
