@@ -54,7 +54,7 @@ CUES_BEFORE: tuple[tuple[str, ...], ...] = tuple(sorted((tuple(c.split()) for c 
     "like", "similar to", "similar with", "simular to", "similiar to", "sounds like", "sound like",
     "in the style of", "style of", "in the vein of", "vein of", "along the lines of", "reminiscent of",
     "reminds me of", "remind me of", "fans of", "fan of", "such as", "inspired by", "influenced by",
-    "akin to", "comparable to", "close to", "similar bands to", "similar artists to",
+    "akin to", "comparable to", "close to", "similar in style to", "similar in sound to", "similar bands to", "similar artists to",
     "similar songs to", "similar music to", "similar stuff to", "similar tunes to", "similar tracks to",
     "i love", "i really love", "im into", "really into", "got into", "addicted to", "obsessed with",
     "listening to", "a fan of", "huge fan of", "big fan of", "ft", "feat", "featuring", "prod by", "e g", "eg", "ala", "a la", "think", "same vibe as",
@@ -70,6 +70,7 @@ CUES_AFTER: tuple[str, ...] = ("vibes", "vibe", "type beat", "type beats", "esqu
                                "fan", "fans", "album", "albums", "song", "songs", "discography", "ep",
                                "music", "stuff", "tracks", "cover", "covers", "remix", "sound")
 _BY = frozenset({"by", "from"})
+_FEAT = frozenset({"ft", "feat", "featuring"})
 #: The noun before a cue says what the reference is: "songs like X" (a track), "bands like X".
 _HEAD_KINDS: dict[str, RefKind] = {
     **dict.fromkeys("song songs track tracks tune tunes single singles".split(), "track"),
@@ -361,10 +362,14 @@ class _Detector:
         n = len(self.toks)
         if i >= n:
             return i
-        if not self.title_case and self.toks[i].cap:
+        cased = not self.text.isupper() and not self.text.islower()
+        if self.toks[i].cap and (not self.title_case or cased):
             j = i + 1
             while j < n and not self.breaks_before(j) and j - i < 8:
                 t = self.toks[j]
+                if self.title_case and (t.low in _BY or t.low in _REQUEST_WORDS or t.low in _FEAT
+                                        or self.cue_at(j)):
+                    break  # Title Case: capitals run on, request words end the name
                 if t.cap:
                     j += 1
                 else:
@@ -547,7 +552,9 @@ class _Detector:
                     else:
                         self.add(k, j, kind or "artist", True, match or None)
                 else:
-                    self.add(k, j, kind or "artist", True, match or None)
+                    possessive = self.toks[j - 1].text.lower().endswith(("'s", "\u2019s"))
+                    self.add(k, j, "artist" if possessive else kind or "artist", True, match or None,
+                             strict=possessive)
                 k = j
             # continue a list: ", Y", "and Y", "or Y", "/ Y"
             if k < n and self.toks[k].low in {"and", "or", "nor", "vs", "&"} and not self.breaks_before(k):
