@@ -553,6 +553,8 @@ def run(data_dir: str | Path, *, out: str | Path | None = None, with_search: boo
                                    for c in like) / len(like), 4),
     }
     results["content"] = {"empty": empty_requests(content)}
+    for name, ranker in lexical_content_rankers(het).items():
+        results["content"][name] = content_benchmark(ranker, content, het)
     if with_search:
         results.update(_search_baselines(het, like, content, catalog_ids, home))
     if out is not None:
@@ -574,6 +576,49 @@ def _name_index_timing(names: NameIndex, build_s: float) -> dict[str, Any]:
         size = path.stat().st_size
     return {"names": len(names), "build_s": round(build_s, 2), "file_bytes": size,
             "open_ms_median": round(1000 * sorted(runs)[2], 1), "open_ms_runs": [round(1000 * r, 1) for r in runs]}
+
+
+def lexical_content_rankers(het: HetRec, descriptors: int = 10) -> dict[str, Ranker]:
+    """Two BM25 rankers over the tagged artists, to isolate what request understanding adds.
+
+    ``bm25_raw`` ranks the request as typed against the descriptor strings. ``bm25_understood``
+    parses the request (:func:`nlrec.request.parse.parse`), ranks its content (plus the decade
+    terms of its years) with both sides passed through
+    :func:`~nlrec.request.language.normalize_terms`, drops artists carrying an excluded facet
+    (the negation lexicon's patterns) and returns nothing when there is nothing to match.
+    """
+    from nlrec.encoders.sparse import BM25Retriever
+    from nlrec.negation.lexicon import load_lexicon
+    from nlrec.request.language import normalize_terms
+    from nlrec.request.parse import parse
+
+    ids = sorted((a for a, c in het.tags.items() if c), key=int)
+    docs = [het.descriptors(a, descriptors) for a in ids]
+    raw = BM25Retriever.build([", ".join(d) for d in docs])
+    norm = BM25Retriever.build([normalize_terms(", ".join(d)) for d in docs])
+    lexicon = load_lexicon()
+
+    def top(scores: np.ndarray, k: int, keep: Callable[[int], bool] = lambda i: True) -> list[str]:
+        order = np.argsort(-scores, kind="stable")
+        out = [ids[i] for i in order[: 50 * k] if scores[i] > 0 and keep(int(i))]
+        return out[:k]
+
+    def bm25_raw(text: str, k: int) -> list[str]:
+        return top(raw.scores(text), k)
+
+    def bm25_understood(text: str, k: int) -> list[str]:
+        r = parse(text)
+        if r.nothing_to_match:
+            return []
+        query = normalize_terms(" ".join([r.content, *r.decade_terms()]))
+        patterns = [lexicon.pattern(f) for f in (*r.negative, *r.decade_terms(negated=True))]
+
+        def keep(i: int) -> bool:
+            return not any(p.matches(d) for p in patterns for d in docs[i])
+
+        return top(norm.scores(query), k, keep)
+
+    return {"bm25_raw": bm25_raw, "bm25_understood": bm25_understood}
 
 
 def _search_baselines(het: HetRec, like: Sequence[dict[str, Any]], content: Sequence[dict[str, Any]],
