@@ -241,6 +241,25 @@ class NameIndex:
             zipfs.append(round(min((zipf(w) for w in key.split()), default=0.0), 2))
         return cls(keys, names, kinds_, common, items, zipfs)
 
+    @classmethod
+    def from_tracks(cls, tracks: Iterable[Any], *, min_share: float = 0.005, min_items: int = 5) -> NameIndex:
+        """Index :class:`nlrec.catalog.Track` s: artist, title, and album from ``metadata``.
+
+        The common-word vocabulary is the catalog's own descriptors that at least ``min_items``
+        tracks and ``min_share`` of them carry (genre-like words, not a name used once as a tag).
+        """
+        from collections import Counter
+
+        records: list[dict[str, Any]] = []
+        counts: Counter[str] = Counter()
+        for t in tracks:
+            meta = getattr(t, "metadata", None) or {}
+            album = meta.get("album") or meta.get("release") if isinstance(meta, Mapping) else None
+            records.append({"id": t.id, "artist": t.artist, "title": t.title, "album": album})
+            counts.update(set(getattr(t, "descriptors", ()) or ()))
+        floor = max(min_items, int(min_share * len(records)))
+        return cls.build(records, vocabulary=[d for d, n in counts.items() if n >= floor])
+
     # -- storage ----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (see :meth:`from_dict`)."""

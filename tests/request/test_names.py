@@ -97,3 +97,16 @@ def test_errors(tmp_path):
         NameIndex.load(tmp_path)
     with pytest.raises(NameIndexError, match="cannot read"):
         NameIndex.load(tmp_path / "missing.json")
+
+
+def test_from_catalog_tracks():
+    from nlrec.catalog import Catalog
+
+    rows = [{"id": f"t{i}", "descriptors": ["ambient", f"tag{i}"], "artist": "Ambient" if i == 0 else f"Band {i}",
+             "title": f"Song {i}", "album": "Dummy"} for i in range(10)]
+    catalog = Catalog.from_records(rows)
+    idx = NameIndex.from_tracks(catalog.tracks)
+    assert [m.common for m in idx.lookup("ambient", kinds=["artist"])] == [True]  # a descriptor of 10 tracks
+    assert idx.lookup("band 3")[0].items == ("t3",)
+    assert idx.lookup("song 4")[0].kind == "track"
+    assert {m.kind for m in idx.lookup("dummy")} == {"album"}
