@@ -23,7 +23,7 @@ from typing import Any
 
 Stems = tuple[str, ...]
 
-_WORD = re.compile(r"[a-z0-9]+")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 #: Words never part of a facet ("no *the* drums", "without *any* vocals").
 FILLER = frozenset("a an any the some too so very overly really real much many more of".split())
 
