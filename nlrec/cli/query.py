@@ -31,7 +31,7 @@ MODES = ("dense", "tfidf", "bm25", "hybrid")
 @click.option("--model", metavar="PATH|ID", help="Encoder to use; must be the one the index was built with.")
 @click.option("--queries", "queries_file", type=click.Path(dir_okay=False), help="Batch: TSV (qid<TAB>text) or BEIR JSONL; writes a TREC run.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Where to write the TREC run (default stdout).")
-@click.option("--json", "json_out", is_flag=True, help="Print hits as JSON on stdout.")
+@click.option("--json", "json_out", is_flag=True, help='Print {"parsed": the request as understood, "hits": [...]} as JSON on stdout.')
 @click.option("--profile", metavar="NAME", help="Re-rank with a taste profile (see: nlrec profile --help).")
 @click.option("--profile-weight", type=click.FloatRange(0, 1), default=None, help="Weight of the profile in [0, 1]  [default: 0.3].")
 @click.option("--exclude", "exclude", multiple=True, metavar="TAG", help="Rule out tracks carrying TAG (repeatable), e.g. --exclude vocals.")
@@ -65,7 +65,7 @@ def query(text, index_name, k, mode, sparse, fusion, alpha, model, queries_file,
         return _query_with_profile(text, index_name, k, profile, profile_weight, json_out, options)
     from nlrec.search import build_searcher
 
-    searcher = build_searcher(_open_for_query(index_name, json_out), options)
+    searcher = build_searcher(open_for_query(index_name, json_out), options)
     if queries_file:
         _batch(searcher, queries_file, output, k, json_out)
         return
@@ -74,7 +74,7 @@ def query(text, index_name, k, mode, sparse, fusion, alpha, model, queries_file,
         result = searcher.search(text, k)
     elapsed = time.perf_counter() - t0
     if json_out:
-        click.echo(json.dumps([h.to_dict() for h in result.hits], ensure_ascii=False, indent=2))
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
     _print_hits(searcher.index, result, mode, elapsed, negation=negation)
     if not sys.stdout.isatty():
@@ -107,7 +107,7 @@ def _query_with_profile(text, index_name, k, profile_name, profile_weight, json_
     with _warnings_to_stderr():
         result = profile_searcher(index, profile, options, weight=weight).search(text, k)
     if json_out:
-        click.echo(json.dumps([h.to_dict() for h in result.hits], ensure_ascii=False, indent=2))
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
     title = (f"[bold]{escape(text)}[/]  [dim]{options.mode} + profile {escape(profile.name)} "
              f"(weight {weight:g}) · {escape(index.name)} · {(time.perf_counter() - t0) * 1000:.0f} ms[/]")
@@ -119,7 +119,7 @@ def _query_with_profile(text, index_name, k, profile_name, profile_weight, json_
     print_profile_hits(result.hits, title, query=True)
 
 
-def _open_for_query(index_name: str | None, json_out: bool) -> Any:
+def open_for_query(index_name: str | None, json_out: bool) -> Any:
     from nlrec.index import Index
 
     if index_name:
@@ -168,6 +168,23 @@ def _print_hits(index, result, mode: str, elapsed: float, *, negation: str = "of
         wanted = escape(req.negation.positive) if req.negation.positive else "(anything)"
         console.print(f"[dim]wanted:[/] [bold]{wanted}[/]   [dim]without:[/] [bold red]{escape(', '.join(req.negative))}[/]"
                       f"   [dim]({'removed' if negation == 'filter' else 'pushed down'} when a descriptor carries one)[/]")
+    s = req.structured
+    if s is not None:
+        for ref in s.references:
+            console.print(f"[dim]like:[/] [bold magenta]{escape(ref.name or ref.span)}[/] "
+                          f"[dim]({ref.kind}, {len(ref.matches)} item(s) in this catalog)[/]")
+        for ref in s.unresolved:
+            console.print(f"[dim]not in this catalog:[/] {escape(ref.span)} [dim](left out of matching)[/]")
+        for y in s.years:
+            r = y.range
+            how = "filter" if req.where else "matched as decade descriptors"
+            console.print(f"[dim]years:[/] {'not ' if r.negated else ''}{r.lo or '…'}–{r.hi or '…'} [dim]({how})[/]")
+        if s.filler:
+            console.print(f"[dim]ignored: {escape(', '.join(s.filler))}[/]")
+        if s.nothing_to_match:
+            console.print(f"Nothing to match in {escape(repr(text))}: no description, no name this catalog knows, "
+                          "no year. Say what it should sound like, e.g. \"calm piano\".")
+            return
     table = Table(title=f"[bold]{escape(text)}[/]  [dim]{mode} · {escape(src)} · {elapsed * 1000:.0f} ms[/]",
                   title_justify="left", expand=False)
     table.add_column("#", justify="right", style="dim")
@@ -209,3 +226,30 @@ def _negation_note(note: dict | None) -> Any:
     if note["absent"]:
         return Text(f"kept: {', '.join(note['absent'])}", style="green")
     return Text(f"kept: no {', '.join(note['facets'])} found", style="dim")
+
+
+def print_similar(index, result, elapsed: float) -> None:
+    """The table of ``nlrec similar`` (shared descriptors in bold); TSV on stdout when piped."""
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text
+
+    ref = result.reference
+    table = Table(title=f"[bold]like {escape(ref['name'])}[/] [dim]({ref['kind']}, {len(ref['ids'])} item(s)) · "
+                        f"{escape(index.name)} · {elapsed * 1000:.0f} ms[/]", title_justify="left", expand=False)
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("score", justify="right")
+    table.add_column("track", overflow="fold", max_width=40)
+    table.add_column("descriptors (shared in bold)", overflow="fold")
+    for h in result.hits:
+        name = Text(h.title or h.id, style="bold")
+        if h.artist:
+            name.append(f"\n{h.artist}", style="cyan")
+        desc = Text()
+        for i, d in enumerate(h.descriptors):
+            desc.append(", " if i else "")
+            desc.append(d, style="bold green" if d in h.matched else "")
+        table.add_row(str(h.rank), f"{h.score:.3f}", name, desc)
+    _console().print(table)
+    if not sys.stdout.isatty():
+        _echo_tsv(result.hits)

@@ -116,6 +116,12 @@ def build_index(
         bm25_entry = BM25Retriever.build(documents, method=bm25_method).save(tmp / "bm25")
 
         write_tracks(tmp, catalog.tracks, track_doc)
+        if any(t.artist or t.title for t in catalog.tracks):
+            from nlrec.request.names import NameIndex
+
+            if progress:
+                progress("names", 0, 1)
+            NameIndex.from_tracks(catalog.tracks).save(tmp / "names.json")
         write_json(tmp / "documents.json", documents)
         describe = getattr(enc, "describe", None)
         enc_entry = describe() if describe else {

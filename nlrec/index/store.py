@@ -34,6 +34,7 @@ class Index:
     _doc_tracks: DocTracks | None = field(default=None, repr=False)
     _memory: bool = field(default=False, repr=False)
     _rows_by_id: dict[str, int] | None = field(default=None, repr=False)
+    _names: Any = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -270,6 +271,25 @@ class Index:
             "created_at": m.created_at,
             "size_bytes": m.size_bytes,
         }
+
+    def names(self) -> Any:
+        """The catalog's :class:`~nlrec.request.names.NameIndex` (artists, titles, albums), read
+        from ``names.json`` (indexes built before it existed: built from the tracks, in memory),
+        or None when no track has an artist or a title."""
+        if self._names is None:
+            from nlrec.request.names import NameIndex, NameIndexError
+
+            path = self.path / "names.json"
+            if not self._memory and path.is_file():
+                try:
+                    self._names = NameIndex.load(path)
+                except NameIndexError as e:
+                    raise IndexFileError(f"index {self.name!r}: names.json is corrupted ({e}); rebuild it") from None
+            else:
+                sample = self.tracks[: min(len(self.tracks), 2000)]
+                has_names = any(t.artist or t.title for t in sample)
+                self._names = NameIndex.from_tracks(self.tracks) if has_names else False
+        return self._names or None
 
     def row_of(self, track_id: str) -> int | None:
         """The catalog row of a track id, or None (the id column is indexed on first use)."""

@@ -73,7 +73,8 @@ class ProfileSearcher(SearcherWrapper):
         order = np.lexsort((np.arange(len(docs)), -blended))
         parts = {int(d): (float(pq), float(pp)) for d, pq, pp in zip(docs.tolist(), q, p)}
         return Pool(query=pool.query, ranking=Ranking(docs[order], blended[order].astype(np.float32)),
-                    notes=pool.notes, extra={"profile": parts})
+                    notes=pool.notes, extra={**{k: v for k, v in pool.extra.items() if k not in ("scores", "terms")},
+                                             "profile": parts})
 
     def make_hit(self, pool: Pool, doc: int, row: int, rank: int) -> Hit | None:
         hit = self.inner.make_hit(pool, doc, row, rank)

@@ -16,7 +16,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -27,11 +27,17 @@ from nlrec.search.options import HYBRID_DEPTH
 
 @runtime_checkable
 class DocumentSearcher(Protocol):
-    """Ranks unique documents (rows of the corpus) for requests."""
+    """Ranks unique documents (rows of the corpus) for requests.
+
+    ``batch_search`` may be given, per query, a ``lexical`` text for the sparse side (e.g. the
+    request without filler) and a ``vector`` for the dense side (e.g. blended with the vectors of
+    the items a request names); ``None`` entries fall back to the query text.
+    """
 
     def search(self, query: str, k: int) -> Ranking: ...
 
-    def batch_search(self, queries: Sequence[str], k: int) -> list[Ranking]: ...
+    def batch_search(self, queries: Sequence[str], k: int, *, lexical: Sequence[str | None] | None = None,
+                     vectors: Sequence[Any] | None = None) -> list[Ranking]: ...
 
 
 def positive(r: Ranking) -> Ranking:
@@ -54,8 +60,22 @@ class RetrieverSearcher:
         self.lexical = lexical
         self.name = retriever.name
 
-    def batch_search(self, queries: Sequence[str], k: int) -> list[Ranking]:
-        return self.retriever.search(list(queries), k)
+    def batch_search(self, queries: Sequence[str], k: int, *, lexical: Sequence[str | None] | None = None,
+                     vectors: Sequence[Any] | None = None) -> list[Ranking]:
+        if self.lexical:
+            texts = [lx if lx is not None else q for q, lx in zip(queries, lexical or [None] * len(queries))]
+            return self.retriever.search(texts, k)
+        if vectors is None or all(v is None for v in vectors):
+            return self.retriever.search(list(queries), k)
+        out: list[Ranking | None] = [None] * len(queries)
+        given = [i for i, v in enumerate(vectors) if v is not None]
+        for i, r in zip(given, self.retriever.search_vectors(np.stack([vectors[i] for i in given]), k)):
+            out[i] = r
+        rest = [i for i, v in enumerate(vectors) if v is None]
+        if rest:
+            for i, r in zip(rest, self.retriever.search([queries[i] for i in rest], k)):
+                out[i] = r
+        return out  # type: ignore[return-value]
 
     def search(self, query: str, k: int) -> Ranking:
         return self.batch_search([query], k)[0]
@@ -87,10 +107,11 @@ class HybridSearcher:
         self.alpha = alpha
         self.depth = depth
 
-    def batch_search(self, queries: Sequence[str], k: int) -> list[Ranking]:
+    def batch_search(self, queries: Sequence[str], k: int, *, lexical: Sequence[str | None] | None = None,
+                     vectors: Sequence[Any] | None = None) -> list[Ranking]:
         deep = max(k, self.depth)
-        dense = self.dense.batch_search(queries, deep)
-        sparse = [positive(r) for r in self.sparse.batch_search(queries, deep)]
+        dense = self.dense.batch_search(queries, deep, vectors=vectors)
+        sparse = [positive(r) for r in self.sparse.batch_search(queries, deep, lexical=lexical)]
         weights = [self.alpha, 1.0 - self.alpha] if self.fusion == "weighted" else None
         return [fuse([d, s], k, method=self.fusion, weights=weights) for d, s in zip(dense, sparse)]
 

@@ -21,46 +21,55 @@ from nlrec.search.searcher import Searcher, SearcherWrapper
 
 
 class FilterSearcher(SearcherWrapper):
-    """Wraps a searcher so that only tracks matching ``expression`` are ranked and returned."""
+    """Wraps a searcher so that only tracks matching ``expression`` (and each request's own
+    ``where``, e.g. its years) are ranked and returned. Without any expression it passes through."""
 
-    def __init__(self, inner: Searcher, expression: str | Filter) -> None:
+    def __init__(self, inner: Searcher, expression: str | Filter | None = None) -> None:
         super().__init__(inner)
-        self.filter = expression if isinstance(expression, Filter) else parse_filter(expression)
-        self._rows: np.ndarray | None = None
-        self._doc_counts: np.ndarray | None = None
+        self.filter = expression if isinstance(expression, Filter) or expression is None else parse_filter(expression)
+        self._masks: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-    def allowed_rows(self) -> np.ndarray:
-        """Boolean mask over the index's tracks: which match the filter (computed once)."""
-        if self._rows is None:
+    def _expression(self, request: Request | None) -> str | None:
+        parts = [p for p in (self.filter.expression if self.filter else None,
+                             request.where if request is not None else None) if p]
+        return " and ".join(f"({p})" for p in parts) if parts else None
+
+    def masks(self, expression: str) -> tuple[np.ndarray, np.ndarray]:
+        """For ``expression``: which tracks match, and how many matching tracks each document has."""
+        if expression not in self._masks:
+            f = parse_filter(expression)
             tracks = self.index.tracks
-            self._rows = np.fromiter((self.filter.matches(track_fields(t)) for t in tracks),
-                                     dtype=bool, count=len(tracks))
-            self._doc_counts = np.bincount(np.asarray(self.index.track_doc)[self._rows],
-                                           minlength=len(self.index.documents))
-        return self._rows
+            rows = np.fromiter((f.matches(track_fields(t)) for t in tracks), dtype=bool, count=len(tracks))
+            counts = np.bincount(np.asarray(self.index.track_doc)[rows], minlength=len(self.index.documents))
+            if len(self._masks) > 64:
+                self._masks.clear()
+            self._masks[expression] = (rows, counts)
+        return self._masks[expression]
 
-    @property
-    def doc_counts(self) -> np.ndarray:
-        """For each document, how many of its tracks match."""
-        self.allowed_rows()
-        assert self._doc_counts is not None
-        return self._doc_counts
+    def allowed_rows(self, request: Request | None = None) -> np.ndarray | None:
+        expression = self._expression(request)
+        return self.masks(expression)[0] if expression else None
 
     def pools(self, requests: Sequence[Request], depth: int, k: int) -> list[Pool]:
-        counts = self.doc_counts
+        out: list[Pool | None] = [None] * len(requests)
+        plain = [i for i, r in enumerate(requests) if not self._expression(r)]
+        if plain:
+            for i, pool in zip(plain, self.inner.pools([requests[i] for i in plain], depth, k)):
+                out[i] = pool
+        for i, r in enumerate(requests):
+            if out[i] is None:
+                out[i] = self._pool(r, depth, k)
+        return out  # type: ignore[return-value]
+
+    def _pool(self, request: Request, need: int, k: int) -> Pool:
+        _, counts = self.masks(self._expression(request))  # type: ignore[arg-type]
         n_docs = len(counts)
         allowed_docs = int((counts > 0).sum())
         if allowed_docs == 0:
-            empty = Ranking(np.empty(0, np.int64), np.empty(0, np.float32))
-            return [Pool(query=r.query, ranking=empty) for r in requests]
-        start = min(n_docs, max(depth, math.ceil(depth * n_docs / allowed_docs * 1.5)))
-        return [self._pool(r, start, depth) for r in requests]
-
-    def _pool(self, request: Request, depth: int, need: int) -> Pool:
-        counts = self.doc_counts
-        n_docs = len(counts)
+            return Pool(query=request.query, ranking=Ranking(np.empty(0, np.int64), np.empty(0, np.float32)))
+        depth = min(n_docs, max(need, math.ceil(need * n_docs / allowed_docs * 1.5)))
         while True:
-            pool = self.inner.pools([request], depth, need)[0]
+            pool = self.inner.pools([request], depth, k)[0]
             docs = pool.ranking.doc_ids
             keep = counts[docs] > 0
             found = int(counts[docs[keep]].sum())
@@ -69,9 +78,10 @@ class FilterSearcher(SearcherWrapper):
             depth = min(n_docs, depth * 4)
         ranking = Ranking(docs[keep], pool.ranking.scores[keep])
         return Pool(query=pool.query, ranking=ranking, notes=pool.notes,
-                    extra={k: v for k, v in pool.extra.items() if k not in ("scores", "terms")})
+                    extra={k_: v for k_, v in pool.extra.items() if k_ not in ("scores", "terms")})
 
     def make_hit(self, pool: Pool, doc: int, row: int, rank: int) -> Hit | None:
-        if not self.allowed_rows()[row]:
+        rows = self.allowed_rows(pool.extra.get("request"))
+        if rows is not None and not rows[row]:
             return None
         return self.inner.make_hit(pool, doc, row, rank)

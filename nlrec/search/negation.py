@@ -44,6 +44,8 @@ class NegationSearcher(SearcherWrapper):
 
     def prepare(self, text: str) -> Request:
         base = self.inner.prepare(text)
+        if base.structured is not None:  # understood below: negations already split off
+            return base
         parsed = parse_negations(base.text, self.options.exclude)
         if not parsed.negative:
             return Request(text=base.text, query=base.query, negation=parsed)

@@ -27,6 +27,9 @@ class Hit:
         negation: for a request with negated facets, why the track was kept or demoted:
             ``{"facets", "excluded_by", "absent", "violated", "semantic"}`` (see
             :class:`~nlrec.negation.matching.NegationVerdict`); ``None`` otherwise.
+        reference: for a request naming artists or songs ("like Portishead"), which reference
+            the hit came from and the descriptors it shares with it: ``{"like", "shares"}``
+            (``{"like", "lookup": true}`` for the named item itself); ``None`` otherwise.
     """
 
     rank: int
@@ -39,6 +42,7 @@ class Hit:
     matched: list[str] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
     negation: dict[str, Any] | None = None
+    reference: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -52,21 +56,44 @@ class Request:
 
     Attributes:
         text: the request as typed (white space normalised).
-        query: the text that gets ranked (e.g. without its negations).
-        negation: the parsed negations (a :class:`~nlrec.negation.parse.ParsedRequest`), or None
-            when negation handling is off.
+        query: the text the dense side ranks (e.g. without its negations, references, years).
+        lexical: the text the lexical side ranks (``query`` without filler); None = ``query``.
+        negation: the parsed negations (a :class:`~nlrec.negation.parse.ParsedRequest` or the
+            :class:`~nlrec.request.parse.StructuredRequest`), or None when negation handling is off.
+        structured: the request understood (references, years, filler), or None (``--negation
+            off`` searches the text as typed).
+        vector: a query vector for the dense side instead of embedding ``query`` (references
+            blend their items' vectors into it).
+        where: a per-request metadata filter (years), combined with ``--where``.
+        hide: track ids never returned (the items a "like X" request names).
+        boost: document rows put first, in this order (the items a lookup request names).
+        references: per referenced document row, ``{"like": name, "descriptors": [...]}``.
     """
 
     text: str
     query: str
+    lexical: str | None = None
     negation: Any = None
+    structured: Any = None
+    vector: Any = None
+    where: str | None = None
+    hide: frozenset[str] = frozenset()
+    boost: tuple[int, ...] = ()
+    references: tuple[dict[str, Any], ...] = ()
 
     @property
     def negative(self) -> tuple[str, ...]:
         return tuple(self.negation.negative) if self.negation is not None else ()
 
+    @property
+    def nothing_to_match(self) -> bool:
+        """True when the understood request has nothing left to search for ("any suggestions?")."""
+        return bool(self.structured is not None and self.structured.nothing_to_match)
+
     def parsed_dict(self) -> dict[str, Any]:
         """The request as understood, JSON-ready (what ``nlrec parse --json`` prints)."""
+        if self.structured is not None:
+            return self.structured.to_dict()
         if self.negation is not None:
             return self.negation.to_dict()
         return {"text": self.text, "positive": self.query, "negative": [], "cues": []}

@@ -21,6 +21,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from nlrec.encoders.base import Ranking
 from nlrec.search.documents import DocumentSearcher, HybridSearcher, RetrieverSearcher, positive
 from nlrec.search.options import SearchOptions, check_k, clean_query
 from nlrec.search.results import Hit, Pool, Request, SearchResult
@@ -98,16 +101,40 @@ class IndexSearcher(Searcher):
         return self._documents
 
     def prepare(self, text: str) -> Request:
-        return Request(text=text, query=text)
+        """The request as typed with ``--negation off``; otherwise understood
+        (:func:`nlrec.request.parse`): negations, references to the catalog's names, years, filler."""
+        if self.options.negation == "off":
+            return Request(text=text, query=text)
+        from nlrec.request.parse import parse
+
+        s = parse(text, self.index.names(), exclude=self.options.exclude)
+        query = s.positive or ("" if s.references or s.years else text)
+        return Request(text=text, query=query, lexical=s.content if s.positive else query, negation=s, structured=s)
 
     def pools(self, requests: Sequence[Request], depth: int, k: int) -> list[Pool]:
-        rankings = self.documents.batch_search([r.query for r in requests], depth)
-        if self.lexical:
-            rankings = [positive(r) for r in rankings]
-        return [Pool(query=r.query, ranking=rk) for r, rk in zip(requests, rankings)]
+        out: list[Pool | None] = [None] * len(requests)
+        live = [i for i, r in enumerate(requests) if not r.nothing_to_match and (r.query or r.vector is not None)]
+        if live:
+            reqs = [requests[i] for i in live]
+            # tracks a request hides (the items it names) must not eat into its k
+            deep = min(len(self.index.documents), depth + max(len(r.hide) for r in reqs))
+            rankings = self.documents.batch_search([r.query for r in reqs], deep, lexical=[r.lexical for r in reqs],
+                                                   vectors=[r.vector for r in reqs])
+            for i, r, rk in zip(live, reqs, rankings):
+                if self.lexical:
+                    rk = positive(rk)
+                if r.boost:
+                    rk = _boosted(rk, r.boost)
+                out[i] = Pool(query=r.lexical if r.lexical is not None else r.query, ranking=rk,
+                              extra={"request": r})
+        empty = Ranking(np.empty(0, np.int64), np.empty(0, np.float32))
+        return [p if p is not None else Pool(query=r.query, ranking=empty) for p, r in zip(out, requests)]
 
     def make_hit(self, pool: Pool, doc: int, row: int, rank: int) -> Hit | None:
         t = self.index.tracks[row]
+        request = pool.extra.get("request")
+        if request is not None and request.hide and t.id in request.hide:
+            return None
         qterms = pool.extra.get("terms")
         if qterms is None:
             qterms = pool.extra["terms"] = terms(pool.query)
@@ -125,7 +152,31 @@ class IndexSearcher(Searcher):
             matched=[d for d in t.descriptors if terms(d) & qterms],
             metadata=t.metadata,
             negation=pool.notes.get(doc, {}).get("negation"),
+            reference=_reference_note(request, doc, t.descriptors) if request is not None else None,
         )
+
+
+def _boosted(ranking: Ranking, first: Sequence[int]) -> Ranking:
+    """``ranking`` with the documents ``first`` moved to the front (scored just above the best)."""
+    top = float(ranking.scores[0]) if len(ranking) else 1.0
+    lead = np.asarray(list(dict.fromkeys(first)), dtype=np.int64)
+    rest = ~np.isin(ranking.doc_ids, lead)
+    return Ranking(np.concatenate([lead, ranking.doc_ids[rest]]),
+                   np.concatenate([np.full(len(lead), top + 1e-3, np.float32), ranking.scores[rest]]))
+
+
+def _reference_note(request: Request, doc: int, descriptors: Sequence[str]) -> dict | None:
+    """Which named item a hit relates to, and the descriptors it shares with it."""
+    if not request.references:
+        return None
+    best = None
+    for ref in request.references:
+        if doc in ref["docs"]:
+            return {"like": ref["like"], "lookup": True}
+        shared = [d for d in descriptors if d in ref["descriptors"]]
+        if best is None or len(shared) > len(best["shares"]):
+            best = {"like": ref["like"], "shares": shared}
+    return best
 
 
 class SearcherWrapper(Searcher):

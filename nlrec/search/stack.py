@@ -14,6 +14,7 @@ from nlrec.search.filtered import FilterSearcher
 from nlrec.search.negation import NegationSearcher
 from nlrec.search.options import SearchOptions
 from nlrec.search.searcher import IndexSearcher, Searcher
+from nlrec.search.understanding import RequestSearcher
 
 if TYPE_CHECKING:
     from nlrec.index import Index
@@ -29,8 +30,9 @@ def build_searcher(index: Index, options: SearchOptions | None = None, *, layers
     """
     options = options or SearchOptions()
     s: Searcher = IndexSearcher(index, options)
-    if options.where:
-        s = FilterSearcher(s, options.where)
+    s = FilterSearcher(s, options.where)
+    if options.negation != "off":
+        s = RequestSearcher(s)
     for layer in layers:
         s = layer(s)
     if options.negation != "off":

@@ -133,10 +133,11 @@ def create_app(index_name: str, *, api_key: str | None = None, home: Path | None
 
     @app.get("/similar")
     def similar_get(id: str = Query(..., max_length=1000), k: int = Query(10, ge=1, le=MAX_K)) -> dict[str, Any]:
-        """Tracks like track ``id``, each with the descriptors it shares with it."""
+        """Tracks like ``id`` (a track id, an artist, a title or "Title - Artist"), each with the
+        descriptors it shares with it."""
         with state.lock:
-            hits = similar(state.index, id, k)
-        return {"id": id, "hits": [h.to_dict() for h in hits]}
+            result = similar(state.index, id, k)
+        return {"id": id, **result.to_dict()}
 
     @app.get("/tracks/{track_id}")
     def track_get(track_id: str) -> dict[str, Any]:

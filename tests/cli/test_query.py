@@ -69,7 +69,9 @@ def test_build_list_info_rm(tiny_index, tiny_model):
 def test_query_json(tiny_index, mode):
     r = run("query", "calm solo piano", "--index", "tiny", "-k", "3", "--mode", mode, "--json")
     assert r.exit_code == 0, r.output
-    hits = json.loads(r.stdout)
+    out = json.loads(r.stdout)
+    assert out["parsed"]["text"] == "calm solo piano"
+    hits = out["hits"]
     assert 1 <= len(hits) <= 3
     for h in hits:
         assert {"rank", "id", "score", "descriptors", "title", "artist"} <= set(h)
@@ -178,7 +180,7 @@ def _demo_query(demo_home, monkeypatch, text, k=10):
     monkeypatch.setenv("NLREC_HOME", str(demo_home))
     r = run("query", text, "--json", "-k", str(k))
     assert r.exit_code == 0, r.output
-    return json.loads(r.stdout)
+    return json.loads(r.stdout)["hits"]
 
 
 def test_default_query_returns_ten_hits_with_descriptors(demo_home, monkeypatch):

@@ -105,7 +105,7 @@ def test_cli_build_query_and_errors(tiny_clap, tiny_catalog_file):
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["encoder"].startswith("clap:")
     r = runner.invoke(cli, ["query", "calm piano", "--index", "c", "--mode", "dense", "--json"])
-    assert r.exit_code == 0 and len(json.loads(r.stdout)) == 8
+    assert r.exit_code == 0 and len(json.loads(r.stdout)["hits"]) == 8
     assert "warning" not in r.stderr.lower()  # no ONNX fall-back notice for CLAP
     r = runner.invoke(cli, ["index", "build", "--catalog", str(tiny_catalog_file), "--name", "d",
                             "--model", "clap:"])

@@ -56,13 +56,13 @@ def test_query_json_with_negation_and_exclude(tiny_index):
     r = run("query", "calm piano without vocals", "--index", tiny_index, "--mode", "bm25", "-k", "8",
             "--negation-threshold", "1", "--json")
     assert r.exit_code == 0, r.output
-    hits = json.loads(r.stdout)
+    hits = json.loads(r.stdout)["hits"]
     assert hits and not {"t3", "t6"} & {h["id"] for h in hits}
     assert hits[0]["negation"]["absent"] == ["no vocals"]
     r = run("query", "upbeat synth night", "--index", tiny_index, "--mode", "bm25",
             "--exclude", "steel drums", "--negation-threshold", "1", "--json")
     # "steel drums" rules out t1 only: t8's "drum machine" is no steel drum
-    assert {h["id"] for h in json.loads(r.stdout)} == {"t4", "t8"}
+    assert {h["id"] for h in json.loads(r.stdout)["hits"]} == {"t4", "t8"}
 
 
 def test_query_table_shows_the_parsed_request(tiny_index):
@@ -75,7 +75,7 @@ def test_query_table_shows_the_parsed_request(tiny_index):
 def test_only_exclusions_via_cli(tiny_index):
     r = run("query", "no vocals", "--index", tiny_index, "--mode", "bm25", "-k", "10",
             "--negation-threshold", "1", "--json")
-    assert {h["id"] for h in json.loads(r.stdout)} == {"t1", "t2", "t4", "t5", "t7", "t8"}
+    assert {h["id"] for h in json.loads(r.stdout)["hits"]} == {"t1", "t2", "t4", "t5", "t7", "t8"}
 
 
 def test_bad_negation_options(tiny_index):

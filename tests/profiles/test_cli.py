@@ -118,11 +118,11 @@ def test_recommend(built):
 
 
 def test_query_with_profile(built):
-    plain = run_json("query", "calm piano", "--index", "tiny", "--mode", "dense", "-k", "8")
+    plain = run_json("query", "calm piano", "--index", "tiny", "--mode", "dense", "-k", "8")["hits"]
     zero = run_json("query", "calm piano", "--index", "tiny", "--mode", "dense", "-k", "8",
-                    "--profile", "me", "--profile-weight", "0")
+                    "--profile", "me", "--profile-weight", "0")["hits"]
     assert [h["id"] for h in zero] == [h["id"] for h in plain]
-    blended = run_json("query", "calm piano", "--profile", "me", "-k", "3")  # the profile's index by default
+    blended = run_json("query", "calm piano", "--profile", "me", "-k", "3")["hits"]  # the profile's index by default
     assert len(blended) == 3 and all("because" in h and "query_score" in h for h in blended)
     table = run("query", "calm piano", "--profile", "me", "-k", "2")
     assert table.exit_code == 0 and "profile me" in table.stderr

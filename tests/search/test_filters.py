@@ -94,6 +94,6 @@ def test_cli_where(fake_encoder, tiny_tracks, tiny_model):
     build_index(Catalog.from_records(tiny_tracks), "tiny", model=str(tiny_model))
     r = CliRunner().invoke(cli, ["query", "music", "--index", "tiny", "--where", "year < 1980", "--json", "-k", "8"])
     assert r.exit_code == 0, r.output
-    assert {h["id"] for h in json.loads(r.stdout)} == {"t6", "t7"}
+    assert {h["id"] for h in json.loads(r.stdout)["hits"]} == {"t6", "t7"}
     r = CliRunner().invoke(cli, ["query", "music", "--index", "tiny", "--where", "year <"])
     assert r.exit_code == 1 and "Error:" in r.output and "Traceback" not in r.output
