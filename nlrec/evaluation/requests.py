@@ -625,8 +625,6 @@ def _search_baselines(het: HetRec, like: Sequence[dict[str, Any]], content: Sequ
                       catalog_ids: set[str], home: str | Path | None) -> dict[str, Any]:
     """Today's default search (hybrid, music-minilm) on the two HetRec benchmarks."""
     from nlrec.index import build_index, open_index
-    from nlrec.request.language import normalize_phrases
-    from nlrec.request.parse import parse
 
     home_path = Path(home) if home else Path("indexes")
     path = home_path / "hetrec-artists"
@@ -635,19 +633,45 @@ def _search_baselines(het: HetRec, like: Sequence[dict[str, Any]], content: Sequ
     def old(text: str, k: int) -> list[str]:
         return [h.id for h in index.search(text, k=k, mode="hybrid")]
 
-    def understood(text: str, k: int) -> list[str]:
-        p = parse(text)
-        query = normalize_phrases(p.content or p.positive) or text
-        return [h.id for h in index.search(query, k=k, mode="hybrid", exclude=list(p.negative))]
-
+    understood = understood_hybrid(index, het)
     return {
         "search_baselines": {
             "index": str(path),
             "like_x_today_default": like_x_benchmark(old, like, het, catalog=catalog_ids),
             "content_today_default": content_benchmark(old, content, het),
-            "content_parsed_request_into_today_search": content_benchmark(understood, content, het),
+            "content_understood_hybrid": content_benchmark(understood, content, het),
         }
     }
+
+
+def understood_hybrid(index: Any, het: HetRec, *, depth: int = 100, rrf_k: int = 60,
+                      dense_text: str = "positive") -> Ranker:
+    """A stand-in for the integrated searcher: today's dense side on the parsed request, fused (RRF)
+    with BM25 over the understood request (:func:`lexical_content_rankers`, both sides normalised).
+
+    Dense: ``normalize_phrases(positive)`` (or of ``content``, without filler, with
+    ``dense_text="content"``) searched with the parsed exclusions. Nothing is
+    returned when the request has nothing to match.
+    """
+    from nlrec.request.language import normalize_phrases
+    from nlrec.request.parse import parse
+
+    lexical = lexical_content_rankers(het)["bm25_understood"]
+
+    def rank(text: str, k: int) -> list[str]:
+        p = parse(text)
+        if p.nothing_to_match:
+            return []
+        wanted = p.content if dense_text == "content" else p.positive
+        query = normalize_phrases(" ".join([wanted, *p.decade_terms()])) or text
+        dense = [h.id for h in index.search(query, k=depth, mode="dense", exclude=list(p.negative))]
+        fused: dict[str, float] = {}
+        for ranking in (dense, lexical(text, depth)):
+            for r, item in enumerate(ranking):
+                fused[item] = fused.get(item, 0.0) + 1.0 / (rrf_k + r + 1)
+        return [i for i, _ in sorted(fused.items(), key=lambda x: (-x[1], x[0]))[:k]]
+
+    return rank
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -72,6 +72,6 @@ def test_time_is_linear_in_length():
 
 
 def _timed(text: str) -> float:
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     parse_request(text)
-    return time.perf_counter() - t0
+    return time.process_time() - t0

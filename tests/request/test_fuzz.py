@@ -23,6 +23,7 @@ EXOTIC = [
 ]
 N_INPUTS = 10_000
 MAX_SECONDS_PER_REQUEST = 0.5
+"""CPU seconds (``time.process_time``: waiting for a busy machine does not count)."""
 
 
 def _request(rng: random.Random) -> str:
@@ -51,14 +52,14 @@ def test_parser_never_crashes_and_stays_fast(names):
     for n in range(N_INPUTS):
         text = _request(rng)
         catalog = names if n % 2 else None
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         try:
             r = parse(text, catalog)
         except QueryError:
             assert len(text) > MAX_REQUEST_CHARS
             refused += 1
             continue
-        dt = time.perf_counter() - t0
+        dt = time.process_time() - t0
         worst, total = max(worst, dt), total + dt
         json.dumps(r.to_dict(), ensure_ascii=False)
         for ref in (*r.references, *r.unresolved):
@@ -81,6 +82,6 @@ def test_time_grows_linearly_up_to_the_cap():
 
 
 def _timed(text: str) -> float:
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     parse(text)
-    return time.perf_counter() - t0
+    return time.process_time() - t0
