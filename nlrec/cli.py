@@ -396,3 +396,6 @@ from nlrec.commands.train import train_group  # noqa: E402
 eval_group.add_command(eval_profiles, "profiles")
 for _command in (bench, eval_group, parse_cmd, profile_group, train_group):
     cli.add_command(_command)
+from nlrec.commands.tag import tag_cmd  # noqa: E402
+
+cli.add_command(tag_cmd)

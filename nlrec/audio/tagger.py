@@ -199,10 +199,10 @@ class AudioTagger:
         for path in files:
             try:
                 yield self.tag_file(path)
-            except AudioReadError as exc:
-                yield SkippedFile(Path(path), "unreadable", str(exc))
             except SilentAudioError as exc:
                 yield SkippedFile(Path(path), exc.reason, exc.detail)
+            except AudioReadError as exc:
+                yield SkippedFile(Path(path), "unreadable", str(exc))
 
 
 class SilentAudioError(AudioReadError):
