@@ -98,14 +98,16 @@ def main(argv: list[str] | None = None) -> int:
     import musicnn
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({
+    head = json.dumps({
         "generator": "tools/musicnn/record_reference.py",
         "musicnn": getattr(musicnn, "__version__", "0.1.0"),
         "tensorflow": tf.__version__,
         "librosa": librosa.__version__,
+        "numpy": np.__version__,
         "max_windows": args.max_windows,
-        "tracks": tracks,
-    }, indent=1) + "\n")
+    }, indent=1)[:-2]
+    body = ",\n".join(json.dumps(t, separators=(",", ":")) for t in tracks)  # a track a line
+    args.out.write_text(f'{head},\n "tracks": [\n{body}\n ]\n}}\n')
     return 0
 
 
