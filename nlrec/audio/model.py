@@ -159,3 +159,54 @@ def load_musicnn(vocabulary: Vocabulary) -> LoadedTagger:
     model.load_state_dict(state, strict=False)
     model.eval()
     return LoadedTagger(vocabulary=vocabulary, model=model, labels=labels, metadata=metadata)
+
+
+class _Outputs(nn.Module):
+    """Tuple outputs for ONNX export."""
+
+    def __init__(self, model: MusiCNN) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        out = self.model(x)
+        return out.logits, out.penultimate
+
+
+def onnx_path(vocabulary: Vocabulary):
+    """Where the ONNX export of a port is cached (keyed by the weights' SHA-256)."""
+    import hashlib
+
+    from nlrec.paths import cache_dir
+
+    digest = hashlib.sha256(weights_path(vocabulary).read_bytes()).hexdigest()[:16]
+    return cache_dir() / "audio" / f"musicnn-{vocabulary}-{digest}.onnx"
+
+
+def load_onnx_session(vocabulary: Vocabulary, threads: int | None = None):
+    """An onnxruntime session of the port, exported once from the packaged weights and cached.
+
+    onnxruntime needs a third of torch's CPU time for these convolutions. The export runs
+    the TorchScript exporter on the module in eval mode (batch norm on running statistics);
+    ``tests/audio/test_model.py`` checks the two backends agree.
+    """
+    import os
+    import warnings
+
+    import onnxruntime as ort
+
+    path = onnx_path(vocabulary)
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        wrapper = _Outputs(load_musicnn(vocabulary).model).eval()
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # constant-folding notes from the exporter
+            torch.onnx.export(wrapper, (torch.zeros(1, 187, 96),), str(tmp), input_names=["x"],
+                              output_names=["logits", "penultimate"],
+                              dynamic_axes={"x": {0: "batch", 1: "frames"}}, dynamo=False)
+        os.replace(tmp, path)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or int(
+        os.environ.get("NLREC_ONNX_THREADS", 0)) or torch.get_num_threads()
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

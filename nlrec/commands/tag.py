@@ -72,7 +72,9 @@ def _file_progress(enabled: bool, total: int):
               help="Probability a descriptor needs (the best of each vocabulary is always kept).")
 @click.option("--windows", default="10", show_default=True, metavar="N|all",
               help="3-s windows analysed per file, spread evenly over it ('all': every window).")
-def tag_cmd(paths, json_out, top_k, threshold, windows):
+@click.option("--backend", type=click.Choice(["onnx", "torch"]), default="onnx", show_default=True,
+              help="onnxruntime (the port exported once, cached) or the PyTorch port itself.")
+def tag_cmd(paths, json_out, top_k, threshold, windows, backend):
     """Tag audio files (mp3, ogg, opus, flac, wav) or folders of them.
 
     Both musicnn taggers (MagnaTagATune and Million Song Dataset vocabularies) run on each file;
@@ -93,7 +95,8 @@ def tag_cmd(paths, json_out, top_k, threshold, windows):
     from nlrec.audio.tagger import AudioTagger, SkippedFile, TagRun
 
     files = list(iter_audio_files(paths))
-    tagger = AudioTagger(max_windows=max_windows, top_k=top_k, threshold=threshold)
+    tagger = AudioTagger(max_windows=max_windows, top_k=top_k, threshold=threshold,
+                         backend=backend)
     run = TagRun()
     import time
 

@@ -58,3 +58,15 @@ def test_incomplete_weights_are_refused(tmp_path, monkeypatch):
 def test_unknown_vocabulary():
     with pytest.raises(NlrecError, match="unknown tag vocabulary"):
         M.weights_path("gtzan")
+
+
+def test_onnx_backend_matches_torch():
+    from nlrec.audio.tagger import AudioTagger
+
+    batch = np.random.default_rng(1).random((3, 187, 96), dtype=np.float32) * 4
+    for vocabulary in ("mtt", "msd"):
+        p_torch, e_torch = AudioTagger(backend="torch").run_patches(batch, vocabulary)
+        p_onnx, e_onnx = AudioTagger(backend="onnx").run_patches(batch, vocabulary)
+        np.testing.assert_allclose(p_onnx, p_torch, atol=1e-5)
+        np.testing.assert_allclose(e_onnx, e_torch, atol=1e-4)
+    assert M.onnx_path("mtt").is_file()  # cached under NLREC_HOME for the next run

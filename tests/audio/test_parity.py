@@ -33,7 +33,8 @@ def _installed_tracks():
             and hashlib.sha256(Path(t["path"]).read_bytes()).hexdigest() == t["sha256"]]
 
 
-def test_port_matches_original_musicnn_on_real_audio():
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_port_matches_original_musicnn_on_real_audio(backend):
     tracks = _installed_tracks()
     if not tracks:
         pytest.skip("no reference track installed: run tools/musicnn/fetch_test_audio.sh")
@@ -42,7 +43,7 @@ def test_port_matches_original_musicnn_on_real_audio():
     from nlrec.audio.tagger import AudioTagger
 
     max_windows = json.loads(REFERENCE.read_text())["max_windows"]
-    tagger = AudioTagger(max_windows=max_windows)
+    tagger = AudioTagger(max_windows=max_windows, backend=backend)
     worst = {"window": 0.0, "pooled": 0.0, "embedding": 0.0, "upstream": 0.0}
     for track in tracks:
         mel = log_mel(load_audio(track["path"]).samples)
@@ -60,6 +61,6 @@ def test_port_matches_original_musicnn_on_real_audio():
                 worst["embedding"], np.abs(emb - ref_emb).max() / np.abs(ref_emb).max())
             worst["upstream"] = max(
                 worst["upstream"], np.abs(probs.mean(0) - ref["upstream_probabilities"]).max())
-    print(f"\n{len(tracks)} tracks: max abs diff {worst}")
+    print(f"\n{backend}, {len(tracks)} tracks: max abs diff {worst}")
     assert worst["window"] < 1e-3 and worst["pooled"] < 1e-3
     assert worst["embedding"] < 1e-3
