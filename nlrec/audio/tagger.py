@@ -134,7 +134,7 @@ class AudioTagger:
 
     def __init__(self, *, max_windows: int | None = DEFAULT_MAX_WINDOWS,
                  top_k: int = DEFAULT_TOP_K, threshold: float = DEFAULT_THRESHOLD,
-                 batch_size: int = 16, backend: Backend = "onnx") -> None:
+                 batch_size: int = 4, backend: Backend = "onnx") -> None:
         if max_windows is not None and max_windows < 1:
             raise ValueError("max_windows must be at least 1 (or None for every window)")
         self.max_windows = max_windows
