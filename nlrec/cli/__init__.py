@@ -21,6 +21,7 @@ from nlrec.cli.profile import profile_group
 from nlrec.cli.query import query
 from nlrec.cli.serve import serve
 from nlrec.cli.similar import similar_cmd
+from nlrec.cli.tag import tag_cmd
 from nlrec.cli.train import train_group
 from nlrec.cli.ui import CONTEXT_SETTINGS, NlrecGroup
 from nlrec.cli.update import index_add, index_remove
@@ -44,5 +45,5 @@ def cli() -> None:
 eval_group.add_command(eval_profiles, "profiles")
 index.add_command(index_add)
 index.add_command(index_remove)
-for _command in (query, similar_cmd, index, parse_cmd, eval_group, profile_group, train_group, bench, serve):
+for _command in (query, similar_cmd, index, parse_cmd, tag_cmd, eval_group, profile_group, train_group, bench, serve):
     cli.add_command(_command)
