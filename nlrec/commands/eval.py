@@ -18,6 +18,8 @@ from nlrec.commands._ui import note as _note
 from nlrec.commands._ui import progress as _progress
 
 BENCHMARK_CHOICES = ("mc", "mc_reco", "mc_human")
+#: MTT / MSD tag benchmarks (nlrec.evaluation.mtt_msd), test and validation splits.
+TAG_BENCHMARK_CHOICES = ("mtt", "msd", "mtt_valid", "msd_valid")
 SYSTEM_CHOICES = ("tfidf", "bm25", "dense", "hybrid")
 #: What ``nlrec eval all`` runs: the four baselines, plus hybrid with TF-IDF as its lexical side.
 BASELINES: tuple[dict[str, Any], ...] = (
@@ -158,7 +160,10 @@ def benchmarks_cmd(names, data_dir, out_dir, seeds, no_match, json_out):
 
 @eval_group.command("run")
 @click.option(
-    "--benchmark", required=True, type=click.Choice(BENCHMARK_CHOICES), help="Benchmark to run on."
+    "--benchmark",
+    required=True,
+    type=click.Choice(BENCHMARK_CHOICES + TAG_BENCHMARK_CHOICES),
+    help="Benchmark to run on.",
 )
 @click.option(
     "--system", required=True, type=click.Choice(SYSTEM_CHOICES), help="Retrieval system."
@@ -259,7 +264,12 @@ def run_cmd(
     if json_out:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
-        _note(_summary_line(result))
+        if result.get("kind") == "tag_benchmark":
+            from nlrec.evaluation.tag_runner import summary_line
+
+            _note(summary_line(result))
+        else:
+            _note(_summary_line(result))
         _note(f"Wrote {out / 'results'} and {len(result['runs'])} run files under {out / 'runs'}.")
 
 
