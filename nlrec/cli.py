@@ -389,10 +389,12 @@ if __name__ == "__main__":  # pragma: no cover
 # Sub-command groups live in nlrec/commands/; each imports its heavy libraries lazily.
 from nlrec.commands.bench import bench  # noqa: E402
 from nlrec.commands.eval import eval_group  # noqa: E402
+from nlrec.commands.eval_tags import eval_tags  # noqa: E402
 from nlrec.commands.parse import parse_cmd  # noqa: E402
 from nlrec.commands.profile import eval_profiles, profile_group  # noqa: E402
 from nlrec.commands.train import train_group  # noqa: E402
 
 eval_group.add_command(eval_profiles, "profiles")
+eval_group.add_command(eval_tags, "tags")
 for _command in (bench, eval_group, parse_cmd, profile_group, train_group):
     cli.add_command(_command)

@@ -23,6 +23,7 @@ from nlrec.errors import NlrecError
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 DEFAULT_CONFIG = "gpl/configs/musiccaps.toml"
 FINETUNE_CONFIG = "gpl/configs/finetune.toml"
+CATALOG_CONFIG = "gpl/configs/catalog.toml"
 STAGE_CHOICES = ("queries", "negatives", "teacher", "labels", "student")
 
 
@@ -41,6 +42,13 @@ def _default_config(name: str = DEFAULT_CONFIG) -> str | None:
     root = repo_root()
     path = (root / name) if root is not None else Path(name)
     return str(path) if path.is_file() else None
+
+
+def _default_run_root() -> Path:
+    from nlrec.paths import repo_root
+
+    root = repo_root()
+    return (root / "gpl" / "runs") if root is not None else Path("gpl") / "runs"
 
 
 def _load(config_file: str | None, sets: tuple[str, ...], flags: dict[str, Any],
@@ -191,6 +199,22 @@ def _run_pipeline(
 @click.option(
     "--until", type=click.Choice(STAGE_CHOICES), default=None, help="Stop after this stage."
 )
+@click.option(
+    "--dataset",
+    type=click.Choice(["musiccaps", "mtt", "msd", "catalog"]),
+    default=None,
+    help="Training material: MusicCaps captions, an unlabelled tag catalog (mtt, msd) or "
+    "--catalog FILE [default: the recipe's].",
+)
+@click.option(
+    "--split", default=None, help="Split of mtt (train | valid) or msd (valid); test is refused."
+)
+@click.option(
+    "--catalog",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="A catalog file to adapt to (implies --dataset catalog).",
+)
 @negation_p_option
 @negation_k_option
 @seed_option
@@ -198,8 +222,8 @@ def _run_pipeline(
 @record_option
 @json_option
 def gpl_cmd(
-    config_file, sets, data_dir, run_dir, teacher_path, steps, until, negation_p, negation_k, seed, device,
-    record, json_out
+    config_file, sets, data_dir, run_dir, teacher_path, steps, until, dataset, split, catalog, negation_p,
+    negation_k, seed, device, record, json_out
 ):
     """Run the GPL pipeline: queries, hard negatives, teacher, pseudo-labels, MarginMSE student.
 
@@ -207,6 +231,12 @@ def gpl_cmd(
     The student is saved as a sentence-transformers directory (<run-dir>/model) that
     `nlrec index build --model` and `nlrec eval run --model` accept.
     """
+    if catalog and dataset not in (None, "catalog"):
+        raise click.UsageError("--catalog FILE trains on that catalog: leave out --dataset")
+    tag_catalog = bool(catalog) or dataset in ("mtt", "msd", "catalog")
+    if tag_catalog and run_dir is None and config_file is None:  # one run directory per catalog
+        name = f"catalog-{Path(catalog).stem}" if catalog else f"{dataset}-{split or 'train'}"
+        run_dir = str(Path(_default_run_root()) / name)
     config = _load(
         config_file,
         sets,
@@ -214,11 +244,15 @@ def gpl_cmd(
             "run_dir": run_dir,
             "teacher_path": teacher_path,
             "student.steps": steps,
+            "data.dataset": "catalog" if catalog else dataset,
+            "data.split": split,
+            "data.catalog": catalog,
             "negation.p": negation_p,
             "negation.k": negation_k,
             "seed": seed,
             "device": device,
         },
+        default=CATALOG_CONFIG if tag_catalog else DEFAULT_CONFIG,
     )
     t0 = time.perf_counter()
     reports = _run_pipeline(config, data_dir, json_out, until)

@@ -244,3 +244,45 @@ def summary_line(r: dict[str, Any]) -> str:
         f"{r['benchmark']:<9} {r['label'] + model:<32} nDCG@10: {cells}  "
         f"[{r['n_queries']:,} queries, {r['timing']['seconds']:.0f} s]"
     )
+
+
+#: The rows of ``nlrec eval tags``: each lexical system once, dense and hybrid for every model.
+TAG_SUITE_MODELS: tuple[str, ...] = ("minilm", "music-minilm")
+
+
+def run_tag_suite(
+    data_dir: str | Path,
+    *,
+    benchmarks: Sequence[str] = ("mtt", "msd"),
+    models: Sequence[str] = TAG_SUITE_MODELS,
+    out_dir: str | Path = "eval",
+    cache_dir: str | Path | None = None,
+    batch_size: int = 64,
+    on_result: Any = None,
+    progress: Any = None,
+) -> list[dict[str, Any]]:
+    """Run tfidf, bm25, and dense + hybrid (dense + BM25, RRF) for each model on each benchmark.
+
+    One :class:`EmbeddingCache` a model is shared by all its runs; ``on_result(result)`` is called
+    after each run.
+    """
+    from nlrec.encoders.dense import canonical_model, load_encoder
+    from nlrec.evaluation.runner import SystemConfig
+
+    if not models:
+        raise NlrecError("give at least one model")
+    configs = [SystemConfig("tfidf"), SystemConfig("bm25")]
+    configs += [SystemConfig(s, model=m) for m in models for s in ("dense", "hybrid")]
+    caches: dict[str, EmbeddingCache] = {}
+    results = []
+    for name in benchmarks:
+        for config in configs:
+            key = canonical_model(config.model if config.uses_model else "default")
+            if key not in caches:
+                caches[key] = EmbeddingCache(load_encoder(key), cache_dir, batch_size=batch_size)
+            r = run_tag_benchmark(name, config, data_dir=data_dir, out_dir=out_dir,
+                                  cache=caches[key], progress=progress)
+            results.append(r)
+            if on_result is not None:
+                on_result(r)
+    return results
