@@ -73,7 +73,7 @@ def eval_tags(names, models, data_dir, out_dir, batch_size, cache, json_out):
             on_result=done,
             progress=update,
         )
-    info = write_table(out, plot=False)
+    info = write_table(out)
     if json_out:
         click.echo(json.dumps(results, indent=2, ensure_ascii=False))
     else:

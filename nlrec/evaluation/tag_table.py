@@ -63,6 +63,7 @@ def render_tag_markdown(results_dir: str | Path) -> str:
     if not results:
         return ""
     lines = [
+        "",
         "## MTT and MSD tag benchmarks",
         "",
         "Test splits of MagnaTagATune (188 tags, `mtat/mtt_188_all_splits.csv`) and the Million",
@@ -75,7 +76,9 @@ def render_tag_markdown(results_dir: str | Path) -> str:
         "`nlrec/data/tag_requests.json`, `nlrec/evaluation/mtt_msd.py`. Nothing is sampled, so there",
         "are no seeds. ×100, by ir-measures; mAP@100 = AP@100. The paper's MTT / MSD rows (Recall@10",
         "only) measure another task, LLM-written captions against sampled tag sets, and are shown",
-        f"only for orientation: *{PAPER_NOTE}*.",
+        f"only for orientation: *{PAPER_NOTE}*. With tens to hundreds of relevant sets a query,",
+        "R@10 is bounded far below 100 (by 10 / the number of relevant sets); P@10 and nDCG@10 say",
+        "more. Wall (s): the run's wall time; dense encoding counts in the first run that needed it.",
         "",
     ]
     benches = list(dict.fromkeys(r["benchmark"] for r in results))
@@ -114,13 +117,14 @@ def render_tag_markdown(results_dir: str | Path) -> str:
             lines.append("| " + " | ".join([_system(r), *cells]) + " |")
         paper = [(n, v[b]) for n, v in PAPER_TAG_R10.items() if b in v]
         if paper:
-            lines += ["", f"Paper, R@10 on its {b.upper()} caption set ({PAPER_NOTE}):", ""]
+            lines += ["", f"Paper, R@10 on its {b.upper()} caption set: {PAPER_NOTE}.", ""]
             lines += ["| paper system | R@10 |", "|---|---|"]
             lines += [f"| *{n}* | *{v:.1f}* |" for n, v in paper]
         lines.append("")
     lines += [
-        "Regenerate: `nlrec eval run --benchmark mtt|msd --system ... --data-dir ../shared/data` for",
-        "each row (the list is in eval/README.md), then `nlrec eval table`.",
+        "Regenerate: `nlrec eval tags --data-dir ../shared/data` (every row above but trained models;",
+        "add one with `--model PATH`), or `nlrec eval table` (this file only).",
+        "",
         "",
     ]
     return "\n".join(lines)
