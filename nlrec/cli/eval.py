@@ -19,6 +19,8 @@ from nlrec.cli.ui import note as _note
 from nlrec.cli.ui import progress as _progress
 
 BENCHMARK_CHOICES = ("mc", "mc_reco", "mc_human")
+#: MTT / MSD tag benchmarks (nlrec.evaluation.mtt_msd), test and validation splits.
+TAG_BENCHMARK_CHOICES = ("mtt", "msd", "mtt_valid", "msd_valid")
 SYSTEM_CHOICES = ("tfidf", "bm25", "dense", "hybrid")
 def _seeds(value: str) -> tuple[int, ...]:
     try:
@@ -32,7 +34,7 @@ def _seeds(value: str) -> tuple[int, ...]:
     return seeds
 
 
-def _data_dir(value: str | None) -> Path:
+def data_dir_path(value: str | None) -> Path:
     from nlrec.paths import data_dir
 
     return data_dir(value)
@@ -117,7 +119,7 @@ def benchmarks_cmd(names, data_dir, out_dir, seeds, no_match, json_out):
 
     seeds = _seeds(seeds)
     out = Path(out_dir) if out_dir else default_eval_dir()
-    clips = load_clips(_data_dir(data_dir))
+    clips = load_clips(data_dir_path(data_dir))
     manifests = []
     for name in BENCHMARK_CHOICES if names == "all" else (names,):
         benches = [build_benchmark(clips, name, s, no_match=no_match) for s in seeds]
@@ -137,7 +139,10 @@ def benchmarks_cmd(names, data_dir, out_dir, seeds, no_match, json_out):
 
 @eval_group.command("run")
 @click.option(
-    "--benchmark", required=True, type=click.Choice(BENCHMARK_CHOICES), help="Benchmark to run on."
+    "--benchmark",
+    required=True,
+    type=click.Choice(BENCHMARK_CHOICES + TAG_BENCHMARK_CHOICES),
+    help="Benchmark to run on.",
 )
 @click.option(
     "--system", required=True, type=click.Choice(SYSTEM_CHOICES), help="Retrieval system."
@@ -227,7 +232,7 @@ def run_cmd(
         result = run_benchmark(
             benchmark,
             config,
-            data_dir=_data_dir(data_dir),
+            data_dir=data_dir_path(data_dir),
             seeds=seeds,
             out_dir=out,
             run_depth=run_depth,
@@ -238,7 +243,12 @@ def run_cmd(
     if json_out:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:
-        _note(_summary_line(result))
+        if result.get("kind") == "tag_benchmark":
+            from nlrec.evaluation.tag_runner import summary_line
+
+            _note(summary_line(result))
+        else:
+            _note(_summary_line(result))
         _note(f"Wrote {out / 'results'} and {len(result['runs'])} run files under {out / 'runs'}.")
 
 
@@ -297,7 +307,7 @@ def all_cmd(names, model, data_dir, out_dir, seeds, batch_size, cache, json_out)
 
     t0 = time.perf_counter()
     results, info = run_baselines(
-        load_clips(_data_dir(data_dir)), Path(out_dir) if out_dir else default_eval_dir(), benchmarks=names,
+        load_clips(data_dir_path(data_dir)), Path(out_dir) if out_dir else default_eval_dir(), benchmarks=names,
         model=model, seeds=_seeds(seeds), batch_size=batch_size, keep_cache=cache,
         progress=lambda label: _progress(_interactive(json_out), label),
         on_result=None if json_out else (lambda r: _note(_summary_line(r))),
@@ -364,7 +374,7 @@ def negation_cmd(model, data_dir, out_dir, seed, limit, index_name, no_search, n
     slug = SystemConfig("dense", model=model).model_slug
     with _progress(_interactive(json_out), f"negation · {slug}") as update:
         run = run_negation(
-            load_clips(_data_dir(data_dir)), Path(out_dir) if out_dir else default_eval_dir(), model=model,
+            load_clips(data_dir_path(data_dir)), Path(out_dir) if out_dir else default_eval_dir(), model=model,
             seed=seed, limit=limit, index_name=index_name, search=not no_search,
             negation_threshold=negation_threshold, batch_size=batch_size, keep_cache=cache,
             progress=update, notify=_note,

@@ -14,6 +14,7 @@ import click
 
 from nlrec.cli.train_models import everyday_cmd, report_cmd, ship_cmd, validate_cmd
 from nlrec.cli.train_options import (
+    CATALOG_CONFIG,
     DEFAULT_CONFIG,
     FINETUNE_CONFIG,
     STAGE_CHOICES,
@@ -90,6 +91,22 @@ def _run_gpl(config: Any, data_dir: str | None, json_out: bool, until: str | Non
 @click.option(
     "--until", type=click.Choice(STAGE_CHOICES), default=None, help="Stop after this stage."
 )
+@click.option(
+    "--dataset",
+    type=click.Choice(["musiccaps", "mtt", "msd", "catalog"]),
+    default=None,
+    help="Training material: MusicCaps captions, an unlabelled tag catalog (mtt, msd) or "
+    "--catalog FILE [default: the recipe's].",
+)
+@click.option(
+    "--split", default=None, help="Split of mtt (train | valid) or msd (valid); test is refused."
+)
+@click.option(
+    "--catalog",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="A catalog file to adapt to (implies --dataset catalog).",
+)
 @negation_p_option
 @negation_k_option
 @seed_option
@@ -97,8 +114,8 @@ def _run_gpl(config: Any, data_dir: str | None, json_out: bool, until: str | Non
 @record_option
 @json_option
 def gpl_cmd(
-    config_file, sets, data_dir, run_dir, teacher_path, steps, until, negation_p, negation_k, seed, device,
-    record, json_out
+    config_file, sets, data_dir, run_dir, teacher_path, steps, until, dataset, split, catalog, negation_p,
+    negation_k, seed, device, record, json_out
 ):
     """Run the GPL pipeline: queries, hard negatives, teacher, pseudo-labels, MarginMSE student.
 
@@ -106,6 +123,15 @@ def gpl_cmd(
     The student is saved as a sentence-transformers directory (<run-dir>/model) that
     `nlrec index build --model` and `nlrec eval run --model` accept.
     """
+    if catalog and dataset not in (None, "catalog"):
+        raise click.UsageError("--catalog FILE trains on that catalog: leave out --dataset")
+    tag_catalog = bool(catalog) or dataset in ("mtt", "msd", "catalog")
+    if tag_catalog and run_dir is None and config_file is None:  # one run directory per catalog
+        from nlrec.paths import repo_root
+
+        root = repo_root()
+        runs = (root / "gpl" / "runs") if root is not None else Path("gpl") / "runs"
+        run_dir = str(runs / (f"catalog-{Path(catalog).stem}" if catalog else f"{dataset}-{split or 'train'}"))
     config = load_recipe(
         config_file,
         sets,
@@ -113,11 +139,15 @@ def gpl_cmd(
             "run_dir": run_dir,
             "teacher_path": teacher_path,
             "student.steps": steps,
+            "data.dataset": "catalog" if catalog else dataset,
+            "data.split": split,
+            "data.catalog": catalog,
             "negation.p": negation_p,
             "negation.k": negation_k,
             "seed": seed,
             "device": device,
         },
+        default=CATALOG_CONFIG if tag_catalog else DEFAULT_CONFIG,
     )
     summary = _run_gpl(config, data_dir, json_out, until)
     write_record(record, "gpl", summary)

@@ -13,6 +13,7 @@ import click
 from nlrec.cli.ui import note
 
 DEFAULT_CONFIG = "gpl/configs/musiccaps.toml"
+CATALOG_CONFIG = "gpl/configs/catalog.toml"
 FINETUNE_CONFIG = "gpl/configs/finetune.toml"
 STAGE_CHOICES = ("queries", "negatives", "teacher", "labels", "student")
 

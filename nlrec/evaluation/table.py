@@ -50,6 +50,8 @@ def load_results(results_dir: str | Path, skipped: list[str] | None = None) -> l
             r = json.loads(f.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             r = None
+        if isinstance(r, dict) and r.get("kind") == "tag_benchmark":  # render_tag_markdown
+            continue
         if not isinstance(r, dict) or not {"benchmark", "label", "measures"} <= set(r):
             if skipped is not None:
                 skipped.append(f.name)
@@ -321,7 +323,12 @@ def write_table(out_dir: str | Path = "eval", *, plot: bool = True) -> dict[str,
     results = load_results(out_dir / "results", skipped)
     png = plot_recall(results, out_dir / PLOT_PNG) if plot else None
     md = out_dir / RESULTS_MD
-    atomic_write_text(md, render_markdown(results, PLOT_PNG if plot else None) + render_extras(out_dir))
+    from nlrec.evaluation.tag_table import render_tag_markdown
+
+    tags = render_tag_markdown(out_dir / "results")
+    atomic_write_text(
+        md, render_markdown(results, PLOT_PNG if plot else None) + tags + render_extras(out_dir)
+    )
     return {
         "results": len(results),
         "markdown": str(md),

@@ -33,7 +33,8 @@ class DataConfig:
             ``catalog`` (a catalog file, tags only).
         data_dir: public-data directory (empty: ``--data-dir`` / ``NLREC_DATA``).
         catalog: catalog file for ``dataset = "catalog"`` (columns ``id`` and ``descriptors``).
-        split: split of ``mtt`` / ``msd`` to train on (``valid``; their ``test`` split is for evaluation).
+        split: split of ``mtt`` (``train`` or ``valid``, 188 tags) / ``msd`` (``valid``) to train on;
+            their ``test`` split is the benchmark and is refused.
         validation_clips: MusicCaps training clips held out for validation (fixed seed).
     """
 

@@ -94,22 +94,33 @@ def build_queries(config: GPLConfig, data_dir: str | Path | None, *, notify: Not
         items = [(c.ytid, c.tags) for c in train]
     else:
         from nlrec.catalog import Catalog
-        from nlrec.catalog.datasets import load_top50
+        from nlrec.training.tag_data import tag_benchmark_guard, tag_training_items
 
         if dc.dataset == "catalog":
             if not dc.catalog:
                 raise NlrecError("data.dataset = 'catalog' needs data.catalog = PATH")
             catalog = Catalog.from_file(dc.catalog)
-        else:
-            catalog = load_top50(dc.dataset, root, split=dc.split)  # type: ignore[arg-type]
-        items = [(t.id, list(t.descriptors)) for t in catalog.tracks]
+            items = [(t.id, list(t.descriptors)) for t in catalog.tracks]
+        else:  # mtt / msd: a training split, never the benchmarks' test split
+            if root is None:
+                raise NlrecError("no data directory: pass --data-dir DIR or set NLREC_DATA")
+            items = tag_training_items(dc.dataset, root, dc.split)
+            tag_benchmark_guard(root).check(ids=[i for i, _ in items])
         if guard is not None:
             guard.check(ids=[i for i, _ in items])
+        info["tracks"] = len(items)
         if notify and dc.dataset != "catalog":
-            notify(f"{dc.dataset} has tags only: requests come from the query generator")
+            notify(f"{dc.dataset} {dc.split}: {len(items):,} tracks, tags only: requests come from the query generator")
     if qc.generator:
         gen = make_generator(qc.generator, per_item=qc.per_item, seed=config.seed, device=_device(config))
-        queries += generated_queries(items, gen)
+        made = generated_queries(items, gen)
+        if dc.dataset != "musiccaps":  # a template can write an mtt / msd benchmark request by chance
+            from nlrec.training.tag_data import drop_benchmark_texts, tag_benchmark_texts_guard
+
+            keep = drop_benchmark_texts([q.text for q in made], tag_benchmark_texts_guard())
+            info["dropped_benchmark_requests"] = len(made) - sum(keep)
+            made = [q for q, k in zip(made, keep) if k]
+        queries += made
     if not queries:
         raise NlrecError("no training request: enable queries.captions or set queries.generator")
     if qc.max_queries and len(queries) > qc.max_queries:
