@@ -181,7 +181,7 @@ def _print_hits(index, result, mode: str, elapsed: float, *, negation: str = "of
             console.print(f"[dim]years:[/] {'not ' if r.negated else ''}{r.lo or '…'}–{r.hi or '…'} [dim]({how})[/]")
         if s.filler:
             console.print(f"[dim]ignored: {escape(', '.join(s.filler))}[/]")
-        if s.nothing_to_match:
+        if req.nothing_to_match:
             console.print(f"Nothing to match in {escape(repr(text))}: no description, no name this catalog knows, "
                           "no year. Say what it should sound like, e.g. \"calm piano\".")
             return

@@ -43,7 +43,8 @@ from pathlib import Path
 from typing import Any
 
 from nlrec.errors import NlrecError
-from nlrec.evaluation.benchmarks import TAG_JOINER, _sha256, doc_id
+from nlrec.evaluation.benchmarks import TAG_JOINER, doc_id
+from nlrec.io import sha256_file as _sha256
 
 MTT_CSV = "mtat/mtt_188_all_splits.csv"
 MTT_TAGS = "mtat/mtt_188_tags.json"

@@ -87,13 +87,15 @@ class Request:
 
     @property
     def nothing_to_match(self) -> bool:
-        """True when the understood request has nothing left to search for ("any suggestions?")."""
-        return bool(self.structured is not None and self.structured.nothing_to_match)
+        """True when the understood request has nothing left to search for ("any suggestions?");
+        a request of exclusions only ("no vocals") still has: everything without them."""
+        s = self.structured
+        return bool(s is not None and s.nothing_to_match and not s.negative)
 
     def parsed_dict(self) -> dict[str, Any]:
         """The request as understood, JSON-ready (what ``nlrec parse --json`` prints)."""
         if self.structured is not None:
-            return self.structured.to_dict()
+            return {**self.structured.to_dict(), "nothing_to_match": self.nothing_to_match}
         if self.negation is not None:
             return self.negation.to_dict()
         return {"text": self.text, "positive": self.query, "negative": [], "cues": []}

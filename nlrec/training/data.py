@@ -126,7 +126,7 @@ class LeakageGuard:
 
     def __init__(self, ids: Iterable[str] = (), texts: Iterable[str] = ()) -> None:
         self.ids = frozenset(ids)
-        self.texts = frozenset(_norm(t) for t in texts if t and t.strip())
+        self.texts = frozenset(normalize_text(t) for t in texts if t and t.strip())
 
     @classmethod
     def for_musiccaps(cls, data_dir: str | os.PathLike) -> LeakageGuard:
@@ -159,7 +159,7 @@ class LeakageGuard:
             NlrecError: naming how many ids / texts overlap and one example.
         """
         bad_ids = sorted({i for i in ids if i in self.ids})
-        bad_texts = [t for t in texts if _norm(t) in self.texts]
+        bad_texts = [t for t in texts if normalize_text(t) in self.texts]
         problems = []
         if bad_ids:
             problems.append(f"{len(bad_ids)} clip id(s) (e.g. {bad_ids[0]!r})")
@@ -173,7 +173,7 @@ class LeakageGuard:
         self.check(ids=[c.ytid for c in clips], texts=[c.caption for c in clips])
 
 
-def _norm(text: str) -> str:
+def normalize_text(text: str) -> str:
     return " ".join(text.split()).rstrip(".").lower()
 
 

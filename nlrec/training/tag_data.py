@@ -19,7 +19,7 @@ from pathlib import Path
 
 from nlrec.errors import NlrecError
 from nlrec.evaluation.mtt_msd import MSD_TSV, MTT_CSV, load_tag_catalog, natural_requests
-from nlrec.training.data import LeakageGuard, _norm
+from nlrec.training.data import LeakageGuard, normalize_text
 
 TRAINING_SPLITS: dict[str, tuple[str, ...]] = {"mtt": ("train", "valid"), "msd": ("valid",)}
 
@@ -63,4 +63,4 @@ def tag_benchmark_texts_guard() -> LeakageGuard:
 def drop_benchmark_texts(texts: list[str], guard: LeakageGuard) -> list[bool]:
     """For each generated request, whether to keep it: a template can write a benchmark request
     by chance ("solo piano"); such requests are dropped rather than refused."""
-    return [_norm(t) not in guard.texts for t in texts]
+    return [normalize_text(t) not in guard.texts for t in texts]

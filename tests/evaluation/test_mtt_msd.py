@@ -26,7 +26,7 @@ from nlrec.evaluation.mtt_msd import (
 )
 from nlrec.evaluation.runner import EmbeddingCache, SystemConfig, run_benchmark
 from nlrec.evaluation.tag_runner import evaluate_tag_run
-from tests.evaluation.test_runner import FakeEncoder
+from tests.conftest import FakeEncoder
 
 REAL_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
