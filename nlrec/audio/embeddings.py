@@ -94,6 +94,9 @@ class AudioEmbeddings:
         order = order[np.isfinite(scores[order])][:k]
         return order.astype(np.int64), scores[order].astype(np.float32)
 
+    def __contains__(self, track_id: object) -> bool:
+        return track_id in self._row
+
     def row(self, track_id: str) -> int:
         if track_id not in self._row:
             raise NlrecError(f"unknown track id {track_id!r}")
@@ -146,7 +149,7 @@ def fuse_similar(descriptor_rows: np.ndarray, descriptor_scores: np.ndarray,
                  weights: tuple[float, float] = (1.0, 1.0)) -> tuple[np.ndarray, np.ndarray]:
     """``--by both``: reciprocal rank fusion of a descriptor and an audio ranking (track rows)."""
     from nlrec.encoders.base import Ranking
-    from nlrec.fusion import rrf
+    from nlrec.search.fusion import rrf
 
     fused = rrf([Ranking(np.asarray(descriptor_rows, dtype=np.int64), np.asarray(descriptor_scores)),
                  Ranking(np.asarray(audio_rows, dtype=np.int64), np.asarray(audio_scores))],

@@ -41,14 +41,21 @@ def index() -> None:
 @click.option("--model", default="default", show_default=True, metavar="PATH|ID", help="Dense encoder: 'default' (packaged all-MiniLM-L6-v2), a local directory or a hub id.")
 @click.option("--factory", default="auto", show_default=True, help="FAISS factory string; auto = exact up to 50k documents, HNSW32 beyond.")
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=64, show_default=True)
+@click.option("--audio-dir", type=click.Path(file_okay=False), help="A folder of audio files: tagged from the audio "
+              "(needs the audio extra), descriptors where the files have none, and 'sounds like' embeddings.")
+@click.option("--windows", type=click.IntRange(1), default=10, show_default=True,
+              help="With --audio-dir: 3-second windows analysed per file.")
 @click.option("--json", "json_out", is_flag=True, help="Print the build report as JSON.")
 def index_build(name, dataset, data_dir, split, from_hub, catalog_file, fmt, id_col, descriptors_col,
-                title_col, artist_col, year_col, sep, encoding, model, factory, batch_size, json_out):
-    """Embed a catalog or dataset and write an index (atomically replacing one of the same name)."""
+                title_col, artist_col, year_col, sep, encoding, model, factory, batch_size, audio_dir, windows,
+                json_out):
+    """Embed a catalog, dataset or audio folder and write an index (replacing one of the same name)."""
     from nlrec.index import build_index, validate_name
 
-    if (dataset is None) == (catalog_file is None):
-        raise click.UsageError("give exactly one of --dataset or --catalog")
+    if sum(x is not None for x in (dataset, catalog_file, audio_dir)) != 1:
+        raise click.UsageError("give exactly one of --dataset, --catalog or --audio-dir")
+    if audio_dir is not None:
+        return _build_audio(name, audio_dir, model, windows, json_out)
     if "/" not in name and "\\" not in name:
         validate_name(name)
     t0 = time.perf_counter()
@@ -175,3 +182,23 @@ def index_rm(name, yes):
         raise click.Abort()
     remove_index(name)
     _note(f"Removed index {name!r}.")
+
+
+def _build_audio(name, audio_dir, model, windows, json_out) -> None:
+    from nlrec.audio.deps import require_audio
+    from nlrec.audio.index import build_audio_index
+
+    require_audio()
+    t0 = time.perf_counter()
+    with _progress(_interactive(json_out), f"tag {audio_dir}") as tick:
+        on_file = (lambda done, total, path: tick("files", done, total)) if tick else None
+        idx, report = build_audio_index(audio_dir, name, model=model, windows=windows, on_file=on_file, progress=tick)
+    report = {**idx.info(), **report, "total_seconds": round(time.perf_counter() - t0, 1),
+              "peak_rss_mb": round(peak_rss_mb(), 1)}
+    if json_out:
+        click.echo(json.dumps(report, indent=2))
+        return
+    skipped = ", ".join(f"{n} {why}" for why, n in report["skipped"].items()) or "none"
+    _note(f"Built index {report['name']!r} from {report['tagged']} audio files ({report['audio_descriptors']} "
+          f"described from the audio; skipped: {skipped}) at {report['files_per_second']:.2f} files/s, "
+          f"{report['total_seconds']:.1f} s in all -> {report['path']}")

@@ -60,6 +60,7 @@ def build_index(
     source: dict[str, Any] | None = None,
     batch_size: int = 64,
     onnx: bool = True,
+    extra_files: Callable[[Path], Any] | None = None,
 ) -> Index:
     """Embed and index ``catalog``; atomically replace any index of the same name.
 
@@ -74,6 +75,9 @@ def build_index(
         progress: optional ``progress(stage, done, total)`` callback.
         source: extra provenance for the manifest (dataset name, file path, ...).
         onnx: also export the encoder to ONNX (cached per weights) for fast query encoding.
+        extra_files: called with the build's temporary directory before the manifest is written,
+            to add files that belong to the index (e.g. audio embeddings); they are listed in the
+            manifest and verified like the others.
 
     Returns:
         The opened, newly built index.
@@ -135,6 +139,8 @@ def build_index(
             enc_entry["onnx"] = _try_export_onnx(enc)
         elif "onnx" not in enc_entry:  # an update keeps the export status of the version it updates
             enc_entry["onnx"] = "disabled"
+        if extra_files is not None:
+            extra_files(tmp)
         stats = BuildStats(
             seconds=round(time.perf_counter() - t0, 3),
             encode_seconds=round(encode_seconds, 3),

@@ -13,12 +13,12 @@ Example:
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from nlrec.encoders.base import Ranking
 from nlrec.errors import NlrecError
 from nlrec.search.options import check_k
 from nlrec.search.results import Hit
@@ -85,38 +85,92 @@ def resolve(index: Index, ref: str) -> dict[str, Any]:
     raise UnknownTrackError(f"no track id, artist or title {ref[:80]!r} in index {index.name!r}")
 
 
-def similar(index: Index, ref: str, k: int = 10, *, model: str | None = None) -> Similar:
-    """The ``k`` tracks whose descriptor sets are closest (cosine) to the reference's.
+By = Literal["descriptors", "audio", "both"]
+
+
+def similar(index: Index, ref: str, k: int = 10, *, by: By = "descriptors", model: str | None = None) -> Similar:
+    """The ``k`` tracks closest to the reference.
+
+    Args:
+        by: ``descriptors`` (cosine of descriptor-set vectors), ``audio`` (the audio tagger's
+            embeddings, for indexes built with ``--audio-dir``) or ``both`` (reciprocal rank fusion).
 
     Raises:
         UnknownTrackError: for a reference that is not in the index.
+        NlrecError: for ``audio`` / ``both`` on an index without audio embeddings.
     """
     check_k(k)
+    if by not in ("descriptors", "audio", "both"):
+        raise NlrecError(f"unknown --by {by!r}; choose descriptors, audio or both")
     resolved = resolve(index, ref)
     rows = [r for r in (index.row_of(i) for i in resolved["ids"]) if r is not None]
+    out = Similar(reference={**resolved, "by": by})
+    if by == "descriptors":
+        out.hits = _by_descriptors(index, rows, k, model)
+        return out
+    audio = _by_audio(index, rows, k if by == "audio" else 4 * k)
+    if by == "audio":
+        out.hits = _hits(index, audio, rows)[:k]
+        return out
+    from nlrec.search.fusion import rrf
+
+    desc = _by_descriptors(index, rows, 4 * k, model)
+    fused = rrf([Ranking(np.asarray([index.row_of(h.id) for h in desc], np.int64), np.asarray([h.score for h in desc])),
+                 Ranking(np.asarray([r for r, _ in audio], np.int64), np.asarray([s for _, s in audio]))], k)
+    out.hits = _hits(index, list(zip(fused.doc_ids.tolist(), fused.scores.tolist())), rows)
+    return out
+
+
+def _hits(index: Index, ranked: list[tuple[int, float]], ref_rows: list[int]) -> list[Hit]:
+    shared: set[str] = set()
+    for r in ref_rows:
+        shared.update(index.tracks[r].descriptors)
+    hits = []
+    for row, score in ranked:
+        t = index.tracks[row]
+        hits.append(Hit(rank=len(hits) + 1, id=t.id, score=float(score), descriptors=list(t.descriptors),
+                        title=t.title, artist=t.artist, year=t.year,
+                        matched=[x for x in t.descriptors if x in shared], metadata=t.metadata))
+    return hits
+
+
+def _by_audio(index: Index, rows: list[int], k: int) -> list[tuple[int, float]]:
+    """Track rows and scores by audio similarity (mean cosine of the MTT and MSD embedding halves)."""
+    from nlrec.audio.embeddings import AudioEmbeddings
+
+    emb = AudioEmbeddings.load(index.path)
+    unit = emb.normalized()
+    ref = [emb.row(index.tracks[r].id) for r in rows if index.tracks[r].id in emb]
+    ref = [r for r in ref if emb.has_audio[r]]
+    if not ref:
+        raise NlrecError(f"{index.tracks[rows[0]].id!r} has no audio embedding in index {index.name!r}")
+    scores = unit @ unit[ref].mean(axis=0)
+    scores[~emb.has_audio] = -np.inf
+    scores[ref] = -np.inf
+    order = np.lexsort((np.arange(len(scores)), -scores))
+    order = order[np.isfinite(scores[order])][:k]
+    out = []
+    for r in order.tolist():
+        row = index.row_of(emb.ids[r])
+        if row is not None:
+            out.append((row, float(scores[r])))
+    return out
+
+
+def _by_descriptors(index: Index, rows: list[int], k: int, model: str | None) -> list[Hit]:
     skip = set(rows)
     docs = list(dict.fromkeys(int(index.track_doc[r]) for r in rows))
-    shared: Counter[str] = Counter()
-    for r in rows:
-        shared.update(index.tracks[r].descriptors)
     dense = index.retriever("dense", model=model)
     v = np.mean([dense.index.reconstruct(d) for d in docs], axis=0)
     vector = (v / (np.linalg.norm(v) or 1.0)).astype(np.float32)[None, :]
-    out = Similar(reference=resolved)
     depth = k + len(skip) + 1
     while True:
         ranking = dense.search_vectors(vector, min(depth, len(index.documents)))[0]
-        out.hits = []
+        ranked: list[tuple[int, float]] = []
         for d, score in zip(ranking.doc_ids.tolist(), ranking.scores.tolist()):
-            for r in index.doc_tracks[d]:
-                if r in skip:
-                    continue
-                t = index.tracks[r]
-                out.hits.append(Hit(rank=len(out.hits) + 1, id=t.id, score=float(score), descriptors=list(t.descriptors),
-                                    title=t.title, artist=t.artist, year=t.year,
-                                    matched=[x for x in t.descriptors if x in shared], metadata=t.metadata))
-                if len(out.hits) == k:
-                    return out
+            ranked += [(r, score) for r in index.doc_tracks[d] if r not in skip]
+            if len(ranked) >= k:
+                return _hits(index, ranked[:k], rows)
         if len(ranking) < depth or depth >= len(index.documents):
-            return out
+            return _hits(index, ranked[:k], rows)
         depth *= 4
