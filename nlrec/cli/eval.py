@@ -229,17 +229,23 @@ def run_cmd(
     )
     shared = encoder_cache(config, out, batch_size, keep=cache)
     with _progress(_interactive(json_out), f"{benchmark} · {config.label}") as update:
-        result = run_benchmark(
-            benchmark,
-            config,
-            data_dir=data_dir_path(data_dir),
-            seeds=seeds,
-            out_dir=out,
-            run_depth=run_depth,
-            cache=shared,
-            no_match=no_match,
-            progress=update,
-        )
+        if benchmark in TAG_BENCHMARK_CHOICES:  # mtt / msd: many relevant sets a query
+            from nlrec.evaluation.tag_runner import run_tag_benchmark
+
+            result = run_tag_benchmark(benchmark, config, data_dir=data_dir_path(data_dir), out_dir=out,
+                                       run_depth=max(run_depth, 100), cache=shared, progress=update)
+        else:
+            result = run_benchmark(
+                benchmark,
+                config,
+                data_dir=data_dir_path(data_dir),
+                seeds=seeds,
+                out_dir=out,
+                run_depth=run_depth,
+                cache=shared,
+                no_match=no_match,
+                progress=update,
+            )
     if json_out:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False))
     else:

@@ -288,17 +288,9 @@ def run_benchmark(
         NlrecError: on bad data or options.
     """
     from nlrec import __version__
-    from nlrec.evaluation.mtt_msd import TAG_BENCHMARKS
     from nlrec.io import atomic_write_bytes, write_json
     from nlrec.trec import format_run
 
-    if benchmark in TAG_BENCHMARKS:  # mtt / msd: many relevant sets a query, ranked by the search API
-        from nlrec.evaluation.tag_runner import run_tag_benchmark
-
-        return run_tag_benchmark(
-            benchmark, config, data_dir=data_dir, out_dir=out_dir, run_depth=max(run_depth, 100),
-            cache=cache, cache_dir=cache_dir, progress=progress,
-        )
     if not seeds:
         raise NlrecError("give at least one seed")
     if run_depth < METRIC_DEPTH:

@@ -108,6 +108,8 @@ class IndexSearcher(Searcher):
         from nlrec.request.parse import parse
 
         s = parse(text, self.index.names(), exclude=self.options.exclude)
+        if s.nothing_to_match and not s.negative and self.options.where:
+            return Request(text=text, query=text)  # "music" within a filter: rank the filtered tracks
         query = s.positive or ("" if s.references or s.years else text)
         return Request(text=text, query=query, lexical=s.content if s.positive else query, negation=s, structured=s)
 

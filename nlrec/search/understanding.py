@@ -62,9 +62,21 @@ class RequestSearcher(SearcherWrapper):
         s = request.structured
         if s is None or not s.years:
             return request
+        # "from the 80s", "older than 2000", "2015-2016": when the music was released (a filter, if
+        # the catalog has years); a bare decade before a style ("80s synthwave", "90s hip hop") is
+        # a sound, matched as decade descriptors
+        released = [y for y in s.years if _release_cued(s.text, y)]
+        style = [y for y in s.years if y not in released]
+        if style:
+            decades = " ".join(dict.fromkeys(d for y in style if not y.range.negated for d in y.range.descriptors))
+            if decades:
+                request = dataclasses.replace(request, query=f"{request.query} {decades}".strip(),
+                                              lexical=f"{request.lexical or ''} {decades}".strip())
+        if not released:
+            return request
         if self.has_years():
             parts = []
-            for y in s.years:
+            for y in released:
                 r = y.range
                 cond = " and ".join(c for c in (f"year >= {r.lo}" if r.lo is not None else "",
                                                   f"year <= {r.hi}" if r.hi is not None else "") if c)
@@ -72,7 +84,7 @@ class RequestSearcher(SearcherWrapper):
                     parts.append(f"(year is null or {'not ' if r.negated else ''}({cond}))")
             where = " and ".join(parts) or None
             return dataclasses.replace(request, where=where)
-        decades = " ".join(s.decade_terms())
+        decades = " ".join(dict.fromkeys(d for y in released if not y.range.negated for d in y.range.descriptors))
         if not decades:
             return request
         lexical = f"{request.lexical or ''} {decades}".strip()
@@ -133,6 +145,22 @@ class RequestSearcher(SearcherWrapper):
 
     def prepare(self, text: str) -> Request:
         return self._references(self._years(self.inner.prepare(text)))
+
+
+_RELEASE_BEFORE = re.compile(r"(?:\bfrom|\bin|\bof|\bduring|\bsince|\bbetween|\breleased|\bmade|\bout)\s+(?:the\s+)?$",
+                             re.IGNORECASE)
+_BARE_DECADE = re.compile(r"^\s*(?:early|mid|late)?[\s-]*(?:'?\d0'?s|(?:19|20)\d0'?s|[a-z]+ties)\s*$", re.IGNORECASE)
+
+
+def _release_cued(text: str, mention: Any) -> bool:
+    """Whether a year expression dates the music ("from the 80s", "before 2000", "2015 era")
+    rather than naming a sound ("80s synthwave", "90s hip hop")."""
+    if mention.range.negated or not _BARE_DECADE.match(mention.span):
+        return True  # ranges, single years, "not from the 80s"
+    before = text[max(0, mention.start - 20) : mention.start]
+    after = text[mention.end : mention.end + 30].strip().lower()
+    return bool(_RELEASE_BEFORE.search(before)) or not after or after[:1] in ",.;!?)" or after.startswith(
+        ("music", "songs", "song", "tracks", "stuff", "era", "and", "or", "please"))
 
 
 def _similarity_cued(text: str, ref: Any) -> bool:

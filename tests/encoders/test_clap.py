@@ -46,7 +46,7 @@ def test_matches_clap_get_text_features(tiny_clap):
 
 
 def test_text_only_checkpoint(tmp_path):
-    from conftest import make_tiny_clap
+    from tests.conftest import make_tiny_clap
 
     path = make_tiny_clap(tmp_path / "text-clap", text_only=True)
     assert json.loads((path / "config.json").read_text())["model_type"] == "clap_text_model"
