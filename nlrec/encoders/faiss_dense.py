@@ -146,6 +146,13 @@ class DenseRetriever:
     def search(self, queries: Sequence[str], k: int) -> list[Ranking]:
         return self.search_vectors(self.encoder.encode(list(queries)), k)
 
+    def stored_vectors(self) -> np.ndarray:
+        """Every stored vector, ``(ntotal, d)`` float32 (a view for exact indexes, else a copy)."""
+        flat = self._flat_vectors()
+        if flat is not None:
+            return flat
+        return self.index.reconstruct_n(0, self.index.ntotal)
+
     def _flat_vectors(self) -> np.ndarray | None:
         """The stored vectors of an exact inner-product index (a view, no copy), else None."""
         if not hasattr(self, "_flat"):

@@ -99,10 +99,9 @@ async def _writer(http: Any, url: str, sets: list[str], n_add: int, remove: list
         if r.status_code != 200:
             report["errors"].append(f"add {r.status_code} {r.text[:120]}")
     for start in range(0, len(remove), batch):
-        for tid in remove[start:start + batch]:
-            r = await http.delete(f"{url}/tracks/{tid}", timeout=600)
-            if r.status_code != 200:
-                report["errors"].append(f"remove {r.status_code} {r.text[:120]}")
+        r = await http.post(f"{url}/tracks/remove", json={"ids": remove[start:start + batch]}, timeout=600)
+        if r.status_code != 200:
+            report["errors"].append(f"remove {r.status_code} {r.text[:120]}")
     report["seconds"] = round(time.perf_counter() - t0, 1)
     report["added"] = [r["id"] for r in rows]
 

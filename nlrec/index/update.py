@@ -48,9 +48,9 @@ class StoredVectorEncoder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         stored = [(i, self._rows[t]) for i, t in enumerate(texts) if t in self._rows]
         if stored:
-            faiss_index = self.index.retriever("dense").index
-            for i, row in stored:
-                out[i] = faiss_index.reconstruct(int(row))
+            vectors = self.index.retriever("dense").stored_vectors()
+            rows_in, rows_out = zip(*stored)
+            out[list(rows_in)] = vectors[list(rows_out)]
             if progress:
                 progress(len(stored))
         new = [i for i, t in enumerate(texts) if t not in self._rows]

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from nlrec.errors import NlrecError
-from nlrec.server.models import MAX_K, MAX_QUERY_CHARS, AdjustBody, SearchBody, TracksBody
+from nlrec.server.models import (
+    MAX_K,
+    MAX_QUERY_CHARS,
+    AdjustBody,
+    RemoveBody,
+    SearchBody,
+    TracksBody,
+)
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 API_KEY_ENV = "NLREC_API_KEY"
@@ -160,6 +167,12 @@ def create_app(index_name: str, *, api_key: str | None = None, home: Path | None
         if state.index.row_of(track_id) is None:
             raise UnknownTrackError(f"no track with id {track_id[:80]!r}")
         return state.update(remove=[track_id])
+
+    @app.post("/tracks/remove")
+    def tracks_remove(body: RemoveBody, x_api_key: str | None = Header(None)) -> dict[str, Any]:
+        """Remove several tracks at once (one new index version); unknown ids are reported."""
+        require_key(x_api_key)
+        return state.update(remove=body.ids)
 
     @app.get("/profiles")
     def profiles_list() -> list[dict[str, Any]]:

@@ -41,3 +41,9 @@ class TracksBody(BaseModel):
     ``artist``, ``year`` and any other field)."""
 
     tracks: list[dict[str, Any]] = Field(..., max_length=100_000)
+
+
+class RemoveBody(BaseModel):
+    """``POST /tracks/remove``: track ids to remove."""
+
+    ids: list[str] = Field(..., min_length=1, max_length=100_000)
