@@ -1,11 +1,11 @@
-"""On-disk mechanics of an index directory: atomic swaps, crash recovery and lazy tracks."""
+"""On-disk mechanics of an index generation: durable files and lazy tracks.
+
+Swapping generations in and out is :mod:`nlrec.index.generations`' job."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,57 +21,6 @@ def fsync_tree(root: Path) -> None:
         if p.is_file():
             with open(p, "rb") as f:
                 os.fsync(f.fileno())
-
-
-def swap_into_place(tmp: Path, dest: Path) -> None:
-    """Rename ``tmp`` to ``dest``; an existing ``dest`` is moved aside first and then removed.
-
-    If the process dies between the two renames, :func:`recover` restores the old index.
-    """
-    if dest.exists():
-        old = dest.parent / f".old-{dest.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        os.rename(dest, old)
-        os.rename(tmp, dest)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(tmp, dest)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def cleanup_stale(home: Path) -> None:
-    """Remove leftovers: builds whose process is gone, removed indexes, superseded copies."""
-    for p in home.glob(".trash-*"):
-        shutil.rmtree(p, ignore_errors=True)
-    for p in home.glob(".old-*"):
-        name = p.name[len(".old-"):].rsplit("-", 2)[0]
-        if (home / name).exists():
-            shutil.rmtree(p, ignore_errors=True)
-    for p in home.glob(".tmp-*"):
-        parts = p.name.split("-")
-        try:
-            pid = int(parts[-2])
-        except (ValueError, IndexError):
-            continue
-        if not _pid_alive(pid):
-            shutil.rmtree(p, ignore_errors=True)
-
-
-def recover(dest: Path) -> None:
-    """Restore an index moved aside by a swap that was interrupted before the second rename."""
-    if dest.exists():
-        return
-    olds = sorted(dest.parent.glob(f".old-{dest.name}-*"), key=lambda p: p.stat().st_mtime)
-    if olds:
-        os.rename(olds[-1], dest)
 
 
 def write_tracks(root: Path, tracks: Sequence[Track], track_doc: np.ndarray) -> None:
