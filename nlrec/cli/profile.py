@@ -365,22 +365,19 @@ def adjust_cmd(name, more, less, mute, set_, json_out):
     descriptor of its index; an unknown one is an error that lists close matches.
     """
     from nlrec.errors import IndexFileError
-    from nlrec.profiles.profile import read_profile, update_profile
+    from nlrec.profiles.profile import adjust_profile, load_profile
     from nlrec.profiles.recommend import IndexProfiles
 
     if not (more or less or mute or set_):
         raise click.UsageError("give at least one of --more, --less, --mute or --set")
     values = _parse_set(set_)
-    profile, original = read_profile(name)
-    known = profile.known()
+    known: set[str] = set()
     try:
-        known |= IndexProfiles(_open_index(profile.index)).known()
+        known = IndexProfiles(_open_index(load_profile(name).index)).known()
     except IndexFileError as e:
         _note(f"warning: {e}; only the profile's own prototypes can be named")
-    new, changes, notes = profile.adjusted(
-        more=more, less=less, mute=mute, set_=values, known=known
-    )
-    update_profile(new, expected_text=original)
+    # read-modify-write under the profile's lock: concurrent adjustments never lose a change
+    new, changes, notes = adjust_profile(name, known=known, more=more, less=less, mute=mute, set_=values)
     for n in notes:
         _note(f"note: {n}")
     if json_out:
