@@ -17,7 +17,7 @@ from nlrec.errors import IndexFileError, IndexMismatchError, NlrecError
 from nlrec.index.generations import GenerationLease, current_generation, open_generation
 from nlrec.index.manifest import MANIFEST, Manifest, read_manifest, verify_files
 from nlrec.index.registry import list_indexes, resolve_index_path
-from nlrec.index.storage import DocTracks, LazyTracks
+from nlrec.index.storage import DocTracks, LazyTracks, check_unit_vectors
 from nlrec.io import read_jsonl
 
 
@@ -288,6 +288,8 @@ class Index:
                     raise IndexFileError(
                         f"index {self.name!r}: FAISS file does not match its manifest; rebuild it"
                     )
+                if not self._memory:
+                    check_unit_vectors(faiss_index, self.name)
                 r = DenseRetriever(self.encoder(model), faiss_index)
             elif kind == "tfidf":
                 r = TfidfRetriever.load(self.path / "tfidf")

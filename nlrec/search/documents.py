@@ -47,15 +47,23 @@ class RetrieverSearcher:
         retriever: a :class:`~nlrec.encoders.base.Retriever` (dense, TF-IDF or BM25).
         lexical: documents sharing no word with the request (score 0) are still ranked, after
             the others, by row; :meth:`matches` drops them.
+        index_name: named in the error raised when a dense score is not a cosine (a damaged file).
     """
 
-    def __init__(self, retriever: Retriever, *, lexical: bool = False) -> None:
+    def __init__(self, retriever: Retriever, *, lexical: bool = False, index_name: str = "dense") -> None:
         self.retriever = retriever
         self.lexical = lexical
+        self.index_name = index_name
         self.name = retriever.name
 
     def batch_search(self, queries: Sequence[str], k: int) -> list[Ranking]:
-        return self.retriever.search(list(queries), k)
+        rankings = self.retriever.search(list(queries), k)
+        if self.name == "dense":  # a cosine above 1 proves a damaged file: never rank with it
+            from nlrec.index.storage import check_scores
+
+            for r in rankings:
+                check_scores(np.asarray(r.scores), self.index_name)
+        return rankings
 
     def search(self, query: str, k: int) -> Ranking:
         return self.batch_search([query], k)[0]

@@ -186,3 +186,58 @@ def test_two_concurrent_cli_builds_both_commit_in_turn(tiny_catalog_file, nlrec_
 def test_lock_is_reentrant_within_a_thread(tmp_path):
     with exclusive_lock(tmp_path / ".lock", "x"), exclusive_lock(tmp_path / ".lock", "x"):
         pass
+
+
+# ---------------------------------------------------------------------- item 6
+def _corrupt_vectors(path: Path) -> None:
+    """Flip 64 bytes in the vector data of ``dense.faiss`` (past the header)."""
+    f = path / "dense" / "dense.faiss"
+    data = bytearray(f.read_bytes())
+    for i in range(64):
+        data[len(data) - 2 - i * 3] ^= 0x5A  # exponent bytes of the last rows
+    f.write_bytes(bytes(data))
+
+
+def test_flipped_vector_bytes_are_caught_without_hashing(catalog, fake_encoder):
+    """Above 256 MiB only sizes are hashed at open: the unit-norm check must still catch it."""
+    from nlrec.search import search
+
+    idx = _build(catalog, "big", fake_encoder)
+    _corrupt_vectors(idx.path)
+    idx.close()
+    with Index.open("big", verify=False) as again:  # as for a large index: sizes only
+        again.use_encoder(fake_encoder)
+        with pytest.raises(IndexFileError, match="corrupted: dense vector .* not unit length"):
+            search(again, "jazz piano", k=3, mode="dense")
+
+
+def test_a_cosine_above_one_is_refused_at_query_time(fake_encoder):
+    import numpy as np
+
+    from nlrec.encoders.base import Ranking
+    from nlrec.search.documents import RetrieverSearcher
+
+    class Broken:
+        name = "dense"
+
+        def search(self, queries, k):
+            return [Ranking(np.array([0]), np.array([33.7], dtype=np.float32)) for _ in queries]
+
+    with pytest.raises(IndexFileError, match="index 'x' is corrupted: a dense score of 33.7"):
+        RetrieverSearcher(Broken(), index_name="x").search("jazz piano", 3)
+
+
+def test_verify_covers_the_manifest_and_refuses_empty_files(catalog, fake_encoder):
+    idx = _build(catalog, "v", fake_encoder)
+    manifest = idx.path / "manifest.json"
+    raw = json.loads(manifest.read_text())
+    idx.close()
+    manifest.write_text(json.dumps({**raw, "files": {}}))
+    for args in (["index", "info", "v", "--verify"], ["index", "info", "v"], ["query", "jazz", "--index", "v"]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1 and "manifest.json does not match its checksum" in result.output, result.output
+    manifest.write_text(json.dumps(raw, indent=2) + "\n")  # the exact bytes written by the build
+    assert CliRunner().invoke(cli, ["index", "info", "v", "--verify"]).exit_code == 0
+    (idx.path / "stray.bin").write_bytes(b"x")
+    result = CliRunner().invoke(cli, ["index", "info", "v", "--verify"])
+    assert result.exit_code == 1 and "stray.bin is not listed" in result.output
