@@ -29,7 +29,8 @@ def _open_index(name: str) -> Any:
 
 
 def print_profile(profile: Any, title: str | None = None) -> None:
-    """A bar chart of a profile's weights on stderr."""
+    """A bar chart of a profile's weights on stderr (every stored string shown as plain text)."""
+    from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
 
@@ -37,8 +38,8 @@ def print_profile(profile: Any, title: str | None = None) -> None:
     top = max(shares.values(), default=1.0) or 1.0
     table = Table(
         title=title
-        or f"[bold]{profile.name}[/]  [dim]index {profile.index} · "
-        f"{len(profile.weights)} prototypes · updated {profile.updated_at}[/]",
+        or f"[bold]{escape(profile.name)}[/]  [dim]index {escape(profile.index)} · "
+        f"{len(profile.weights)} prototypes · updated {escape(profile.updated_at)}[/]",
         title_justify="left",
         show_edge=False,
         box=None,
@@ -50,15 +51,15 @@ def print_profile(profile: Any, title: str | None = None) -> None:
     table.add_column("share", justify="right", style="dim")
     for d, w in profile.ranked():
         bar = "█" * max(1, int(round(BAR_WIDTH * shares[d] / top)))
-        table.add_row(d, Text(bar, style="green"), f"{w:.3f}", f"{100 * shares[d]:.0f}%")
+        table.add_row(Text(d), Text(bar, style="green"), f"{w:.3f}", f"{100 * shares[d]:.0f}%")
     console = _console()
     if profile.weights:
         console.print(table)
     else:
-        console.print(
+        console.print(Text(
             f"Profile {profile.name!r} has no weight left (raise one with: nlrec profile adjust "
             f"{profile.name} --more DESCRIPTOR)."
-        )
+        ))
     if profile.muted:
         penalty = profile.settings.mute_penalty
         note = f" (tracks carrying one lose {penalty:g} of score)" if penalty > 0 else ""
@@ -105,7 +106,7 @@ def print_profile_hits(hits: list[Any], title: str, *, query: bool) -> None:
         for i, d in enumerate(h.descriptors):
             desc.append(", " if i else "")
             desc.append(d, style="bold green" if d in matched else "")
-        table.add_row(str(h.rank), f"{h.score:.3f}", name, desc, _because(h))
+        table.add_row(str(h.rank), f"{h.score:.3f}", name, desc, Text(_because(h)))
     console.print(table)
     if not sys.stdout.isatty():
         for h in hits:
@@ -410,6 +411,8 @@ def adjust_cmd(name, more, less, mute, set_, json_out):
 @click.option("--json", "json_out", is_flag=True, help="Print the recommendations as JSON.")
 def recommend_cmd(name, k, index_name, include_liked, json_out):
     """Recommend tracks from a profile; each says which prototypes drove it."""
+    from rich.markup import escape
+
     from nlrec.profiles import load_profile, recommend
 
     profile = load_profile(name)
@@ -420,8 +423,8 @@ def recommend_cmd(name, k, index_name, include_liked, json_out):
         _echo_json([h.to_dict() for h in hits])
         return
     title = (
-        f"[bold]profile {profile.name}[/]  [dim]{index.name} · "
-        f"{(time.perf_counter() - t0) * 1000:.0f} ms · top: {', '.join(d for d, _ in profile.ranked()[:4])}[/]"
+        f"[bold]profile {escape(profile.name)}[/]  [dim]{escape(index.name)} · "
+        f"{(time.perf_counter() - t0) * 1000:.0f} ms · top: {escape(', '.join(d for d, _ in profile.ranked()[:4]))}[/]"
     )
     print_profile_hits(hits, title, query=False)
 
@@ -440,18 +443,20 @@ def list_cmd(json_out):
         _note(f"No profile in {profiles_dir()} yet. Build one with: nlrec profile build --help")
         return
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"Profiles in {profiles_dir()}", title_justify="left")
+    table = Table(title=Text(f"Profiles in {profiles_dir()}"), title_justify="left")
     for col in ("name", "index", "prototypes", "top", "updated"):
         table.add_column(col)
     for p in items:
         if "error" in p:
             table.add_row(
-                p["name"], "-", "-", f"[red]malformed: {p['error'].split(': ', 1)[-1]}[/]", "-"
+                Text(p["name"]), "-", "-", Text(f"malformed: {p['error'].split(': ', 1)[-1]}", style="red"), "-"
             )
         else:
             table.add_row(
-                p["name"], p["index"], str(p["prototypes"]), ", ".join(p["top"]), p["updated_at"]
+                Text(p["name"]), Text(p["index"]), str(p["prototypes"]), Text(", ".join(p["top"])),
+                Text(p["updated_at"]),
             )
     _console().print(table)
 

@@ -132,6 +132,10 @@ def _batch(searcher, queries_file, output, k, json_out) -> None:
     from nlrec.io import atomic_write_text
     from nlrec.trec import format_run, read_queries
 
+    from pathlib import Path
+
+    if output and not Path(output).expanduser().parent.is_dir():
+        raise click.ClickException(f"cannot write {output}: directory {Path(output).expanduser().parent} does not exist")
     queries = read_queries(queries_file)
     qids = list(queries)
     results: dict[str, list[tuple[str, float]]] = {}
@@ -146,7 +150,7 @@ def _batch(searcher, queries_file, output, k, json_out) -> None:
                 update("queries", min(start + chunk, len(qids)), len(qids))
     run = format_run(results, tag=f"nlrec-{searcher.options.mode}")
     if output:
-        atomic_write_text(output, run)
+        atomic_write_text(output, run, parents=False)
         _note(f"Wrote {sum(len(v) for v in results.values())} lines for {len(qids)} queries to {output} "
               f"({time.perf_counter() - t0:.1f} s).")
     else:
