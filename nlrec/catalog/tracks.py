@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nlrec.catalog.readers import CatalogFormat, read_rows  # re-exported: the public names live here too
+from nlrec.catalog.readers import CatalogFormat, read_rows  # re-exported
 from nlrec.catalog.validate import MAX_DESCRIPTORS_PER_TRACK, Caps, check_id, flatten, opt_year
 from nlrec.errors import CatalogError
 

@@ -129,10 +129,10 @@ def _open_for_query(index_name: str | None, json_out: bool) -> Any:
 
 
 def _batch(searcher, queries_file, output, k, json_out) -> None:
+    from pathlib import Path
+
     from nlrec.io import atomic_write_text
     from nlrec.trec import format_run, read_queries
-
-    from pathlib import Path
 
     if output and not Path(output).expanduser().parent.is_dir():
         raise click.ClickException(f"cannot write {output}: directory {Path(output).expanduser().parent} does not exist")
