@@ -7,7 +7,7 @@ import time
 
 import click
 
-from nlrec.cli.ui import CONTEXT_SETTINGS, NlrecGroup, peak_rss_mb
+from nlrec.cli.ui import CONTEXT_SETTINGS, NlrecGroup, peak_rss_mb, warnings_to_stderr
 from nlrec.cli.ui import console as _console
 from nlrec.cli.ui import interactive as _interactive
 from nlrec.cli.ui import note as _note
@@ -67,10 +67,11 @@ def index_build(name, dataset, data_dir, split, from_hub, catalog_file, fmt, id_
     else:
         from nlrec.catalog import Catalog
 
-        catalog = Catalog.from_file(
-            catalog_file, format=fmt, encoding=encoding, id_col=id_col, descriptors_col=descriptors_col,
-            title_col=title_col, artist_col=artist_col, year_col=year_col, sep=sep,
-        )
+        with warnings_to_stderr():  # descriptors cut on a track: one "warning:" line naming it
+            catalog = Catalog.from_file(
+                catalog_file, format=fmt, encoding=encoding, id_col=id_col, descriptors_col=descriptors_col,
+                title_col=title_col, artist_col=artist_col, year_col=year_col, sep=sep,
+            )
         source = {"dataset": None}
     if catalog.skipped_empty:
         _note(f"warning: skipped {catalog.skipped_empty} row(s) with an empty descriptor set")

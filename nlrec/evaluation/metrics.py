@@ -87,7 +87,7 @@ def evaluate(
     Raises:
         ValueError: if the run misses queries of the qrels.
     """
-    import ir_measures
+    ir_measures = require_ir_measures()
 
     missing = [q for q in qrels if q not in run or not run[q]]
     if missing:
@@ -149,3 +149,25 @@ def summarize(per_seed: Sequence[SeedMetrics], digits: int = 4) -> dict[str, Any
             "std": [round(float(x), digits) for x in c.std(axis=0, ddof=0)],
         }
     return out
+
+
+def is_ir_measures_available() -> bool:
+    """Whether ``ir-measures`` (the ``eval`` extra) is installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("ir_measures") is not None
+
+
+def require_ir_measures():
+    """The ``ir_measures`` module.
+
+    Raises:
+        NlrecError: naming the extra to install when it is missing.
+    """
+    from nlrec.errors import NlrecError
+
+    if not is_ir_measures_available():
+        raise NlrecError("evaluation needs ir-measures, which is not installed: pip install 'nlrec[eval]'")
+    import ir_measures
+
+    return ir_measures

@@ -157,3 +157,71 @@ def test_malformed_manifest_field_types_are_one_line(markup_index, nlrec_home):
         for args in (["index", "info", markup_index], ["query", "x", "--index", markup_index, "--mode", "bm25"]):
             assert_one_line_error(run(*args), "manifest.json")
         assert run("index", "list").exit_code == 0
+
+
+# ---------------------------------------------------------------------- items 10, 11, 14
+def test_a_mistyped_model_fails_fast_offline(tiny_catalog_file):
+    import time
+
+    t0 = time.perf_counter()
+    r = run("index", "build", "--catalog", str(tiny_catalog_file), "--name", "m", "--model", "minlm")
+    assert_one_line_error(r, r"unknown model 'minlm'.*did you mean 'minilm'")
+    assert time.perf_counter() - t0 < 10
+
+
+def test_bench_bad_arguments_fail_at_once(tmp_path):
+    r = run("bench", "--data-dir", str(tmp_path / "nonexistent"))
+    assert r.exit_code == 2 and "does not exist" in r.output
+    r = run("bench", "--sizes", "abc")
+    assert r.exit_code == 2 and "'abc' is not a catalog size" in r.output
+
+
+def test_a_profile_with_a_401_digit_number_is_one_line(nlrec_home):
+    from nlrec.profiles import Profile, save_profile
+
+    save_profile(Profile(name="ok", index="x", weights={"jazz": 1.0}))
+    d = nlrec_home / "profiles"
+    (d / "big.json").write_text('{"format": "nlrec-profile", "version": 1, "name": "big", "index": "x", '
+                                '"weights": {"jazz": 1' + "0" * 400 + "}}")
+    assert_one_line_error(run("profile", "show", "big"), "weights\\['jazz'\\] must be a finite number")
+    r = run("profile", "list")
+    assert r.exit_code == 0 and "malformed" in r.stderr and "ok" in r.stderr
+
+
+def test_a_non_utf8_toml_config_is_one_line(tmp_path):
+    from nlrec.errors import NlrecError
+    from nlrec.training.config import load_config
+
+    path = tmp_path / "c.toml"
+    path.write_bytes(b"[train]\nname = '\xff\xfe'\n")
+    with pytest.raises(NlrecError, match="not UTF-8 text"):
+        load_config(path)
+
+
+def test_evaluation_without_the_eval_extra_names_it(monkeypatch):
+    import importlib.util
+
+    from nlrec.errors import NlrecError
+    from nlrec.evaluation import metrics
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "ir_measures" else real(n, *a))
+    with pytest.raises(NlrecError, match=r"pip install 'nlrec\[eval\]'"):
+        metrics.require_ir_measures()
+
+
+def test_nlrec_eval_without_the_extra_is_one_line(monkeypatch, tmp_path):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "ir_measures" else real(n, *a))
+    r = run("eval", "run", "--benchmark", "mc", "--system", "tfidf", "--data-dir", str(tmp_path))
+    assert_one_line_error(r, r"pip install 'nlrec\[eval\]'")
+
+
+def test_index_build_warns_naming_a_capped_track(tmp_path):
+    cat = tmp_path / "c.jsonl"
+    rows = [{"id": "huge", "descriptors": [f"tag {i}" for i in range(300)]}, {"id": "ok", "descriptors": "jazz"}]
+    cat.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    r = run("index", "build", "--catalog", str(cat), "--name", "cap", "--model", str(tmp_path / "nope"))
+    assert "warning: " in r.stderr and "track 'huge' (row 1): kept the first 256 descriptors, dropped 44" in r.stderr
