@@ -46,8 +46,19 @@ def resolve_index_path(name_or_path: str | os.PathLike, home: Path | None = None
     return (home or indexes_dir()) / validate_name(str(name_or_path))
 
 
-def describe_index(root: Path) -> dict[str, Any] | None:
-    """A summary of the index at ``root`` (None if it is not one): no heavy imports, no verification."""
+def describe_index(root: Path, *, attempts: int = 3) -> dict[str, Any] | None:
+    """A summary of the index at ``root`` (None if it is not one): no heavy imports, no verification.
+
+    A generation collected between reading the pointer and its manifest is retried.
+    """
+    for _ in range(attempts - 1):
+        item = _describe(root)
+        if item is None or "error" not in item:
+            return item
+    return _describe(root)
+
+
+def _describe(root: Path) -> dict[str, Any] | None:
     from nlrec.index.generations import POINTER, read_pointer
 
     try:
