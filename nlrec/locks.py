@@ -155,11 +155,16 @@ class SharedLease:
     same file, which it cannot while any lease is open.
     """
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int | None) -> None:
         import weakref
 
         self._fd = fd
-        self._finalizer = weakref.finalize(self, os.close, fd)
+        self._finalizer = weakref.finalize(self, os.close, fd) if fd is not None else None
+
+    @classmethod
+    def unlocked(cls) -> SharedLease:
+        """A lease that holds nothing (for a read-only directory nobody can change)."""
+        return cls(None)
 
     @classmethod
     def acquire(cls, path: str | os.PathLike) -> SharedLease | None:
@@ -182,10 +187,11 @@ class SharedLease:
 
     @property
     def closed(self) -> bool:
-        return not self._finalizer.alive
+        return self._finalizer is None or not self._finalizer.alive
 
     def close(self) -> None:
-        self._finalizer()
+        if self._finalizer is not None:
+            self._finalizer()
 
 
 def try_exclusive(path: str | os.PathLike) -> int | None:

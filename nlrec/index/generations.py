@@ -124,11 +124,18 @@ def open_generation(root: Path, *, attempts: int = 100) -> GenerationLease | Non
         pointer = read_pointer(root)
         if pointer is None:
             return None
-        lease = SharedLease.acquire(root / f"{pointer.directory}.lock")
+        lock = root / f"{pointer.directory}.lock"
+        lease = SharedLease.acquire(lock)
         if lease is not None:
             if (root / pointer.directory).is_dir():
                 return GenerationLease(root, pointer, lease)
             lease.close()
+        elif (root / pointer.directory).is_dir() and read_pointer(root) == pointer:
+            try:  # a copied index without its lock files: recreate them
+                lock.touch()
+                continue
+            except OSError:  # read-only: nobody can delete the generation under us either
+                return GenerationLease(root, pointer, SharedLease.unlocked())
         if read_pointer(root) == pointer:  # not superseded: the pointer names a missing generation
             raise IndexFileError(
                 f"index {root.name!r} is corrupted: {POINTER} names {pointer.directory}, which is missing; rebuild it"

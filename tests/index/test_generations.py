@@ -241,3 +241,12 @@ def test_verify_covers_the_manifest_and_refuses_empty_files(catalog, fake_encode
     (idx.path / "stray.bin").write_bytes(b"x")
     result = CliRunner().invoke(cli, ["index", "info", "v", "--verify"])
     assert result.exit_code == 1 and "stray.bin is not listed" in result.output
+
+
+def test_a_copied_index_without_lock_files_still_opens(catalog, fake_encoder, tmp_path):
+    import shutil
+
+    _build(catalog, str(tmp_path / "a"), fake_encoder).close()
+    shutil.copytree(tmp_path / "a", tmp_path / "b", ignore=shutil.ignore_patterns("*.lock"))
+    with Index.open(str(tmp_path / "b")) as idx:
+        assert len(idx.tracks) == 8
