@@ -157,7 +157,7 @@ def generation_entries(root: Path) -> list[str]:
         n = p.name
         if n in (POINTER, WRITER_LOCK) or _GEN_LOCK_RE.match(n) or _STAGING_RE.match(n):
             continue
-        if _GEN_RE.match(n) and p.is_dir():
+        if _GEN_RE.match(n) and (p.is_dir() or not os.path.lexists(p)):  # or collected meanwhile
             continue
         foreign.append(n)
     return foreign
