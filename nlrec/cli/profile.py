@@ -366,8 +366,8 @@ def adjust_cmd(name, more, less, mute, set_, json_out):
     descriptor of its index; an unknown one is an error that lists close matches.
     """
     from nlrec.errors import IndexFileError
-    from nlrec.profiles.profile import adjust_profile, load_profile
     from nlrec.profiles.recommend import IndexProfiles
+    from nlrec.profiles.store import adjust_profile, load_profile
 
     if not (more or less or mute or set_):
         raise click.UsageError("give at least one of --more, --less, --mute or --set")

@@ -11,20 +11,7 @@ request. After Oncel et al., "Audio Prototypical Network for Controllable Music 
 from __future__ import annotations
 
 from nlrec.profiles.likes import LikesError, read_likes
-from nlrec.profiles.profile import (
-    Profile,
-    ProfileError,
-    ProfileSettings,
-    adjust_profile,
-    list_profiles,
-    load_profile,
-    profile_lock,
-    profile_path,
-    profiles_dir,
-    remove_profile,
-    resolve_descriptor,
-    save_profile,
-)
+from nlrec.profiles.profile import Profile, ProfileError, ProfileSettings, resolve_descriptor
 from nlrec.profiles.prototypes import (
     ItemSpace,
     Prototypes,
@@ -41,6 +28,18 @@ from nlrec.profiles.recommend import (
     search_with_profile,
 )
 from nlrec.profiles.scoring import ProfileScorer, Reason, attend, play_weights, profile_weights
+from nlrec.profiles.store import (
+    adjust_profile,
+    list_profiles,
+    load_profile,
+    profile_lock,
+    profile_path,
+    profiles_dir,
+    read_profile,
+    remove_profile,
+    save_profile,
+    update_profile,
+)
 
 __all__ = [
     "DEFAULT_PROFILE_WEIGHT",
@@ -67,10 +66,12 @@ __all__ = [
     "profile_path",
     "profile_weights",
     "profiles_dir",
+    "read_profile",
     "read_likes",
     "recommend",
     "remove_profile",
     "resolve_descriptor",
     "save_profile",
+    "update_profile",
     "search_with_profile",
 ]

@@ -169,7 +169,7 @@ def build_profile(
     Raises:
         ProfileError: if no liked id is a track of the index, or the vocabulary is empty.
     """
-    from nlrec.profiles.profile import validate_profile_name
+    from nlrec.profiles.store import validate_profile_name
 
     validate_profile_name(name)
     settings = settings or ProfileSettings()

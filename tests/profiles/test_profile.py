@@ -15,7 +15,8 @@ from nlrec.profiles import (
     resolve_descriptor,
     save_profile,
 )
-from nlrec.profiles.profile import LESS_FACTOR, MORE_STEP, update_profile
+from nlrec.profiles.profile import LESS_FACTOR, MORE_STEP
+from nlrec.profiles.store import update_profile
 
 
 def make_profile(**kw) -> Profile:
