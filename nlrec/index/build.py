@@ -22,6 +22,7 @@ from nlrec.index.registry import resolve_index_path
 from nlrec.index.storage import fsync_tree, write_tracks
 from nlrec.index.store import Index
 from nlrec.io import write_json
+from nlrec.paths import ensure_dir
 
 ProgressCallback = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called while building."""
@@ -90,6 +91,7 @@ def build_index(
     t0 = time.perf_counter()
     dest = resolve_index_path(name, home)
     check_replaceable(dest)  # before any work: never replace what is not an nlrec index
+    ensure_dir(dest.parent, "index directory")  # NLREC_HOME a file or not creatable: say so first
     documents, track_doc = unique_documents(catalog.tracks)
     if not documents:
         raise NlrecError("the catalog has no track with descriptors; nothing to index")

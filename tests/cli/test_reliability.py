@@ -225,3 +225,10 @@ def test_index_build_warns_naming_a_capped_track(tmp_path):
     cat.write_text("".join(json.dumps(r) + "\n" for r in rows))
     r = run("index", "build", "--catalog", str(cat), "--name", "cap", "--model", str(tmp_path / "nope"))
     assert "warning: " in r.stderr and "track 'huge' (row 1): kept the first 256 descriptors, dropped 44" in r.stderr
+
+
+def test_nlrec_home_under_a_file_is_one_line(tmp_path, tiny_catalog_file):
+    (tmp_path / "afile").write_text("x")
+    r = run("index", "build", "--catalog", str(tiny_catalog_file), "--name", "x",
+            env={"NLREC_HOME": str(tmp_path / "afile" / "home")})
+    assert_one_line_error(r, "cannot create index directory")
