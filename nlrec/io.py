@@ -11,12 +11,40 @@ from pathlib import Path
 from typing import Any
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory + rename."""
+def current_umask() -> int:
+    """The process umask, read without changing it where Linux allows (``/proc/self/status``)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, parents: bool = True) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same directory + rename.
+
+    The file gets the mode a plain ``open(path, "w")`` would give (0666 less the umask), not
+    ``mkstemp``'s 0600.
+
+    Args:
+        parents: create missing parent directories (False: a missing one is an error, as for a
+            user's ``-o`` path).
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.parent.is_dir():
+        from nlrec.errors import NlrecError
+
+        raise NlrecError(f"cannot write {path}: directory {path.parent} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -41,8 +69,22 @@ def atomic_write_npy(path: str | os.PathLike, array: Any) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: str | os.PathLike, text: str, *, parents: bool = True) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), parents=parents)
+
+
+def fsync_dir(path: str | os.PathLike) -> None:
+    """Make renames inside directory ``path`` durable (no-op where directories cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:

@@ -18,7 +18,10 @@ def nlrec_home() -> Path:
     """The user directory: ``$NLREC_HOME``, else ``indexes/`` of a source checkout, else ``~/.nlrec``."""
     env = os.environ.get("NLREC_HOME")
     if env:
-        return Path(env).expanduser()
+        home = Path(env).expanduser()
+        if home.exists() and not home.is_dir():
+            raise NlrecError(f"NLREC_HOME={env} is not a directory; point it at a directory")
+        return home
     root = repo_root()
     if root is not None:
         return root / "indexes"
@@ -47,4 +50,19 @@ def data_dir(explicit: str | os.PathLike | None = None) -> Path:
     path = Path(raw).expanduser()
     if not path.is_dir():
         raise NlrecError(f"data directory not found: {path}")
+    return path
+
+
+def ensure_dir(path: Path, what: str = "directory") -> Path:
+    """Create ``path`` (and parents) if needed.
+
+    Raises:
+        NlrecError: one line when it cannot be created (a file in the way, no permission).
+    """
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise NlrecError(f"cannot create {what} {path}: {e.strerror or e}") from None
+    if not path.is_dir():
+        raise NlrecError(f"cannot create {what} {path}: a file is in the way")
     return path

@@ -10,31 +10,18 @@ Example:
 from __future__ import annotations
 
 import ast
-import csv
 import hashlib
-import io
 import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from nlrec.catalog.readers import CatalogFormat, read_rows  # re-exported
+from nlrec.catalog.validate import MAX_DESCRIPTORS_PER_TRACK, Caps, check_id, flatten, opt_year
 from nlrec.errors import CatalogError
-
-CatalogFormat = Literal["csv", "tsv", "jsonl", "json", "parquet"]
-
-_SUFFIX_FORMATS: dict[str, CatalogFormat] = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "json",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
 
 DESCRIPTOR_JOINER = ", "
 MAX_DESCRIPTOR_CHARS = 200
@@ -174,26 +161,33 @@ class Catalog:
         used = set(mapping.values())
         tracks: list[Track] = []
         skipped = 0
+        caps = Caps(source)
         for lineno, row in enumerate(rows, start=1):
             raw_id = row.get(id_col)
             if _is_missing(raw_id) or str(raw_id).strip() == "":
                 raise CatalogError(f"{source}: row {lineno} has an empty id")
-            descriptors = parse_descriptors(row.get(descriptors_col), sep=sep)
+            track_id = check_id(_clean_id(raw_id), source, lineno)
+            try:
+                descriptors = parse_descriptors(row.get(descriptors_col), sep=sep,
+                                                on_cut=lambda what, t=track_id, n=lineno: caps.cut(t, n, what))
+            except CatalogError as e:
+                raise CatalogError(f"{source}: row {lineno}: {e}") from None
             if not descriptors:
                 skipped += 1
                 continue
             tracks.append(
                 Track(
-                    id=_clean_id(raw_id),
+                    id=track_id,
                     descriptors=descriptors,
                     title=_opt_str(row.get(mapping["title"])) if "title" in mapping else None,
                     artist=_opt_str(row.get(mapping["artist"])) if "artist" in mapping else None,
-                    year=_opt_year(row.get(mapping["year"]), source, lineno)
+                    year=opt_year(row.get(mapping["year"]), source, lineno)
                     if "year" in mapping
                     else None,
                     metadata=_metadata(row, used),
                 )
             )
+        caps.done()
         return cls(tracks=tracks, source=source, skipped_empty=skipped)
 
     @classmethod
@@ -217,51 +211,18 @@ class Catalog:
         return cls.from_records(rows, source=str(path), columns=columns, **mapping)
 
 
-def read_rows(
-    path: str | Path, *, format: CatalogFormat | None = None, encoding: str = "utf-8"
-) -> tuple[list[dict[str, Any]], list[str] | None]:
-    """Read a tabular file into dict rows (and its column names when the format has a header).
-
-    Raises:
-        CatalogError: if the file is missing, unreadable, not valid text, malformed or empty.
-    """
-    path = Path(path)
-    fmt = format or _SUFFIX_FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise CatalogError(
-            f"{path}: cannot tell the format from the suffix {path.suffix!r}; "
-            "use .csv, .tsv, .jsonl, .json or .parquet (or pass --format)"
-        )
-    if not path.exists():
-        raise CatalogError(f"catalog not found: {path}")
-    if not path.is_file():
-        raise CatalogError(f"catalog is not a file: {path}")
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise CatalogError(f"cannot read catalog {path}: {e.strerror or e}") from e
-    if fmt == "parquet":
-        rows, columns = _read_parquet(path, data)
-    else:
-        text = _decode(data, encoding, path)
-        if fmt in ("csv", "tsv"):
-            rows, columns = _read_delimited(text, "\t" if fmt == "tsv" else ",", path)
-        elif fmt == "jsonl":
-            rows, columns = _read_jsonl(text, path)
-        else:
-            rows, columns = _read_json(text, path)
-    if not rows:
-        raise CatalogError(f"{path}: the catalog has no rows")
-    return rows, columns
-
-
 # ---------------------------------------------------------------------- descriptor parsing
-def parse_descriptors(value: Any, *, sep: str = ",") -> tuple[str, ...]:
+def parse_descriptors(value: Any, *, sep: str = ",", on_cut: Any = None) -> tuple[str, ...]:
     """Turn a cell into a clean descriptor tuple.
 
-    Accepts a list, a Python/JSON list literal (``"['piano', 'calm']"``, as in MusicCaps) or a
-    ``sep``-separated string. Descriptors are stripped, blanks dropped, and duplicates (case
-    insensitive) removed keeping the first spelling.
+    Accepts a list (nested lists are flattened), a Python/JSON list literal
+    (``"['piano', 'calm']"``, as in MusicCaps) or a ``sep``-separated string. Descriptors are
+    stripped, blanks dropped, and duplicates (case insensitive) removed keeping the first
+    spelling. At most :data:`~nlrec.catalog.validate.MAX_DESCRIPTORS_PER_TRACK` descriptors of
+    :data:`MAX_DESCRIPTOR_CHARS` characters are kept; ``on_cut(what)`` is told when more were cut.
+
+    Raises:
+        CatalogError: when a descriptor is an object.
     """
     if _is_missing(value):
         return ()
@@ -282,88 +243,28 @@ def parse_descriptors(value: Any, *, sep: str = ",") -> tuple[str, ...]:
         items = [value]
     out: list[str] = []
     seen: set[str] = set()
-    for item in items:
+    long = extra = 0
+    for item in flatten(items):
         if _is_missing(item):
             continue
-        d = " ".join(str(item).split())[:MAX_DESCRIPTOR_CHARS]
+        d = " ".join(str(item).split())
+        if len(d) > MAX_DESCRIPTOR_CHARS:
+            d, long = d[:MAX_DESCRIPTOR_CHARS], long + 1
         key = d.lower()
         if d and key not in seen:
+            if len(out) >= MAX_DESCRIPTORS_PER_TRACK:
+                extra += 1
+                continue
             seen.add(key)
             out.append(d)
+    if on_cut and (long or extra):
+        what = []
+        if extra:
+            what.append(f"kept the first {MAX_DESCRIPTORS_PER_TRACK} descriptors, dropped {extra}")
+        if long:
+            what.append(f"cut {long} descriptor(s) to {MAX_DESCRIPTOR_CHARS} characters")
+        on_cut("; ".join(what))
     return tuple(out)
-
-
-# ---------------------------------------------------------------------- readers
-def _decode(data: bytes, encoding: str, path: Path) -> str:
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as e:
-        raise CatalogError(
-            f"{path}: not valid {encoding} text (byte 0x{data[e.start]:02x} at offset {e.start}); "
-            "re-encode the file as UTF-8 or pass --encoding"
-        ) from None
-    except LookupError:
-        raise CatalogError(f"unknown text encoding {encoding!r}") from None
-    return text.lstrip("\ufeff")
-
-
-def _read_delimited(text: str, delimiter: str, path: Path) -> tuple[list[dict], list[str]]:
-    try:
-        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-        columns = list(reader.fieldnames or [])
-        rows = []
-        for row in reader:
-            if None in row:  # more cells than header columns
-                raise CatalogError(
-                    f"{path}: line {reader.line_num} has more fields than the header "
-                    f"({len(columns)} columns)"
-                )
-            rows.append(row)
-    except csv.Error as e:
-        raise CatalogError(f"{path}: malformed {'TSV' if delimiter == chr(9) else 'CSV'}: {e}") from None
-    if not columns:
-        raise CatalogError(f"{path}: empty file (no header row)")
-    return rows, columns
-
-
-def _read_jsonl(text: str, path: Path) -> tuple[list[dict], list[str] | None]:
-    rows = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise CatalogError(f"{path}: line {lineno} is not valid JSON ({e.msg})") from None
-        if not isinstance(row, dict):
-            raise CatalogError(f"{path}: line {lineno} is not a JSON object")
-        rows.append(row)
-    return rows, None
-
-
-def _read_json(text: str, path: Path) -> tuple[list[dict], list[str] | None]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise CatalogError(f"{path}: not valid JSON ({e.msg} at line {e.lineno})") from None
-    if isinstance(data, dict) and isinstance(data.get("tracks"), list):
-        data = data["tracks"]
-    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise CatalogError(f"{path}: expected a JSON array of objects (or JSON Lines in .jsonl)")
-    return data, None
-
-
-def _read_parquet(path: Path, data: bytes) -> tuple[list[dict], list[str]]:
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError as e:  # pragma: no cover - pyarrow is a dependency
-        raise CatalogError("reading Parquet needs pyarrow: pip install pyarrow") from e
-    try:
-        table = pq.read_table(pa.BufferReader(data))
-    except (pa.ArrowException, OSError) as e:
-        raise CatalogError(f"{path}: not a readable Parquet file ({e})") from None
-    return table.to_pylist(), list(table.column_names)
 
 
 # ---------------------------------------------------------------------- cell helpers
@@ -382,15 +283,6 @@ def _opt_str(v: Any) -> str | None:
         return None
     s = str(v).strip()
     return s or None
-
-
-def _opt_year(v: Any, source: str, lineno: int) -> int | None:
-    if _is_missing(v) or (isinstance(v, str) and not v.strip()):
-        return None
-    try:
-        return int(float(v))
-    except (TypeError, ValueError):
-        raise CatalogError(f"{source}: row {lineno} has a year that is not a number: {v!r}") from None
 
 
 def _metadata(row: Mapping[str, Any], used: set[str]) -> dict[str, Any]:

@@ -19,17 +19,33 @@ TARGETS = {
 }
 
 
+def _parse_sizes(value: str) -> list[int]:
+    """``--sizes 10000,100000``: positive integers, comma-separated (a usage error otherwise)."""
+    out = []
+    for part in str(value).split(","):
+        part = part.strip().replace("_", "")
+        if not part:
+            continue
+        if not part.isdigit() or not 0 < int(part) <= 100_000_000:
+            raise click.BadParameter(f"{part!r} is not a catalog size (a whole number from 1 to 100,000,000)")
+        out.append(int(part))
+    if not out:
+        raise click.BadParameter("give at least one size, e.g. 10000,100000")
+    return out
+
+
 @click.command("bench")
 @click.option(
     "--data-dir",
     envvar="NLREC_DATA",
-    type=click.Path(file_okay=False),
+    type=click.Path(exists=True, file_okay=False),
     help="Public data directory for real descriptor sets [env: NLREC_DATA].",
 )
 @click.option(
     "--sizes",
     default="10000,100000,1000000",
     show_default=True,
+    callback=lambda ctx, param, value: _parse_sizes(value),
     help="Catalog sizes for the warm-latency benchmark.",
 )
 @click.option(
@@ -128,7 +144,7 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, open_tracks, cold
         onnx_path = export_onnx(load_encoder("default"))
         query_enc = OnnxEncoder(onnx_path)  # as `nlrec query` runs it
         batch_enc = OnnxEncoder(onnx_path, threads=2)
-        size_list = [int(s) for s in sizes.split(",") if s.strip()]
+        size_list = list(sizes)
         n_real = min(max(size_list), embed_up_to)
         texts = B.recombined_sets(real, n_real)
         t0 = time.perf_counter()

@@ -7,6 +7,7 @@ imported inside the commands.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,8 @@ results_json_option = click.option("--json", "json_out", is_flag=True, help="Pri
 
 
 @click.group("eval", context_settings=CONTEXT_SETTINGS)
-def eval_group() -> None:
+@click.pass_context
+def eval_group(ctx) -> None:
     """Evaluate on the reference paper's MusicCaps benchmarks (mc, mc_reco, mc_human).
 
     \b
@@ -96,6 +98,10 @@ def eval_group() -> None:
     One system:
       nlrec eval run --benchmark mc --system tfidf --data-dir ../shared/data --json
     """
+    if ctx.invoked_subcommand not in (None, "table") and "--help" not in sys.argv and "-h" not in sys.argv:
+        from nlrec.evaluation.metrics import require_ir_measures
+
+        require_ir_measures()  # fail before minutes of work when the eval extra is missing
 
 
 @eval_group.command("benchmarks")

@@ -7,7 +7,7 @@ import time
 
 import click
 
-from nlrec.cli.ui import CONTEXT_SETTINGS, NlrecGroup, peak_rss_mb
+from nlrec.cli.ui import CONTEXT_SETTINGS, NlrecGroup, peak_rss_mb, warnings_to_stderr
 from nlrec.cli.ui import console as _console
 from nlrec.cli.ui import interactive as _interactive
 from nlrec.cli.ui import note as _note
@@ -50,14 +50,16 @@ def index_build(name, dataset, data_dir, split, from_hub, catalog_file, fmt, id_
                 title_col, artist_col, year_col, sep, encoding, model, factory, batch_size, audio_dir, windows,
                 json_out):
     """Embed a catalog, dataset or audio folder and write an index (replacing one of the same name)."""
-    from nlrec.index import build_index, validate_name
+    from nlrec.index import build_index
 
     if sum(x is not None for x in (dataset, catalog_file, audio_dir)) != 1:
         raise click.UsageError("give exactly one of --dataset, --catalog or --audio-dir")
+    from nlrec.index.generations import check_replaceable
+    from nlrec.index.registry import resolve_index_path
+
+    check_replaceable(resolve_index_path(name))  # before loading anything: refuse a foreign folder
     if audio_dir is not None:
         return _build_audio(name, audio_dir, model, windows, json_out)
-    if "/" not in name and "\\" not in name:
-        validate_name(name)
     t0 = time.perf_counter()
     if dataset:
         from nlrec.catalog.datasets import load_dataset, load_musiccaps_hub
@@ -72,17 +74,18 @@ def index_build(name, dataset, data_dir, split, from_hub, catalog_file, fmt, id_
     else:
         from nlrec.catalog import Catalog
 
-        catalog = Catalog.from_file(
-            catalog_file, format=fmt, encoding=encoding, id_col=id_col, descriptors_col=descriptors_col,
-            title_col=title_col, artist_col=artist_col, year_col=year_col, sep=sep,
-        )
+        with warnings_to_stderr():  # descriptors cut on a track: one "warning:" line naming it
+            catalog = Catalog.from_file(
+                catalog_file, format=fmt, encoding=encoding, id_col=id_col, descriptors_col=descriptors_col,
+                title_col=title_col, artist_col=artist_col, year_col=year_col, sep=sep,
+            )
         source = {"dataset": None}
     if catalog.skipped_empty:
         _note(f"warning: skipped {catalog.skipped_empty} row(s) with an empty descriptor set")
     load_seconds = time.perf_counter() - t0
     with _progress(_interactive(json_out), f"index {name}") as update:
         idx = build_index(catalog, name, model=model, factory=factory, progress=update,
-                          source=source, batch_size=batch_size)
+                          source=source, batch_size=batch_size, on_wait=_note)
     report = {
         **idx.info(),
         "skipped_empty": catalog.skipped_empty,
@@ -117,15 +120,17 @@ def index_list(json_out):
         _note(f"No index in {indexes_dir()} yet. Build one with: nlrec index build --help")
         return
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"Indexes in {indexes_dir()}", title_justify="left")
+    table = Table(title=Text(f"Indexes in {indexes_dir()}"), title_justify="left")
     for col in ("name", "tracks", "documents", "encoder", "created"):
         table.add_column(col, justify="right" if col in ("tracks", "documents") else "left")
     for it in items:
         if "error" in it:
-            table.add_row(it["name"], "-", "-", f"[red]{it['error']}[/]", "-")
+            table.add_row(Text(it["name"]), "-", "-", Text(it["error"], style="red"), "-")
         else:
-            table.add_row(it["name"], f"{it['tracks']:,}", f"{it['documents']:,}", it["encoder"], it["created_at"])
+            table.add_row(Text(it["name"]), f"{it['tracks']:,}", f"{it['documents']:,}", Text(it["encoder"]),
+                          Text(it["created_at"]))
     _console().print(table)
 
 
@@ -137,34 +142,55 @@ def index_info(name, verify, json_out):
     """Show an index's manifest (encoder, corpus, files)."""
     from nlrec.index import Index, verify_files
 
-    idx = Index.open(name)
-    if verify:
-        verify_files(idx.path, idx.manifest, full=True)
-    if json_out:
-        click.echo(json.dumps({**idx.info(), "manifest": idx.manifest.raw}, indent=2))
-        return
+    with Index.open(name) as idx:
+        if verify:  # the manifest itself is checked against the pointer's checksum at every open
+            verify_files(idx.path, idx.manifest, full=True, name=idx.name)
+            if idx.generation is None:
+                _note(f"note: {idx.name!r} is a format-1 index: its manifest has no checksum; "
+                      "rebuild it to have the manifest verified too")
+        if json_out:
+            click.echo(json.dumps({**idx.info(), "manifest": idx.manifest.raw}, indent=2))
+            return
+        _print_info(idx, verify)
+
+
+def _print_info(idx, verify: bool) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     m = idx.manifest.raw
-    table = Table(show_header=False, title=f"Index {idx.name!r}", title_justify="left")
+
+    def field(*keys: str, fmt: str = "{}") -> str:
+        v = m
+        for k in keys:
+            v = v.get(k) if isinstance(v, dict) else None
+        return "?" if v is None else fmt.format(v) if not isinstance(v, (dict, list)) else "?"
+
+    man = idx.manifest
+    bm25 = (f"{field('sparse', 'bm25', 'method')} k1={field('sparse', 'bm25', 'k1')} "
+            f"b={field('sparse', 'bm25', 'b')}")
+    built = f"{man.created_at} by nlrec {man.nlrec_version}"
+    if man.build_seconds is not None:
+        built += f" in {man.build_seconds:.1f} s"
+    table = Table(show_header=False, title=Text(f"Index {idx.name!r}"), title_justify="left")
     table.add_column(style="bold")
     table.add_column()
     rows = [
-        ("path", str(idx.path)),
-        ("tracks", f"{m['corpus']['n_tracks']:,} ({m['corpus']['n_documents']:,} unique descriptor sets)"),
-        ("source", str(m["corpus"].get("dataset") or m["corpus"]["source"])),
-        ("encoder", m["encoder"]["id"]),
-        ("weights sha256", m["encoder"]["weights_sha256"]),
-        ("dimension / metric", f"{m['dimension']} / {m['metric']}"),
-        ("faiss", m["faiss"]["factory"]),
-        ("bm25", f"{m['sparse']['bm25']['method']} k1={m['sparse']['bm25']['k1']} b={m['sparse']['bm25']['b']}"),
-        ("corpus sha256", m["corpus"]["sha256"]),
-        ("built", f"{m['created_at']} by nlrec {m['nlrec_version']} in {m['build']['seconds']:.1f} s"),
-        ("size", f"{idx.info()['size_bytes'] / 1e6:.1f} MB in {len(m['files'])} files"
-         + (" (verified)" if verify else "")),
+        ("path", str(idx.root or idx.path)),
+        ("generation", "-" if idx.generation is None else str(idx.generation)),
+        ("tracks", f"{man.n_tracks:,} ({man.n_documents:,} unique descriptor sets)"),
+        ("source", str(man.source)),
+        ("encoder", man.encoder.id),
+        ("weights sha256", man.encoder.weights_sha256),
+        ("dimension / metric", f"{man.dimension} / {field('metric')}"),
+        ("faiss", man.factory),
+        ("bm25", bm25),
+        ("corpus sha256", man.corpus_sha256),
+        ("built", built),
+        ("size", f"{man.size_bytes / 1e6:.1f} MB in {len(man.files)} files" + (" (verified)" if verify else "")),
     ]
     for k, v in rows:
-        table.add_row(k, v)
+        table.add_row(k, Text(v))
     _console().print(table)
 
 
@@ -174,9 +200,10 @@ def index_info(name, verify, json_out):
 def index_rm(name, yes):
     """Delete an index."""
     from nlrec.index import remove_index, resolve_index_path
+    from nlrec.index.generations import check_replaceable
 
     path = resolve_index_path(name)
-    if not (path / "manifest.json").is_file():
+    if check_replaceable(path) == "missing" or not describe_index_exists(path):
         raise NlrecError(f"no index named {name!r} in {path.parent}")
     if not yes and not click.confirm(f"Delete index {name!r} at {path}?", err=True):
         raise click.Abort()
@@ -202,3 +229,9 @@ def _build_audio(name, audio_dir, model, windows, json_out) -> None:
     _note(f"Built index {report['name']!r} from {report['tagged']} audio files ({report['audio_descriptors']} "
           f"described from the audio; skipped: {skipped}) at {report['files_per_second']:.2f} files/s, "
           f"{report['total_seconds']:.1f} s in all -> {report['path']}")
+
+
+def describe_index_exists(path) -> bool:
+    from nlrec.index.registry import describe_index
+
+    return describe_index(path) is not None

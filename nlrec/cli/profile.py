@@ -277,21 +277,18 @@ def adjust_cmd(name, more, less, mute, set_, json_out):
     """
     from nlrec.errors import IndexFileError
     from nlrec.profiles.recommend import IndexProfiles
-    from nlrec.profiles.store import read_profile, update_profile
+    from nlrec.profiles.store import adjust_profile, load_profile
 
     if not (more or less or mute or set_):
         raise click.UsageError("give at least one of --more, --less, --mute or --set")
     values = _parse_set(set_)
-    profile, original = read_profile(name)
-    known = profile.known()
+    known: set[str] = set()
     try:
-        known |= IndexProfiles(_open_index(profile.index)).known()
+        known = IndexProfiles(_open_index(load_profile(name).index)).known()
     except IndexFileError as e:
         _note(f"warning: {e}; only the profile's own prototypes can be named")
-    new, changes, notes = profile.adjusted(
-        more=more, less=less, mute=mute, set_=values, known=known
-    )
-    update_profile(new, expected_text=original)
+    # read-modify-write under the profile's lock: concurrent adjustments never lose a change
+    new, changes, notes = adjust_profile(name, known=known, more=more, less=less, mute=mute, set_=values)
     for n in notes:
         _note(f"note: {n}")
     if json_out:
@@ -324,6 +321,8 @@ def adjust_cmd(name, more, less, mute, set_, json_out):
 @click.option("--json", "json_out", is_flag=True, help="Print the recommendations as JSON.")
 def recommend_cmd(name, k, index_name, include_liked, json_out):
     """Recommend tracks from a profile; each says which prototypes drove it."""
+    from rich.markup import escape
+
     from nlrec.profiles import load_profile, recommend
 
     profile = load_profile(name)
@@ -334,8 +333,8 @@ def recommend_cmd(name, k, index_name, include_liked, json_out):
         _echo_json([h.to_dict() for h in hits])
         return
     title = (
-        f"[bold]profile {profile.name}[/]  [dim]{index.name} · "
-        f"{(time.perf_counter() - t0) * 1000:.0f} ms · top: {', '.join(d for d, _ in profile.ranked()[:4])}[/]"
+        f"[bold]profile {escape(profile.name)}[/]  [dim]{escape(index.name)} · "
+        f"{(time.perf_counter() - t0) * 1000:.0f} ms · top: {escape(', '.join(d for d, _ in profile.ranked()[:4]))}[/]"
     )
     print_profile_hits(hits, title, query=False)
 
@@ -354,18 +353,20 @@ def list_cmd(json_out):
         _note(f"No profile in {profiles_dir()} yet. Build one with: nlrec profile build --help")
         return
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"Profiles in {profiles_dir()}", title_justify="left")
+    table = Table(title=Text(f"Profiles in {profiles_dir()}"), title_justify="left")
     for col in ("name", "index", "prototypes", "top", "updated"):
         table.add_column(col)
     for p in items:
         if "error" in p:
             table.add_row(
-                p["name"], "-", "-", f"[red]malformed: {p['error'].split(': ', 1)[-1]}[/]", "-"
+                Text(p["name"]), "-", "-", Text(f"malformed: {p['error'].split(': ', 1)[-1]}", style="red"), "-"
             )
         else:
             table.add_row(
-                p["name"], p["index"], str(p["prototypes"]), ", ".join(p["top"]), p["updated_at"]
+                Text(p["name"]), Text(p["index"]), str(p["prototypes"]), Text(", ".join(p["top"])),
+                Text(p["updated_at"]),
             )
     _console().print(table)
 

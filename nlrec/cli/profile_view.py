@@ -14,7 +14,8 @@ BAR_WIDTH = 32
 
 
 def print_profile(profile: Any, title: str | None = None) -> None:
-    """A bar chart of a profile's weights on stderr."""
+    """A bar chart of a profile's weights on stderr (every stored string shown as plain text)."""
+    from rich.markup import escape
     from rich.table import Table
     from rich.text import Text
 
@@ -22,8 +23,8 @@ def print_profile(profile: Any, title: str | None = None) -> None:
     top = max(shares.values(), default=1.0) or 1.0
     table = Table(
         title=title
-        or f"[bold]{profile.name}[/]  [dim]index {profile.index} · "
-        f"{len(profile.weights)} prototypes · updated {profile.updated_at}[/]",
+        or f"[bold]{escape(profile.name)}[/]  [dim]index {escape(profile.index)} · "
+        f"{len(profile.weights)} prototypes · updated {escape(profile.updated_at)}[/]",
         title_justify="left",
         show_edge=False,
         box=None,
@@ -35,15 +36,15 @@ def print_profile(profile: Any, title: str | None = None) -> None:
     table.add_column("share", justify="right", style="dim")
     for d, w in profile.ranked():
         bar = "█" * max(1, int(round(BAR_WIDTH * shares[d] / top)))
-        table.add_row(d, Text(bar, style="green"), f"{w:.3f}", f"{100 * shares[d]:.0f}%")
+        table.add_row(Text(d), Text(bar, style="green"), f"{w:.3f}", f"{100 * shares[d]:.0f}%")
     console = _console()
     if profile.weights:
         console.print(table)
     else:
-        console.print(
+        console.print(Text(
             f"Profile {profile.name!r} has no weight left (raise one with: nlrec profile adjust "
             f"{profile.name} --more DESCRIPTOR)."
-        )
+        ))
     if profile.muted:
         penalty = profile.settings.mute_penalty
         note = f" (tracks carrying one lose {penalty:g} of score)" if penalty > 0 else ""
@@ -90,7 +91,7 @@ def print_profile_hits(hits: list[Any], title: str, *, query: bool) -> None:
         for i, d in enumerate(h.descriptors):
             desc.append(", " if i else "")
             desc.append(d, style="bold green" if d in matched else "")
-        table.add_row(str(h.rank), f"{h.score:.3f}", name, desc, _because(h))
+        table.add_row(str(h.rank), f"{h.score:.3f}", name, desc, Text(_because(h)))
     console.print(table)
     if not sys.stdout.isatty():
         for h in hits:

@@ -131,9 +131,13 @@ def open_for_query(index_name: str | None, json_out: bool) -> Any:
 
 
 def _batch(searcher, queries_file, output, k, json_out) -> None:
+    from pathlib import Path
+
     from nlrec.io import atomic_write_text
     from nlrec.trec import format_run, read_queries
 
+    if output and not Path(output).expanduser().parent.is_dir():
+        raise click.ClickException(f"cannot write {output}: directory {Path(output).expanduser().parent} does not exist")
     queries = read_queries(queries_file)
     qids = list(queries)
     results: dict[str, list[tuple[str, float]]] = {}
@@ -148,7 +152,7 @@ def _batch(searcher, queries_file, output, k, json_out) -> None:
                 update("queries", min(start + chunk, len(qids)), len(qids))
     run = format_run(results, tag=f"nlrec-{searcher.options.mode}")
     if output:
-        atomic_write_text(output, run)
+        atomic_write_text(output, run, parents=False)
         _note(f"Wrote {sum(len(v) for v in results.values())} lines for {len(qids)} queries to {output} "
               f"({time.perf_counter() - t0:.1f} s).")
     else:

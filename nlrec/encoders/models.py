@@ -17,10 +17,12 @@ both build on this module, which imports neither.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 from nlrec.errors import EncoderError
@@ -86,12 +88,15 @@ def canonical_model(spec: str | os.PathLike | None) -> str:
     return str(spec)
 
 
+_HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
+
+
 def resolve_model(spec: str | os.PathLike | None) -> tuple[str, str]:
     """Map a ``--model`` value to ``(id, name_or_path)`` for loading.
 
     ``default`` / ``None``, ``minilm`` and ``music-minilm`` are the named models (see the module
     docstring); an existing directory is used as a local path; anything else is treated as a hub
-    id.
+    id (``org/name``; anything else is refused at once, offline).
     """
     spec = canonical_model(spec)
     if spec == MINILM:
@@ -106,6 +111,11 @@ def resolve_model(spec: str | os.PathLike | None) -> tuple[str, str]:
     s = str(spec)
     if s.startswith((".", "/", "~")) or os.sep in s.strip("/").replace("/", "", 1):
         raise EncoderError(f"model directory not found: {s}")
+    if not _HUB_ID.match(s):  # a typo of a named model: fail now, not after 75 s of offline retries
+        close = difflib.get_close_matches(s, [DEFAULT_MODEL, MINILM, MUSIC_MODEL], n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise EncoderError(f"unknown model {s!r}: use {DEFAULT_MODEL}, {MINILM} or {MUSIC_MODEL}, a local "
+                           f"directory, or a Hugging Face hub id of the form org/name{hint}")
     return s, s
 
 

@@ -91,7 +91,7 @@ def evaluate(
     Raises:
         ValueError: if the run misses queries of the qrels.
     """
-    import ir_measures
+    ir_measures = require_ir_measures()
 
     missing = [q for q in qrels if q not in run or not run[q]]
     if missing:
@@ -196,3 +196,25 @@ def recall_ndcg(top: np.ndarray, relevant: set[int], k: int) -> tuple[float, flo
     discounts = 1.0 / np.log2(np.arange(2, len(gains) + 2))
     ideal = (1.0 / np.log2(np.arange(2, min(len(relevant), k) + 2))).sum()
     return float(gains.sum() / len(relevant)), float((gains * discounts).sum() / ideal)
+
+
+def is_ir_measures_available() -> bool:
+    """Whether ``ir-measures`` (the ``eval`` extra) is installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("ir_measures") is not None
+
+
+def require_ir_measures():
+    """The ``ir_measures`` module.
+
+    Raises:
+        NlrecError: naming the extra to install when it is missing.
+    """
+    from nlrec.errors import NlrecError
+
+    if not is_ir_measures_available():
+        raise NlrecError("evaluation needs ir-measures, which is not installed: pip install 'nlrec[eval]'")
+    import ir_measures
+
+    return ir_measures

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import shutil
 import time
-import uuid
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,11 +16,13 @@ import numpy as np
 from nlrec import __version__
 from nlrec.catalog import Catalog, Track
 from nlrec.errors import NlrecError
-from nlrec.index.manifest import INDEX_FORMAT, MANIFEST, METRIC, file_table
+from nlrec.index.generations import GenerationWriter, check_replaceable
+from nlrec.index.manifest import INDEX_FORMAT, INDEX_KIND, MANIFEST, METRIC, file_table
 from nlrec.index.registry import resolve_index_path
-from nlrec.index.storage import cleanup_stale, fsync_tree, swap_into_place, write_tracks
+from nlrec.index.storage import fsync_tree, write_tracks
 from nlrec.index.store import Index
 from nlrec.io import write_json
+from nlrec.paths import ensure_dir
 
 ProgressCallback = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called while building."""
@@ -57,12 +57,17 @@ def build_index(
     bm25_method: str = "lucene",
     home: Path | None = None,
     progress: ProgressCallback | None = None,
+    on_wait: Callable[[str], None] | None = None,
     source: dict[str, Any] | None = None,
     batch_size: int = 64,
     onnx: bool = True,
     extra_files: Callable[[Path], Any] | None = None,
 ) -> Index:
-    """Embed and index ``catalog``; atomically replace any index of the same name.
+    """Embed and index ``catalog`` as a new generation of the index ``name``.
+
+    The build holds the index's writer lock (a second build of the same name waits for it);
+    readers keep the generation they opened until they close it. Only a directory that is
+    verifiably an nlrec index is ever replaced.
 
     Args:
         catalog: the tracks to index.
@@ -73,6 +78,8 @@ def build_index(
         bm25_method: bm25s scoring variant.
         home: directory holding indexes (default ``NLREC_HOME``).
         progress: optional ``progress(stage, done, total)`` callback.
+        on_wait: called with a message if another process is writing this index (we wait for
+            its lock, at most ``NLREC_LOCK_TIMEOUT`` seconds).
         source: extra provenance for the manifest (dataset name, file path, ...).
         onnx: also export the encoder to ONNX (cached per weights) for fast query encoding.
         extra_files: called with the build's temporary directory before the manifest is written,
@@ -84,20 +91,22 @@ def build_index(
     """
     from nlrec.encoders.dense import load_encoder
     from nlrec.encoders.faiss_dense import DenseRetriever, auto_factory, build_faiss
-    from nlrec.encoders.sparse import BM25Retriever, TfidfRetriever
 
     t0 = time.perf_counter()
     dest = resolve_index_path(name, home)
-    if dest.exists() and not (dest / MANIFEST).is_file():
-        raise NlrecError(f"{dest} exists and is not an nlrec index; refusing to replace it")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    cleanup_stale(dest.parent)
-    enc = encoder if encoder is not None else load_encoder(model)
+    check_replaceable(dest)  # before any work: never replace what is not an nlrec index
+    ensure_dir(dest.parent, "index directory")  # NLREC_HOME a file or not creatable: say so first
     documents, track_doc = unique_documents(catalog.tracks)
-
-    tmp = dest.parent / f".tmp-{dest.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
-    try:
+    if not documents:
+        raise NlrecError("the catalog has no track with descriptors; nothing to index")
+    if factory != "auto":
+        check_factory(factory, len(documents))
+    if progress:
+        progress("indexing", 0, 1)
+    tfidf, bm25 = sparse_retrievers(documents, bm25_method)  # validates the text before embedding
+    enc = encoder if encoder is not None else load_encoder(model)
+    with GenerationWriter(dest, on_wait=on_wait) as writer:
+        tmp = writer.stage()
         done = 0
 
         def tick(n: int) -> None:
@@ -116,8 +125,8 @@ def build_index(
         factory_used = auto_factory(len(documents)) if factory == "auto" else factory
         dense = DenseRetriever(enc, build_faiss(vectors, factory_used))
         dense_entry = dense.save(tmp / "dense")
-        tfidf_entry = TfidfRetriever.build(documents).save(tmp / "tfidf")
-        bm25_entry = BM25Retriever.build(documents, method=bm25_method).save(tmp / "bm25")
+        tfidf_entry = tfidf.save(tmp / "tfidf")
+        bm25_entry = bm25.save(tmp / "bm25")
 
         write_tracks(tmp, catalog.tracks, track_doc)
         if any(t.artist or t.title for t in catalog.tracks):
@@ -149,6 +158,8 @@ def build_index(
         )
         manifest = {
             "format": INDEX_FORMAT,
+            "kind": INDEX_KIND,
+            "generation": writer.next_generation,
             "name": dest.name,
             "nlrec_version": __version__,
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -170,15 +181,49 @@ def build_index(
         }
         write_json(tmp / MANIFEST, manifest)
         fsync_tree(tmp)
-        swap_into_place(tmp, dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        writer.commit(tmp)
+        # open while still holding the lock: the index returned is the one this call built
+        index = Index.open(dest, verify=False)
     if progress:
         progress("done", 1, 1)
-    index = Index.open(dest, verify=False)
     index.use_encoder(enc)
     return index
+
+
+def sparse_retrievers(documents: list[str], bm25_method: str = "lucene") -> tuple[Any, Any]:
+    """TF-IDF and BM25 over ``documents``, built before anything is embedded.
+
+    Raises:
+        NlrecError: when no descriptor has an indexable word (only stop words or single letters).
+    """
+    from nlrec.encoders.sparse import BM25Retriever, TfidfRetriever
+
+    try:
+        return TfidfRetriever.build(documents), BM25Retriever.build(documents, method=bm25_method)
+    except ValueError as e:
+        raise NlrecError(
+            "no descriptor in the catalog has an indexable word (only stop words, single letters or "
+            f"punctuation, e.g. {documents[0][:60]!r}); check the descriptor column and --sep ({e})"
+        ) from None
+
+
+def check_factory(factory: str, n_documents: int) -> None:
+    """Refuse FAISS factory strings nlrec cannot build or search, before embedding.
+
+    Raises:
+        NlrecError: for an ID-mapped index (nlrec maps rows itself) or an IVF index with more
+            lists than documents to train them.
+    """
+    import re
+
+    if re.search(r"\bIDMap", factory):
+        raise NlrecError(f"--factory {factory!r}: IDMap indexes are not supported (nlrec maps rows to "
+                         "tracks itself); drop the IDMap prefix")
+    m = re.search(r"\bIVF(\d+)", factory)
+    if m and int(m.group(1)) > n_documents:
+        raise NlrecError(f"--factory {factory!r} needs at least {int(m.group(1)):,} documents to train "
+                         f"{int(m.group(1)):,} lists; this catalog has {n_documents:,} unique descriptor sets "
+                         "(use fewer lists, or auto)")
 
 
 def _try_export_onnx(enc: Any) -> str:

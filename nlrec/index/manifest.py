@@ -16,7 +16,11 @@ from typing import Any
 from nlrec.errors import IndexFileError
 from nlrec.io import sha256_file
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
+"""Format 2: the manifest of one generation (``kind`` and ``generation`` recorded); format 1
+(a single directory, no generations) is still read."""
+READ_FORMATS = (1, 2)
+INDEX_KIND = "nlrec-index"
 MANIFEST = "manifest.json"
 METRIC = "inner_product (cosine on L2-normalised vectors)"
 VERIFY_HASH_MAX_BYTES = 256 * 1024 * 1024
@@ -72,6 +76,7 @@ class Manifest:
     encode_seconds: float | None
     files: dict[str, FileEntry]
     raw: dict[str, Any] = field(compare=False, repr=False)
+    generation: int | None = None
 
     @property
     def size_bytes(self) -> int:
@@ -91,8 +96,16 @@ class Manifest:
         def bad(what: str) -> IndexFileError:
             return IndexFileError(f"index {where!r}: manifest.json {what}; rebuild it")
 
-        if not isinstance(raw, dict) or raw.get("format") != INDEX_FORMAT:
-            raise bad(f"is not an nlrec index manifest of format {INDEX_FORMAT}")
+        if not isinstance(raw, dict) or raw.get("format") not in READ_FORMATS or isinstance(raw.get("format"), bool):
+            raise bad(f"is not an nlrec index manifest (format {' or '.join(map(str, READ_FORMATS))})")
+        fmt = int(raw["format"])
+        generation = None
+        if fmt >= 2:
+            if raw.get("kind") != INDEX_KIND:
+                raise bad(f"is not an nlrec index manifest (kind is not {INDEX_KIND!r})")
+            generation = raw.get("generation")
+            if not isinstance(generation, int) or isinstance(generation, bool) or generation < 1:
+                raise bad("has a malformed 'generation'")
 
         def get(obj: Any, key: str, kind: type | tuple[type, ...], path: str) -> Any:
             if not isinstance(obj, dict) or key not in obj:
@@ -124,7 +137,7 @@ class Manifest:
         source = corpus.get("dataset") or corpus.get("source")
         return cls(
             name=str(raw.get("name", where)),
-            format=INDEX_FORMAT,
+            format=fmt,
             created_at=str(raw.get("created_at", "")),
             nlrec_version=str(raw.get("nlrec_version", "")),
             encoder=EncoderRecord(
@@ -145,6 +158,7 @@ class Manifest:
             encode_seconds=_number(build.get("encode_seconds")),
             files=entries,
             raw=raw,
+            generation=generation,
         )
 
 
@@ -159,17 +173,28 @@ def recorded_model(encoder: dict[str, Any]) -> str:
     return "minilm" if spec == "default" else spec
 
 
-def read_manifest(path: Path) -> Manifest:
+def read_manifest(path: Path, name: str | None = None, *, sha256: str | None = None) -> Manifest:
     """Read and validate ``path/manifest.json``.
 
+    Args:
+        name: the index name for messages (default: the directory's name).
+        sha256: the manifest's expected SHA-256 (recorded in the generation pointer).
+
     Raises:
-        IndexFileError: if it is unreadable, not an nlrec manifest, or malformed.
+        IndexFileError: if it is unreadable, not an nlrec manifest, malformed, or does not match
+            ``sha256``.
     """
+    import hashlib
+
+    name = name or path.name
     try:
-        raw = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        data = (path / MANIFEST).read_bytes()
+        raw = json.loads(data.decode("utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as e:
-        raise IndexFileError(f"index {path.name!r}: unreadable manifest.json ({e}); rebuild it") from None
-    return Manifest.from_dict(raw, path.name)
+        raise IndexFileError(f"index {name!r}: unreadable manifest.json ({type(e).__name__}); rebuild it") from None
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        raise IndexFileError(f"index {name!r} is corrupted: manifest.json does not match its checksum; rebuild it")
+    return Manifest.from_dict(raw, name)
 
 
 def file_table(root: Path) -> dict[str, dict[str, Any]]:
@@ -181,22 +206,34 @@ def file_table(root: Path) -> dict[str, dict[str, Any]]:
     return table
 
 
-def verify_files(path: Path, manifest: Manifest, *, full: bool | None = None) -> None:
+def verify_files(path: Path, manifest: Manifest, *, full: bool | None = None, name: str | None = None) -> None:
     """Check every file against the sizes and hashes in the manifest.
 
     Sizes are always checked; hashes too unless the index is larger than 256 MiB (or
-    ``full`` says otherwise). With ``full``, files the manifest does not list are refused too.
+    ``full`` says otherwise). With ``full``, files the manifest does not list are refused too
+    (format 2: the generation directory holds nothing else).
 
     Raises:
         IndexFileError: naming the first file that is missing or differs.
     """
+    name = name or path.name
     if full is None:
         full = manifest.size_bytes <= VERIFY_HASH_MAX_BYTES
+    if not manifest.files:
+        raise IndexFileError(f"index {name!r}: manifest.json lists no files; rebuild it")
     for rel, meta in manifest.files.items():
         p = path / rel
         if not p.is_file():
-            raise IndexFileError(f"index {path.name!r} is incomplete: {rel} is missing; rebuild it")
+            raise IndexFileError(f"index {name!r} is incomplete: {rel} is missing; rebuild it")
         if p.stat().st_size != meta.size or (full and sha256_file(p) != meta.sha256):
             raise IndexFileError(
-                f"index {path.name!r} is corrupted: {rel} does not match its manifest; rebuild it"
+                f"index {name!r} is corrupted: {rel} does not match its manifest; rebuild it"
             )
+    if full and manifest.format >= 2:
+        extra = sorted(set(file_table_names(path)) - set(manifest.files) - {MANIFEST})
+        if extra:
+            raise IndexFileError(f"index {name!r} is corrupted: {extra[0]} is not listed in its manifest; rebuild it")
+
+
+def file_table_names(root: Path) -> list[str]:
+    return [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -30,45 +28,93 @@ def validate_name(name: str) -> str:
     return name
 
 
-def resolve_index_path(name_or_path: str | os.PathLike, home: Path | None = None) -> Path:
-    """An index name under ``home`` (default ``NLREC_HOME``), or a path to an index directory."""
+def is_explicit_path(name_or_path: str | os.PathLike) -> bool:
+    """A path separator, or a leading ``.`` / ``~``, makes an explicit path; anything else is a name."""
     s = str(name_or_path)
-    p = Path(s).expanduser()
-    if os.sep in s or s.startswith(".") or (p.is_dir() and (p / MANIFEST).exists()):
-        return p
-    return (home or indexes_dir()) / validate_name(s)
+    return "/" in s or os.sep in s or (os.altsep or "/") in s or s.startswith((".", "~"))
+
+
+def resolve_index_path(name_or_path: str | os.PathLike, home: Path | None = None) -> Path:
+    """A plain index name always resolves under ``home`` (default ``NLREC_HOME``), whatever the
+    current directory holds; only an explicit path (``./x``, ``/abs/x``, ``x/y``) is a path.
+
+    Raises:
+        NlrecError: for an invalid name.
+    """
+    if is_explicit_path(name_or_path):
+        return Path(str(name_or_path)).expanduser()
+    return (home or indexes_dir()) / validate_name(str(name_or_path))
+
+
+def describe_index(root: Path, *, attempts: int = 3) -> dict[str, Any] | None:
+    """A summary of the index at ``root`` (None if it is not one): no heavy imports, no verification.
+
+    A generation collected between reading the pointer and its manifest is retried.
+    """
+    for _ in range(attempts - 1):
+        item = _describe(root)
+        if item is None or "error" not in item:
+            return item
+    return _describe(root)
+
+
+def _describe(root: Path) -> dict[str, Any] | None:
+    from nlrec.index.generations import POINTER, read_pointer
+
+    try:
+        pointer = read_pointer(root)
+        if pointer is not None:
+            m = json.loads((root / pointer.directory / MANIFEST).read_text(encoding="utf-8"))
+        elif (root / MANIFEST).is_file():
+            m = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+        else:
+            return None
+        return {
+            "name": root.name,
+            "tracks": int(m["corpus"]["n_tracks"]),
+            "documents": int(m["corpus"]["n_documents"]),
+            "encoder": str(m["encoder"]["id"]),
+            "created_at": str(m["created_at"]),
+            "generation": pointer.generation if pointer else None,
+            "path": str(root),
+        }
+    except (OSError, ValueError, KeyError, TypeError, IndexFileError):
+        if not (root / POINTER).exists() and not (root / MANIFEST).is_file():
+            return None  # removed while we looked
+        return {"name": root.name, "error": "unreadable manifest", "path": str(root)}
 
 
 def list_indexes(home: Path | None = None) -> list[dict[str, Any]]:
     """Summaries of the indexes under ``home`` (no heavy imports, no verification)."""
     home = home or indexes_dir()
     out = []
-    if not home.is_dir():
-        return out
-    for p in sorted(home.iterdir()):
-        if p.name.startswith(".") or not (p / MANIFEST).is_file():
+    try:
+        entries = sorted(home.iterdir()) if home.is_dir() else []
+    except OSError as e:
+        raise NlrecError(f"cannot list {home}: {e.strerror}") from None
+    for p in entries:
+        if p.name.startswith(".") or not p.is_dir() or p.name in RESERVED_NAMES:
             continue
-        try:
-            m = json.loads((p / MANIFEST).read_text(encoding="utf-8"))
-            out.append({
-                "name": p.name,
-                "tracks": m["corpus"]["n_tracks"],
-                "documents": m["corpus"]["n_documents"],
-                "encoder": m["encoder"]["id"],
-                "created_at": m["created_at"],
-                "path": str(p),
-            })
-        except (OSError, ValueError, KeyError, TypeError):
-            out.append({"name": p.name, "error": "unreadable manifest", "path": str(p)})
+        item = describe_index(p)
+        if item is not None:
+            out.append(item)
     return out
 
 
 def remove_index(name: str, home: Path | None = None) -> Path:
-    """Delete an index directory (renamed away first, so readers never see half of it)."""
+    """Delete an index: readers holding a generation keep it until they close it.
+
+    Only a directory that is verifiably an nlrec index is touched (see
+    :func:`nlrec.index.generations.check_replaceable`).
+
+    Raises:
+        IndexFileError: if there is no index of that name.
+        NlrecError: if the path is not verifiably an nlrec index.
+    """
+    from nlrec.index.generations import remove_index_dir
+
     path = resolve_index_path(name, home)
-    if not (path / MANIFEST).is_file():
+    if not path.is_dir():
         raise IndexFileError(f"no index named {name!r} in {path.parent}")
-    trash = path.parent / f".trash-{path.name}-{uuid.uuid4().hex[:8]}"
-    os.rename(path, trash)
-    shutil.rmtree(trash, ignore_errors=True)
+    remove_index_dir(path)
     return path

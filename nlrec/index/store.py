@@ -14,9 +14,10 @@ import numpy as np
 
 from nlrec.catalog import Track
 from nlrec.errors import IndexFileError, IndexMismatchError, NlrecError
+from nlrec.index.generations import GenerationLease, current_generation, open_generation
 from nlrec.index.manifest import MANIFEST, Manifest, read_manifest, verify_files
 from nlrec.index.registry import list_indexes, resolve_index_path
-from nlrec.index.storage import DocTracks, LazyTracks, recover
+from nlrec.index.storage import DocTracks, LazyTracks, check_unit_vectors
 from nlrec.io import read_jsonl
 
 
@@ -35,28 +36,52 @@ class Index:
     _memory: bool = field(default=False, repr=False)
     _rows_by_id: dict[str, int] | None = field(default=None, repr=False)
     _names: Any = field(default=None, repr=False)
+    root: Path | None = field(default=None)
+    """The index directory (holding the generations); ``path`` is the generation's files."""
+    _lease: GenerationLease | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
-        return self.path.name
+        return self.root.name if self.root is not None else self.path.name
 
     @classmethod
     def open(cls, name_or_path: str | os.PathLike, *, home: Path | None = None,
              verify: bool = True) -> Index:
-        """Open an index by name or path.
+        """Open an index by name or path, holding its current generation until :meth:`close`.
+
+        A plain name is looked up under ``home`` (default ``NLREC_HOME``); only an explicit path
+        (``./x``, ``/abs/x``, ``x/y``) is a path. The generation opened stays whole on disk while
+        this object is open, however often the index is rebuilt meanwhile.
 
         Raises:
             IndexFileError: if it does not exist, or its files are missing or corrupted.
         """
-        path = resolve_index_path(name_or_path, home)
-        recover(path)
-        if not (path / MANIFEST).is_file():
-            known = list_indexes(path.parent)
-            hint = f"; known indexes: {', '.join(i['name'] for i in known)}" if known else ""
-            raise IndexFileError(f"no index named {str(name_or_path)!r} in {path.parent}{hint}")
-        manifest = read_manifest(path)
+        root = resolve_index_path(name_or_path, home)
+        try:
+            lease = open_generation(root)
+        except NotADirectoryError:
+            lease = None
+        if lease is not None:
+            try:
+                return cls._open_files(lease.path, root, lease, verify)
+            except BaseException:
+                lease.close()
+                raise
+        if (root / MANIFEST).is_file():  # format 1: a single directory, read-only
+            return cls._open_files(root, root, None, verify)
+        known = list_indexes(root.parent) if root.parent.is_dir() else []
+        hint = f"; known indexes: {', '.join(i['name'] for i in known)}" if known else ""
+        raise IndexFileError(f"no index named {str(name_or_path)!r} in {root.parent}{hint}")
+
+    @classmethod
+    def _open_files(cls, path: Path, root: Path, lease: GenerationLease | None, verify: bool) -> Index:
+        name = root.name
+        manifest = read_manifest(path, name, sha256=lease.pointer.manifest_sha256 if lease else None)
+        if lease is not None and (manifest.format < 2 or manifest.generation != lease.generation):
+            raise IndexFileError(f"index {name!r} is corrupted: generation {lease.generation} has a manifest "
+                                 f"of generation {manifest.generation}; rebuild it")
         if verify:
-            verify_files(path, manifest)
+            verify_files(path, manifest, name=name)
         try:
             documents = json.loads((path / "documents.json").read_text(encoding="utf-8"))
             tracks: Sequence[Track]
@@ -66,7 +91,7 @@ class Index:
                 if (offsets.dtype != np.int64 or track_doc.dtype != np.int64 or len(offsets) != len(track_doc) + 1
                         or offsets[0] != 0 or (len(offsets) > 1 and not np.all(np.diff(offsets) > 0))):
                     raise ValueError("tracks.offsets.npy and track_doc.npy disagree")
-                tracks = LazyTracks(path / "tracks.jsonl", offsets, path.name)
+                tracks = LazyTracks(path / "tracks.jsonl", offsets, name)
             else:  # indexes built before the offsets existed: parse every track
                 rows = read_jsonl(path / "tracks.jsonl")
                 tracks = [Track.from_dict(r) for r in rows]
@@ -74,12 +99,54 @@ class Index:
         except IndexFileError:
             raise
         except (OSError, ValueError, KeyError, TypeError) as e:
-            raise IndexFileError(f"index {path.name!r} is corrupted ({type(e).__name__}: {e}); rebuild it") from None
-        if (len(tracks) != manifest.n_tracks
+            raise IndexFileError(f"index {name!r} is corrupted ({type(e).__name__}: {str(e)[:120]}); rebuild it") from None
+        if (not isinstance(documents, list) or len(tracks) != manifest.n_tracks
                 or len(documents) != manifest.n_documents
                 or (len(track_doc) and (track_doc.max() >= len(documents) or track_doc.min() < 0))):
-            raise IndexFileError(f"index {path.name!r} is corrupted: counts disagree with its manifest; rebuild it")
-        return cls(path=path, manifest=manifest, tracks=tracks, documents=documents, track_doc=track_doc)
+            raise IndexFileError(f"index {name!r} is corrupted: counts disagree with its manifest; rebuild it")
+        return cls(path=path, manifest=manifest, tracks=tracks, documents=documents, track_doc=track_doc,
+                   root=root, _lease=lease)
+
+    # -- generations --------------------------------------------------------------------------
+    @property
+    def generation(self) -> int | None:
+        """The generation this object holds (None for format-1 and in-memory indexes)."""
+        return self._lease.generation if self._lease is not None else None
+
+    def is_current(self) -> bool:
+        """Whether this is still the index's current generation (one small file read)."""
+        if self._lease is None or self.root is None:
+            return True
+        try:
+            return current_generation(self.root) == self._lease.generation
+        except IndexFileError:
+            return True
+
+    def refreshed(self, *, verify: bool = False) -> Index:
+        """The index's newest generation: ``self`` if still current, else a newly opened
+        :class:`Index` (with this one's encoder when the weights match). The caller closes the
+        old object once its in-flight searches are done; until then it keeps working.
+
+        Raises:
+            IndexFileError: if the index was removed or its new generation is damaged.
+        """
+        if self.is_current():
+            return self
+        new = Index.open(self.root, verify=verify)
+        if self._encoder is not None and new.manifest.encoder.weights_sha256 == self.manifest.encoder.weights_sha256:
+            new._encoder = self._encoder
+        return new
+
+    def close(self) -> None:
+        """Release the generation (a writer may then delete it). Searching afterwards may fail."""
+        if self._lease is not None:
+            self._lease.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
     @classmethod
     def in_memory(
@@ -223,6 +290,8 @@ class Index:
                     raise IndexFileError(
                         f"index {self.name!r}: FAISS file does not match its manifest; rebuild it"
                     )
+                if not self._memory:
+                    check_unit_vectors(faiss_index, self.name)
                 r = DenseRetriever(self.encoder(model), faiss_index)
             elif kind == "tfidf":
                 r = TfidfRetriever.load(self.path / "tfidf")
@@ -261,7 +330,8 @@ class Index:
         m = self.manifest
         return {
             "name": self.name,
-            "path": str(self.path),
+            "path": str(self.root or self.path),
+            "generation": self.generation,
             "tracks": m.n_tracks,
             "documents": m.n_documents,
             "encoder": m.encoder.id,

@@ -102,6 +102,9 @@ def update_index(
         NlrecError: if nothing is asked, a track is malformed, or the update would empty the index.
     """
     from nlrec.index.build import build_index
+    from nlrec.index.generations import WRITER_LOCK
+    from nlrec.index.store import Index
+    from nlrec.locks import exclusive_lock
 
     t0 = time.perf_counter()
     new_tracks = [t if isinstance(t, Track) else None for t in upsert]  # type: ignore[misc]
@@ -116,32 +119,40 @@ def update_index(
     both = removals & set(by_id)
     if both:
         raise NlrecError(f"update: ids both added and removed: {', '.join(sorted(both)[:5])}")
-    kept: list[Track] = []
-    replaced = 0
-    present: set[str] = set()
-    for t in index.tracks:
-        present.add(t.id)
-        if t.id in removals:
-            continue
-        if t.id in by_id:
-            kept.append(by_id.pop(t.id))
-            replaced += 1
-        else:
-            kept.append(t)
-    added = list(by_id.values())
-    all_tracks = kept + added
-    if not all_tracks:
-        raise NlrecError("update: removing every track would leave an empty index; use nlrec index rm")
-    catalog = Catalog(tracks=all_tracks, source=index.manifest.raw.get("corpus", {}).get("source") or "update")
-    encoder = StoredVectorEncoder(index)
-    corpus = index.manifest.raw.get("corpus", {})
-    source = {k: v for k, v in corpus.items()
-              if k not in ("sha256", "n_tracks", "n_documents", "skipped_empty", "source")}
-    from nlrec.index.store import Index
-
-    build_index(catalog, index.path, encoder=encoder, model=index.manifest.encoder.model,
-                factory=index.manifest.factory, progress=progress, source=source, onnx=False)
-    new = Index.open(index.path, verify=False)
+    root = index.root or index.path
+    # read-modify-write under the index's writer lock: the version updated is the newest one, and
+    # a concurrent update waits instead of being lost
+    with exclusive_lock(root / WRITER_LOCK, f"index {root.name!r}"):
+        current = Index.open(root, verify=False)
+        try:
+            kept: list[Track] = []
+            replaced = 0
+            present: set[str] = set()
+            for t in current.tracks:
+                present.add(t.id)
+                if t.id in removals:
+                    continue
+                if t.id in by_id:
+                    kept.append(by_id.pop(t.id))
+                    replaced += 1
+                else:
+                    kept.append(t)
+            added = list(by_id.values())
+            all_tracks = kept + added
+            if not all_tracks:
+                raise NlrecError("update: removing every track would leave an empty index; use nlrec index rm")
+            corpus = current.manifest.raw.get("corpus", {})
+            catalog = Catalog(tracks=all_tracks, source=corpus.get("source") or "update")
+            encoder = StoredVectorEncoder(current)
+            source = {k: v for k, v in corpus.items()
+                      if k not in ("sha256", "n_tracks", "n_documents", "skipped_empty", "source")}
+            new = build_index(catalog, root, encoder=encoder, model=current.manifest.encoder.model,
+                              factory=current.manifest.factory, progress=progress, source=source, onnx=False)
+        finally:
+            current.close()
+    built = new
+    new = Index.open(root, verify=False)  # searches with the index's own encoder, not the stored vectors
+    built.close()
     return {
         "added": len(added),
         "replaced": replaced,
@@ -150,6 +161,7 @@ def update_index(
         "embedded": encoder.embedded,
         "tracks": len(new.tracks),
         "documents": len(new.documents),
+        "generation": new.generation,
         "seconds": round(time.perf_counter() - t0, 3),
         "index": new,
     }

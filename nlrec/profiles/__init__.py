@@ -29,12 +29,16 @@ from nlrec.profiles.recommend import (
 from nlrec.profiles.scoring import ProfileScorer, Reason, attend, play_weights, profile_weights
 from nlrec.profiles.searcher import ProfileSearcher, profile_searcher, search_with_profile
 from nlrec.profiles.store import (
+    adjust_profile,
     list_profiles,
     load_profile,
+    profile_lock,
     profile_path,
     profiles_dir,
+    read_profile,
     remove_profile,
     save_profile,
+    update_profile,
 )
 
 __all__ = [
@@ -58,14 +62,18 @@ __all__ = [
     "list_profiles",
     "load_profile",
     "play_weights",
+    "adjust_profile",
+    "profile_lock",
     "profile_path",
     "profile_searcher",
     "profile_weights",
     "profiles_dir",
+    "read_profile",
     "read_likes",
     "recommend",
     "remove_profile",
     "resolve_descriptor",
     "save_profile",
+    "update_profile",
     "search_with_profile",
 ]

@@ -19,7 +19,7 @@ A profile lives in ``NLREC_HOME/profiles/<name>.json``::
 Weights are non-negative; a build makes them sum to 1, adjustments change them freely (scores
 divide by their sum). Every read validates the whole file: a malformed or hand-broken profile is
 refused with a message naming the problem, and never overwritten unless asked (``--force``).
-Writes are atomic (temporary file + rename); storage is :mod:`nlrec.profiles.store`.
+Storing, locking and listing profiles: :mod:`nlrec.profiles.store`.
 """
 
 from __future__ import annotations
@@ -343,7 +343,13 @@ def _now() -> str:
 
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    """A finite int or float (a 401-digit integer is not: it does not fit a float)."""
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 def _weights(raw: Any, bad: Any) -> dict[str, float]:

@@ -134,12 +134,13 @@ def index_ref(index: Index) -> str:
     from nlrec.errors import NlrecError
     from nlrec.index import resolve_index_path
 
+    root = index.root or index.path
     try:
-        if resolve_index_path(index.name).resolve() == index.path.resolve():
+        if resolve_index_path(index.name).resolve() == root.resolve():
             return index.name
     except NlrecError:  # not a valid index name: fall back to the path
         pass
-    return str(index.path.resolve())
+    return str(root.resolve())
 
 
 def build_profile(

@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nlrec.profiles.profile import Profile
-from nlrec.profiles.store import read_profile, update_profile
+from nlrec.profiles.store import adjust_profile as store_adjust
+from nlrec.profiles.store import load_profile
 
 
 def adjust_profile(
@@ -40,17 +41,15 @@ def adjust_profile(
 
     if not (more or less or mute or set_):
         raise ProfileError("give at least one of more, less, mute or set")
-    profile, original = read_profile(name)
-    known = profile.known()
+    known: set[str] = set()
     try:
         if context is None:
             from nlrec.index import Index
 
-            context = IndexProfiles(Index.open(profile.index))
-        known |= context.known()
+            context = IndexProfiles(Index.open(load_profile(name).index))
+        known = context.known()
     except IndexFileError as e:
         warnings.warn(f"{e}; only the profile's own prototypes can be named", UserWarning, stacklevel=2)
-    new, changes, notes = profile.adjusted(more=list(more), less=list(less), mute=list(mute),
-                                          set_=dict(set_ or {}), known=known)
-    update_profile(new, expected_text=original)
-    return new, changes, notes
+    # read-modify-write under the profile's lock: concurrent adjustments never lose a change
+    return store_adjust(name, known=known, more=list(more), less=list(less), mute=list(mute),
+                        set_=dict(set_ or {}))

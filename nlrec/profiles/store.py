@@ -1,10 +1,15 @@
-"""Stored profiles: ``NLREC_HOME/profiles/<name>.json``, read whole and validated, written
-atomically, never replaced unless asked (and, when adjusting, only if unchanged since read)."""
+"""Profiles on disk: ``NLREC_HOME/profiles/<name>.json``, one writer at a time.
+
+Every read validates the whole file; writes are atomic (temporary file + rename) and happen under
+the profile's lock file (``profiles/.<name>.lock``), so a read-modify-write such as
+:func:`adjust_profile` never loses a concurrent change.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +34,27 @@ def validate_profile_name(name: str) -> str:
 
 def profile_path(name: str, directory: Path | None = None) -> Path:
     return (directory or profiles_dir()) / f"{validate_profile_name(name)}.json"
+
+
+def profile_lock(name: str, directory: Path | None = None, *, timeout: float | None = None) -> Any:
+    """The writer lock of one profile (``profiles/.<name>.lock``): hold it around a
+    read-modify-write so that two concurrent ``nlrec profile adjust`` never lose a change.
+
+    Example::
+
+        with profile_lock("me"):
+            profile, text = read_profile("me")
+            update_profile(profile.adjusted(more=["jazz"])[0], expected_text=text)
+
+    Raises:
+        LockTimeout: when another process holds it longer than ``NLREC_LOCK_TIMEOUT`` seconds.
+    """
+    from nlrec.locks import exclusive_lock
+    from nlrec.paths import ensure_dir
+
+    path = profile_path(name, directory)
+    ensure_dir(path.parent, "profiles directory")
+    return exclusive_lock(path.parent / f".{path.stem}.lock", f"profile {name!r}", timeout=timeout)
 
 
 def load_profile(name: str, directory: Path | None = None) -> Profile:
@@ -76,26 +102,47 @@ def save_profile(profile: Profile, directory: Path | None = None, *, overwrite: 
 
     path = profile_path(profile.name, directory)
     Profile.from_dict(json.loads(profile.to_json()), where=f"profile {profile.name!r}")  # never write junk
-    if path.exists() and not overwrite:
-        raise ProfileError(f"profile {profile.name!r} already exists ({path}); pass --force to replace it")
-    atomic_write_text(path, profile.to_json())
+    with profile_lock(profile.name, directory):
+        if path.exists() and not overwrite:
+            raise ProfileError(f"profile {profile.name!r} already exists ({path}); pass --force to replace it")
+        atomic_write_text(path, profile.to_json())
     return path
 
 
 def update_profile(profile: Profile, directory: Path | None = None, *, expected_text: str) -> Path:
     """Replace a stored profile, but only if its file still holds ``expected_text``.
 
+    The check and the write happen under :func:`profile_lock`; callers doing a read-modify-write
+    hold the lock from the read on (see :func:`adjust_profile`), so the check never fails for them.
+
     Raises:
         ProfileError: if the file changed (or vanished) since it was read.
     """
     path = profile_path(profile.name, directory)
-    try:
-        current = path.read_text(encoding="utf-8")
-    except OSError:
-        current = None
-    if current != expected_text:
-        raise ProfileError(f"profile {profile.name!r} changed on disk while it was being adjusted; try again")
-    return save_profile(profile, directory, overwrite=True)
+    with profile_lock(profile.name, directory):
+        try:
+            current = path.read_text(encoding="utf-8")
+        except OSError:
+            current = None
+        if current != expected_text:
+            raise ProfileError(f"profile {profile.name!r} changed on disk while it was being adjusted; try again")
+        return save_profile(profile, directory, overwrite=True)
+
+
+def adjust_profile(name: str, directory: Path | None = None, *, known: Iterable[str] | None = None,
+                   **changes: Any) -> tuple[Profile, list[dict[str, Any]], list[str]]:
+    """Read, adjust (:meth:`Profile.adjusted`) and write a stored profile under its lock.
+
+    Args:
+        known: extra descriptor keys that may be named besides the profile's own.
+        changes: ``more``, ``less``, ``mute``, ``set_`` as for :meth:`Profile.adjusted`.
+    """
+    with profile_lock(name, directory):
+        profile, text = read_profile(name, directory)
+        allowed = profile.known() | set(known or ())
+        new, made, notes = profile.adjusted(known=allowed, **changes)
+        update_profile(new, directory, expected_text=text)
+    return new, made, notes
 
 
 def list_profiles(directory: Path | None = None) -> list[dict[str, Any]]:
@@ -124,5 +171,6 @@ def remove_profile(name: str, directory: Path | None = None) -> Path:
     path = profile_path(name, directory)
     if not path.is_file():
         raise ProfileError(f"no profile named {name!r} in {path.parent}")
-    os.unlink(path)
+    with profile_lock(name, directory):
+        os.unlink(path)
     return path

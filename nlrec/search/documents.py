@@ -53,11 +53,13 @@ class RetrieverSearcher:
         retriever: a :class:`~nlrec.encoders.base.Retriever` (dense, TF-IDF or BM25).
         lexical: documents sharing no word with the request (score 0) are still ranked, after
             the others, by row; :meth:`matches` drops them.
+        index_name: named in the error raised when a dense score is not a cosine (a damaged file).
     """
 
-    def __init__(self, retriever: Retriever, *, lexical: bool = False) -> None:
+    def __init__(self, retriever: Retriever, *, lexical: bool = False, index_name: str = "dense") -> None:
         self.retriever = retriever
         self.lexical = lexical
+        self.index_name = index_name
         self.name = retriever.name
 
     def batch_search(self, queries: Sequence[str], k: int, *, lexical: Sequence[str | None] | None = None,
@@ -66,16 +68,23 @@ class RetrieverSearcher:
             texts = [lx if lx is not None else q for q, lx in zip(queries, lexical or [None] * len(queries))]
             return self.retriever.search(texts, k)
         if vectors is None or all(v is None for v in vectors):
-            return self.retriever.search(list(queries), k)
-        out: list[Ranking | None] = [None] * len(queries)
-        given = [i for i, v in enumerate(vectors) if v is not None]
-        for i, r in zip(given, self.retriever.search_vectors(np.stack([vectors[i] for i in given]), k)):
-            out[i] = r
-        rest = [i for i, v in enumerate(vectors) if v is None]
-        if rest:
-            for i, r in zip(rest, self.retriever.search([queries[i] for i in rest], k)):
+            rankings = self.retriever.search(list(queries), k)
+        else:
+            out: list[Ranking | None] = [None] * len(queries)
+            given = [i for i, v in enumerate(vectors) if v is not None]
+            for i, r in zip(given, self.retriever.search_vectors(np.stack([vectors[i] for i in given]), k)):
                 out[i] = r
-        return out  # type: ignore[return-value]
+            rest = [i for i, v in enumerate(vectors) if v is None]
+            if rest:
+                for i, r in zip(rest, self.retriever.search([queries[i] for i in rest], k)):
+                    out[i] = r
+            rankings = out  # type: ignore[assignment]
+        if self.name == "dense":  # a cosine above 1 proves a damaged file: never rank with it
+            from nlrec.index.storage import check_scores
+
+            for r in rankings:
+                check_scores(np.asarray(r.scores), self.index_name)
+        return rankings  # type: ignore[return-value]
 
     def search(self, query: str, k: int) -> Ranking:
         return self.batch_search([query], k)[0]

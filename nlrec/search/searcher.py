@@ -209,10 +209,10 @@ def document_searcher(index: Index, options: SearchOptions) -> DocumentSearcher:
     if mode in ("tfidf", "bm25"):
         return RetrieverSearcher(index.retriever(mode), lexical=True)
     if mode == "dense":
-        return RetrieverSearcher(index.retriever("dense", model=options.model))
+        return RetrieverSearcher(index.retriever("dense", model=options.model), index_name=index.name)
     index.load_retrievers(["dense", options.sparse], model=options.model)
     return HybridSearcher(
-        RetrieverSearcher(index.retriever("dense", model=options.model)),
+        RetrieverSearcher(index.retriever("dense", model=options.model), index_name=index.name),
         RetrieverSearcher(index.retriever(options.sparse), lexical=True),
         fusion=options.fusion,
         alpha=options.alpha,

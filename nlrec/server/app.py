@@ -267,6 +267,7 @@ class _State:
 
         with self.lock:
             report = update_index(self.index, upsert=upsert or [], remove=remove or [])
-            self.index = report.pop("index")
+            old, self.index = self.index, report.pop("index")
+            old.close()  # releases its generation, which the writer may then collect
             self._profiles = None
         return report

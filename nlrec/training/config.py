@@ -224,6 +224,9 @@ def load_config(path: str | os.PathLike | None = None, overrides: Mapping[str, A
             raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise NlrecError(f"config file not found: {path}") from None
+        except UnicodeDecodeError as e:
+            raise NlrecError(f"cannot read config {path}: not UTF-8 text (byte offset {e.start}); "
+                             "save it as UTF-8") from None
         except (OSError, tomllib.TOMLDecodeError) as e:
             raise NlrecError(f"cannot read config {path}: {e}") from None
         flat: dict[str, Any] = {}

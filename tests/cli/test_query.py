@@ -152,7 +152,8 @@ def test_long_query_truncated_with_warning(tiny_index):
 def test_corrupted_index_via_cli(tiny_index):
     from pathlib import Path
 
-    (Path(tiny_index["path"]) / "documents.json").write_text("[]")
+    generation = Path(tiny_index["path"]) / f"gen-{tiny_index['generation']:06d}"
+    (generation / "documents.json").write_text("[]")
     assert_one_line_error(run("query", "calm", "--index", "tiny"), "corrupted")
 
 

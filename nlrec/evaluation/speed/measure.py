@@ -145,7 +145,9 @@ def bench_open(real: Sequence[str], n_tracks: int = 1_000_000, *, runs: int = 3,
         home = Path(tmp)
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "NLREC_HOME": str(home)}
         t0 = time.perf_counter()
-        build_index(cat, "big", model=model, home=home)
+        built = build_index(cat, "big", model=model, home=home)
+        index_dir = built.path  # the generation directory
+        built.close()
         out: dict[str, Any] = {"n_tracks": n_tracks, "n_documents": len(set(t.text for t in cat.tracks)),
                                "build_s": round(time.perf_counter() - t0, 1)}
         del cat
@@ -153,16 +155,26 @@ def bench_open(real: Sequence[str], n_tracks: int = 1_000_000, *, runs: int = 3,
         subprocess.run(cmd, capture_output=True, env=env, timeout=900)  # warm the page cache
         med, times = median_wall(cmd, runs, env)
         out["cold_query_s"], out["cold_query_runs"] = round(med, 3), [round(t, 3) for t in times]
-        index_dir = home / "big"
         manifest = json.loads((index_dir / "manifest.json").read_text())
         for name in ("tracks.offsets.npy", "track_doc.npy"):
             (index_dir / name).unlink()
             manifest["files"].pop(name, None)
         (index_dir / "manifest.json").write_text(json.dumps(manifest))
+        _repoint(index_dir)
         med, times = median_wall(cmd, runs, env)
         out["parse_all_cold_query_s"], out["parse_all_runs"] = round(med, 3), [round(t, 3) for t in times]
     out["ratio_vs_parse_all"] = round(out["cold_query_s"] / out["parse_all_cold_query_s"], 3)
     return out
+
+
+def _repoint(generation: Path) -> None:
+    """After editing a generation's manifest by hand, record its new checksum in the pointer."""
+    from nlrec.index.generations import Pointer, read_pointer, write_pointer
+    from nlrec.io import sha256_file
+
+    root = generation.parent
+    ptr = read_pointer(root)
+    write_pointer(root, Pointer(ptr.generation, ptr.directory, sha256_file(generation / "manifest.json")))
 
 
 def bench_bm25(texts: Sequence[str], queries: Sequence[str], *, rank_bm25_queries: int = 5) -> dict[str, Any]:
