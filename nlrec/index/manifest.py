@@ -201,7 +201,7 @@ def file_table(root: Path) -> dict[str, dict[str, Any]]:
     """Size and SHA-256 of every file under ``root`` but the manifest."""
     table = {}
     for p in sorted(root.rglob("*")):
-        if p.is_file() and p.name != MANIFEST:
+        if p.is_file() and p.relative_to(root).as_posix() != MANIFEST:
             table[p.relative_to(root).as_posix()] = {"size": p.stat().st_size, "sha256": sha256_file(p)}
     return table
 
