@@ -62,9 +62,9 @@ def build_catalog_index(name: str, data_dir: str | None, n: int, model: str = "d
 
 
 async def _client(http: Any, url: str, rng: random.Random, deadline: float, ids: list[str],
-                  out: dict[str, list], max_requests: int) -> None:
+                  out: dict[str, list], max_requests: int, busy: dict[str, bool]) -> None:
     done = 0
-    while time.perf_counter() < deadline and done < max_requests:
+    while (time.perf_counter() < deadline or busy["writer"]) and done < max_requests:
         done += 1
         kind = rng.choice(["search", "search", "search_neg", "search_where", "similar", "parse"])
         q = rng.choice(REQUESTS)
@@ -91,7 +91,15 @@ async def _client(http: Any, url: str, rng: random.Random, deadline: float, ids:
 
 
 async def _writer(http: Any, url: str, sets: list[str], n_add: int, remove: list[str], batch: int,
-                  report: dict[str, Any]) -> None:
+                  report: dict[str, Any], busy: dict[str, bool]) -> None:
+    try:
+        await _write(http, url, sets, n_add, remove, batch, report)
+    finally:
+        busy["writer"] = False
+
+
+async def _write(http: Any, url: str, sets: list[str], n_add: int, remove: list[str], batch: int,
+                 report: dict[str, Any]) -> None:
     rows = make_rows(sets, n_add, seed=7, prefix="new")
     t0 = time.perf_counter()
     for start in range(0, n_add, batch):
@@ -116,10 +124,12 @@ async def run_load(url: str, *, clients: int = 8, duration: float = 60.0, ids: l
     limits = httpx.Limits(max_connections=clients + 2)
     async with httpx.AsyncClient(timeout=120, limits=limits) as http:
         t0 = time.perf_counter()
-        tasks = [_client(http, url, random.Random(seed + i), t0 + duration, ids, out, max_requests)
+        busy = {"writer": bool(writer)}  # clients keep going while the writer works
+        tasks = [_client(http, url, random.Random(seed + i), t0 + duration, ids, out, max_requests, busy)
                  for i in range(clients)]
         if writer:
-            tasks.append(_writer(http, url, writer["sets"], writer["n_add"], writer["remove"], writer["batch"], wreport))
+            tasks.append(_writer(http, url, writer["sets"], writer["n_add"], writer["remove"], writer["batch"],
+                                 wreport, busy))
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - t0
     lat = sorted(out["latency"])
