@@ -47,6 +47,11 @@ for _c in CUES_BEFORE:
     CUES_BY_FIRST[_c[0]] = (*CUES_BY_FIRST.get(_c[0], ()), _c)
     CUES_BY_LAST[_c[-1]] = (*CUES_BY_LAST.get(_c[-1], ()), _c)
 del _c
+#: Requests to play something ("play Paper Crowns"): the name after them is a lookup, kept only
+#: when it resolves in the catalog ("play road trip songs" names nothing).
+PLAY_CUES: tuple[tuple[str, ...], ...] = (
+    ("play", "me"), ("put", "on"), ("queue", "up"), ("listen", "to"), ("play",), ("queue",)
+)
 #: Cues after a reference: "Portishead vibes", "Drake type beat".
 CUES_AFTER: tuple[str, ...] = ("vibes", "vibe", "type beat", "type beats", "esque", "ish", "inspired", "style",
                                "fan", "fans", "album", "albums", "song", "songs", "discography", "ep",
@@ -123,6 +128,7 @@ __all__ = [
     "HEAD_KINDS",
     "MAX_MATCHES",
     "MAX_SPAN_WORDS",
+    "PLAY_CUES",
     "QUOTES",
     "RARE_ZIPF",
     "REQUEST_WORDS",

@@ -20,6 +20,7 @@ from nlrec.request.cues import (
     DASH,
     DESCRIPTOR_WORDS,
     HEAD_KINDS,
+    PLAY_CUES,
     QUOTES,
     RARE_ZIPF,
     REQUEST_WORDS,
@@ -95,6 +96,9 @@ class Detector(SpanReader):
             if cue == ("x",) and not (i > 0 and self.toks[i - 1].cap and i + 1 < n and self.toks[i + 1].cap):
                 i += 1
                 continue
+            if any(self.catalog_run(s) > i for s in range(max(0, i - 3), i)):
+                i += 1
+                continue  # "Boys Like Girls": the cue is part of a catalog name
             if cue == ("like",) and i > 0 and self.toks[i - 1].low in {"i", "id", "would", "you", "we", "dont", "really", "also", "they", "feel", "looks", "look", "seems", "just"}:
                 if self.title_case or not (i + 1 < n and self.toks[i + 1].cap):
                     i += 1
@@ -168,6 +172,29 @@ class Detector(SpanReader):
                 return
             if k < n and self.toks[k].low in {"and", "or"}:
                 k += 1
+
+    def played(self) -> None:
+        """"play Paper Crowns", "put on No Woman, No Cry": a catalog name after a request to play it.
+
+        Taken only when it resolves (see :data:`~nlrec.request.cues.PLAY_CUES`); looked up fuzzily
+        only when written with capitals in a request not in Title Case.
+        """
+        if self.names is None:
+            return
+        n = len(self.toks)
+        for i in range(n):
+            cue = next((c for c in PLAY_CUES if tuple(t.low for t in self.toks[i : i + len(c)]) == c), None)
+            if cue is None:
+                continue
+            k = i + len(cue)
+            if k >= n or k in self.taken:
+                continue
+            j = self.extent(k)
+            if not self.plausible(k, j):
+                continue
+            end, match = self.resolve(k, j, None, fuzzy=self.toks[k].cap and not self.title_case)
+            if match:
+                self.add(k, end, match[0].kind, True, match)
 
     def by_artist(self) -> None:
         """A "by Y" not already read after a cue: "Black Parade by My Chemical Romance"."""

@@ -52,6 +52,7 @@ def find_references(
     d.dashed()
     d.cued()
     d.by_artist()
+    d.played()
     d.after_cues()
     d.parenthesized()
     d.catalog()

@@ -274,15 +274,37 @@ class SpanReader:
             return True
         return not self.title_case and i > 0 and self.toks[i - 1].cap and not any(t.cap for t in self.toks[i:j])
 
+    def catalog_run(self, i: int) -> int:
+        """End of the longest catalog name of two words or more that starts at token ``i``, read
+        across cue words and commas ("Boys Like Girls", "No Woman, No Cry"); ``i`` if none."""
+        if self.names is None or i >= len(self.toks):
+            return i
+        n = len(self.toks)
+        for e in range(min(n, i + max(1, min(self.names.max_words, 8))), i + 1, -1):
+            if any(x in self.taken for x in range(i, e)):
+                continue
+            if any(self.breaks_before(x) and not re.fullmatch(r",\s*", self.gap(x)) for x in range(i + 1, e)):
+                continue
+            if self.short_ok(i, e) and self.names.has_key(self.key(i, e)):
+                return e
+        return i
+
     def extent(self, i: int, limit: int = MAX_SPAN_WORDS) -> int:
-        """End of the span that starts at token ``i`` (see the module docstring)."""
+        """End of the span that starts at token ``i`` (see the module docstring).
+
+        A span never runs into tokens already understood (a year: "Portishead from the 90s"),
+        and always covers a longer catalog name starting at ``i`` (:meth:`catalog_run`).
+        """
+        return max(self._extent(i, limit), self.catalog_run(i))
+
+    def _extent(self, i: int, limit: int) -> int:
         n = len(self.toks)
         if i >= n:
             return i
         cased = not self.text.isupper() and not self.text.islower()
         if self.toks[i].cap and (not self.title_case or cased):
             j = i + 1
-            while j < n and not self.breaks_before(j) and j - i < 8:
+            while j < n and not self.breaks_before(j) and j - i < 8 and j not in self.taken:
                 t = self.toks[j]
                 if self.title_case and (t.low in BY or t.low in REQUEST_WORDS or t.low in FEAT
                                         or self.cue_at(j)):
@@ -293,7 +315,7 @@ class SpanReader:
                     k = j
                     while k < n and k - j < 3 and self.toks[k].low in CONNECTORS and not self.toks[k].cap:
                         k += 1
-                    if k > j and k < n and self.toks[k].cap and not any(
+                    if k > j and k < n and self.toks[k].cap and k not in self.taken and not any(
                         self.breaks_before(x) for x in range(j, k + 1)
                     ):
                         j = k + 1
@@ -302,7 +324,7 @@ class SpanReader:
             return j
         j = i
         while j < n and j - i < limit:
-            if j > i and self.breaks_before(j):
+            if j > i and (self.breaks_before(j) or j in self.taken):
                 break
             if self.toks[j].low in STOP_WORDS and not (j == i and self.toks[j].low == "the"):
                 if not (self.toks[j].low in CONNECTORS and j > i):
