@@ -55,6 +55,7 @@ def build_index(
     encoder: Any = None,
     factory: str = "auto",
     bm25_method: str = "lucene",
+    bm25_normalize: bool = True,
     home: Path | None = None,
     progress: ProgressCallback | None = None,
     source: dict[str, Any] | None = None,
@@ -70,6 +71,9 @@ def build_index(
         encoder: an already-loaded :class:`~nlrec.encoders.base.DenseEncoder`.
         factory: FAISS factory string, or ``"auto"`` (exact up to 50k documents, HNSW beyond).
         bm25_method: bm25s scoring variant.
+        bm25_normalize: BM25 over :func:`~nlrec.request.language.normalize_terms` of documents
+            and requests ("r&b" meets "rnb"); recorded in the manifest, so indexes built before
+            it existed keep matching words as written.
         home: directory holding indexes (default ``NLREC_HOME``).
         progress: optional ``progress(stage, done, total)`` callback.
         source: extra provenance for the manifest (dataset name, file path, ...).
@@ -113,7 +117,7 @@ def build_index(
         dense = DenseRetriever(enc, build_faiss(vectors, factory_used))
         dense_entry = dense.save(tmp / "dense")
         tfidf_entry = TfidfRetriever.build(documents).save(tmp / "tfidf")
-        bm25_entry = BM25Retriever.build(documents, method=bm25_method).save(tmp / "bm25")
+        bm25_entry = BM25Retriever.build(documents, method=bm25_method, normalize=bm25_normalize).save(tmp / "bm25")
 
         write_tracks(tmp, catalog.tracks, track_doc)
         if any(t.artist or t.title for t in catalog.tracks):
