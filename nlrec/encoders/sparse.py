@@ -112,18 +112,27 @@ class BM25Retriever:
     Args:
         method: bm25s scoring variant; ``"lucene"`` by default, ``"robertson"`` matches
             ``rank_bm25.BM25Okapi`` where all idf values are positive.
+        normalize: pass documents and queries through
+            :func:`~nlrec.request.language.normalize_terms` first, so that variant spellings meet
+            ("r&b" = "rnb", "hip-hop" = "hip hop"). Recorded with the index; indexes built
+            without it keep searching without it.
     """
 
     name = "bm25"
 
-    def __init__(self, model: Any, *, stem: bool = True) -> None:
+    def __init__(self, model: Any, *, stem: bool = True, normalize: bool = False) -> None:
         self.model = model
         self.stem = stem
+        self.normalize = normalize
         self._stemmer = _stemmer() if stem else None
 
     def tokenize(self, texts: Sequence[str]) -> list[list[str]]:
         import bm25s
 
+        if self.normalize:
+            from nlrec.request.language import normalize_terms
+
+            texts = [normalize_terms(t) for t in texts]
         return bm25s.tokenize(
             list(texts),
             stopwords="en",
@@ -141,10 +150,11 @@ class BM25Retriever:
         k1: float = 1.5,
         b: float = 0.75,
         stem: bool = True,
+        normalize: bool = False,
     ) -> BM25Retriever:
         import bm25s
 
-        self = cls(bm25s.BM25(method=method, k1=k1, b=b), stem=stem)
+        self = cls(bm25s.BM25(method=method, k1=k1, b=b), stem=stem, normalize=normalize)
         tokens = self.tokenize(documents)
         self.model.index(tokens, show_progress=False)
         return self
@@ -162,7 +172,8 @@ class BM25Retriever:
         directory.mkdir(parents=True, exist_ok=True)
         self.model.save(str(directory), show_progress=False, allow_pickle=False)
         (directory / "nlrec_tokenizer.json").write_text(
-            json.dumps({"stopwords": "en", "stemmer": "english" if self.stem else None})
+            json.dumps({"stopwords": "en", "stemmer": "english" if self.stem else None,
+                        "normalize": "terms" if self.normalize else None})
         )
         return {
             "kind": "bm25",
@@ -172,6 +183,7 @@ class BM25Retriever:
             "b": self.model.b,
             "stopwords": "en",
             "stemmer": "english" if self.stem else None,
+            "normalize": "terms" if self.normalize else None,
         }
 
     @classmethod
@@ -180,4 +192,4 @@ class BM25Retriever:
 
         tok = json.loads((directory / "nlrec_tokenizer.json").read_text())
         model = bm25s.BM25.load(str(directory), allow_pickle=False, show_progress=False)
-        return cls(model, stem=tok.get("stemmer") is not None)
+        return cls(model, stem=tok.get("stemmer") is not None, normalize=tok.get("normalize") == "terms")

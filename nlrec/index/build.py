@@ -55,6 +55,7 @@ def build_index(
     encoder: Any = None,
     factory: str = "auto",
     bm25_method: str = "lucene",
+    bm25_normalize: bool = True,
     home: Path | None = None,
     progress: ProgressCallback | None = None,
     on_wait: Callable[[str], None] | None = None,
@@ -76,6 +77,9 @@ def build_index(
         encoder: an already-loaded :class:`~nlrec.encoders.base.DenseEncoder`.
         factory: FAISS factory string, or ``"auto"`` (exact up to 50k documents, HNSW beyond).
         bm25_method: bm25s scoring variant.
+        bm25_normalize: BM25 over :func:`~nlrec.request.language.normalize_terms` of documents
+            and requests ("r&b" meets "rnb"); recorded in the manifest, so indexes built before
+            it existed keep matching words as written.
         home: directory holding indexes (default ``NLREC_HOME``).
         progress: optional ``progress(stage, done, total)`` callback.
         on_wait: called with a message if another process is writing this index (we wait for
@@ -103,7 +107,7 @@ def build_index(
         check_factory(factory, len(documents))
     if progress:
         progress("indexing", 0, 1)
-    tfidf, bm25 = sparse_retrievers(documents, bm25_method)  # validates the text before embedding
+    tfidf, bm25 = sparse_retrievers(documents, bm25_method, normalize=bm25_normalize)  # checked before embedding
     enc = encoder if encoder is not None else load_encoder(model)
     with GenerationWriter(dest, on_wait=on_wait) as writer:
         tmp = writer.stage()
@@ -190,7 +194,7 @@ def build_index(
     return index
 
 
-def sparse_retrievers(documents: list[str], bm25_method: str = "lucene") -> tuple[Any, Any]:
+def sparse_retrievers(documents: list[str], bm25_method: str = "lucene", *, normalize: bool = False) -> tuple[Any, Any]:
     """TF-IDF and BM25 over ``documents``, built before anything is embedded.
 
     Raises:
@@ -199,7 +203,7 @@ def sparse_retrievers(documents: list[str], bm25_method: str = "lucene") -> tupl
     from nlrec.encoders.sparse import BM25Retriever, TfidfRetriever
 
     try:
-        return TfidfRetriever.build(documents), BM25Retriever.build(documents, method=bm25_method)
+        return TfidfRetriever.build(documents), BM25Retriever.build(documents, method=bm25_method, normalize=normalize)
     except ValueError as e:
         raise NlrecError(
             "no descriptor in the catalog has an indexable word (only stop words, single letters or "

@@ -25,6 +25,7 @@ from typing import Any
 
 from nlrec.errors import QueryError
 from nlrec.negation.parse import MAX_REQUEST_CHARS, parse_request
+from nlrec.request.cues import PLAY_CUES
 from nlrec.request.language import strip_filler
 from nlrec.request.names import NameIndex
 from nlrec.request.references import CUES_BEFORE, Reference, find_references
@@ -33,7 +34,7 @@ from nlrec.request.years import YearMention, find_years
 _MASK = " ; "
 _CUE_TAIL = re.compile(
     r"(?:\b(?:songs?|music|tracks?|stuff|artists?|bands?|something|anything)\s+)?(?:\b(?:"
-    + "|".join(sorted((r"\s+".join(c) for c in CUES_BEFORE if c != ("x",)), key=len, reverse=True))
+    + "|".join(sorted((r"\s+".join(c) for c in (*CUES_BEFORE, *PLAY_CUES) if c != ("x",)), key=len, reverse=True))
     + r"|by|from)\s*)$",
     re.IGNORECASE,
 )

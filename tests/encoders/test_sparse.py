@@ -61,3 +61,24 @@ def test_save_load_round_trip_without_pickles(tmp_path, cls):
         assert f.suffix in (".json", ".npy"), f
         if f.suffix == ".npy":
             np.load(f, allow_pickle=False)
+
+
+def test_bm25_normalized_terms_meet_variant_spellings(tmp_path):
+    docs = ["r&b, smooth, female vocal", "hip-hop, boom bap", "rock, loud"]
+    plain = BM25Retriever.build(docs)
+    norm = BM25Retriever.build(docs, normalize=True)
+    assert plain.scores("rnb")[0] == 0 and norm.scores("rnb")[0] > 0
+    assert int(np.argmax(norm.scores("hip hop"))) == 1
+    entry = norm.save(tmp_path / "n")
+    assert entry["normalize"] == "terms"
+    again = BM25Retriever.load(tmp_path / "n")
+    assert again.normalize and np.array_equal(again.scores("rnb"), norm.scores("rnb"))
+
+
+def test_bm25_saved_before_normalization_loads_as_written(tmp_path):
+    import json
+
+    BM25Retriever.build(DOCS).save(tmp_path / "old")
+    tok = tmp_path / "old" / "nlrec_tokenizer.json"
+    tok.write_text(json.dumps({"stopwords": "en", "stemmer": "english"}))  # an index built before
+    assert not BM25Retriever.load(tmp_path / "old").normalize

@@ -34,6 +34,17 @@ def names() -> NameIndex:
 
 
 @pytest.fixture(scope="session")
+def more_names() -> NameIndex:
+    """:data:`NAMES` and names holding cue words and commas, and a title after "play"."""
+    extra = [
+        {"id": "b1", "artist": "Boys Like Girls", "title": "Love Drunk"},
+        {"id": "b2", "artist": "Bob Marley", "title": "No Woman, No Cry"},
+        {"id": "b3", "artist": "Seafret", "title": "Paper Crowns"},
+    ]
+    return NameIndex.build(NAMES + extra, vocabulary=VOCAB)
+
+
+@pytest.fixture(scope="session")
 def data_dir(shared_data) -> Path:
     """The shared data directory (tests using it are marked ``data``)."""
     return shared_data

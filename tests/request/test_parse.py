@@ -78,3 +78,13 @@ def test_non_ascii_survives():
 def test_length_cap():
     with pytest.raises(QueryError, match="too long"):
         parse("x" * (MAX_REQUEST_CHARS + 1))
+
+
+def test_references_with_years_play_and_commas(more_names):
+    r = parse("songs like Portishead from the 90s, no strings", more_names)
+    assert [x.name for x in r.references] == ["Portishead"] and not r.unresolved
+    assert r.negative == ("strings",) and [y.range.lo for y in r.years] == [1990]
+    r = parse("play Paper Crowns", more_names)
+    assert [x.name for x in r.references] == ["Paper Crowns"] and r.content == ""
+    r = parse("put on No Woman, No Cry", more_names)  # a title, not two exclusions
+    assert [x.name for x in r.references] == ["No Woman, No Cry"] and r.negative == ()

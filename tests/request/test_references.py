@@ -81,3 +81,32 @@ def test_offsets_point_into_the_text(names):
     for r in find_references(text, names):
         assert text[r.start : r.end] == r.span
     assert {r.name for r in find_references(text, names)} == {"Beyoncé", "AC/DC"}
+
+
+def test_a_span_stops_at_a_year(more_names):
+    # "from the 90s" is a year, not the artist of a title "Portishead"
+    refs = find_references("songs like Portishead from the 90s, no strings", more_names, skip=[(30, 34)])
+    assert [(r.span, r.name, r.kind) for r in refs] == [("Portishead", "Portishead", "artist")]
+
+
+@pytest.mark.parametrize("text, span", [
+    ("play Paper Crowns", "Paper Crowns"),
+    ("play paper crowns", "paper crowns"),
+    ("put on No Woman, No Cry", "No Woman, No Cry"),
+    ("play me Glory Box please", "Glory Box"),
+])
+def test_a_request_to_play_looks_the_name_up(more_names, text, span):
+    (ref,) = find_references(text, more_names)
+    assert ref.span == span and ref.resolved and ref.cued
+
+
+def test_play_keeps_only_names_the_catalog_has(more_names):
+    assert find_references("play road trip songs", more_names) == []
+    assert find_references("play some sad piano", more_names) == []
+
+
+def test_cue_words_inside_a_catalog_name(more_names):
+    assert [r.name for r in find_references("songs like Boys Like Girls", more_names)] == ["Boys Like Girls"]
+    assert [r.name for r in find_references("any songs by Boys Like Girls?", more_names)] == ["Boys Like Girls"]
+    refs = find_references("something like No Woman, No Cry", more_names)
+    assert [(r.name, r.kind) for r in refs] == [("No Woman, No Cry", "track")]

@@ -55,6 +55,17 @@ def test_a_bare_name_is_a_lookup(index):
     assert set(ids[:2]) == {"p1", "p2"}
 
 
+def test_like_x_with_a_decade_and_an_exclusion(index):
+    r = search(index, "songs like Portishead from the 90s, no strings")
+    assert [x["name"] for x in r.to_dict()["parsed"]["references"]] == ["Portishead"]
+    assert r.hits and not {"p1", "p2"} & {h.id for h in r.hits}
+
+
+def test_play_a_title_is_a_lookup(index):
+    r = search(index, "play Blue Monk", k=3)
+    assert r.hits[0].id == "j2"
+
+
 def test_titles_with_no_are_not_exclusions(index):
     r = search(index, "something like No Quarter by Led Zeppelin", k=3)
     assert r.request.negative == () and r.hits
