@@ -198,11 +198,12 @@ def read_manifest(path: Path, name: str | None = None, *, sha256: str | None = N
 
 
 def file_table(root: Path) -> dict[str, dict[str, Any]]:
-    """Size and SHA-256 of every file under ``root`` but the manifest."""
+    """Size and SHA-256 of every file under ``root`` but the top-level ``manifest.json``."""
     table = {}
     for p in sorted(root.rglob("*")):
-        if p.is_file() and p.name != MANIFEST:
-            table[p.relative_to(root).as_posix()] = {"size": p.stat().st_size, "sha256": sha256_file(p)}
+        rel = p.relative_to(root).as_posix()
+        if p.is_file() and rel != MANIFEST:  # a sub-directory's own manifest.json is listed like any file
+            table[rel] = {"size": p.stat().st_size, "sha256": sha256_file(p)}
     return table
 
 
