@@ -250,3 +250,14 @@ def test_a_copied_index_without_lock_files_still_opens(catalog, fake_encoder, tm
     shutil.copytree(tmp_path / "a", tmp_path / "b", ignore=shutil.ignore_patterns("*.lock"))
     with Index.open(str(tmp_path / "b")) as idx:
         assert len(idx.tracks) == 8
+
+
+def test_a_sub_directory_manifest_is_listed_and_verified(catalog, fake_encoder):
+    """Only the top-level manifest.json is left out of the file table (e.g. audio/manifest.json is in)."""
+    from nlrec.index.manifest import file_table
+
+    idx = _build(catalog, "sub", fake_encoder)
+    (idx.path / "extra").mkdir()
+    (idx.path / "extra" / "manifest.json").write_text("{}")
+    assert "extra/manifest.json" in file_table(idx.path) and "manifest.json" not in file_table(idx.path)
+    idx.close()
