@@ -7,7 +7,13 @@ import time
 
 import click
 
-from nlrec.cli.ui import CONTEXT_SETTINGS, NlrecGroup, peak_rss_mb, warnings_to_stderr
+from nlrec.cli.ui import (
+    CONTEXT_SETTINGS,
+    NlrecGroup,
+    catalog_options,
+    peak_rss_mb,
+    warnings_to_stderr,
+)
 from nlrec.cli.ui import console as _console
 from nlrec.cli.ui import interactive as _interactive
 from nlrec.cli.ui import note as _note
@@ -30,14 +36,7 @@ def index() -> None:
 @click.option("--split", type=click.Choice(["all", "train", "test", "valid"]), default="all", show_default=True, help="Dataset split to index.")
 @click.option("--from-hub", is_flag=True, help="Load --dataset musiccaps from the Hugging Face hub (needs network).")
 @click.option("--catalog", "catalog_file", type=click.Path(dir_okay=False), help="A catalog file: CSV, TSV, JSONL, JSON or Parquet.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "jsonl", "json", "parquet"]), help="Catalog format (default: from the suffix).")
-@click.option("--id-col", default="id", show_default=True, help="Column holding track ids.")
-@click.option("--descriptors-col", default="descriptors", show_default=True, help="Column holding the descriptor set.")
-@click.option("--title-col", help="Column holding titles [default: title, if present].")
-@click.option("--artist-col", help="Column holding artists [default: artist, if present].")
-@click.option("--year-col", help="Column holding years [default: year, if present].")
-@click.option("--sep", default=",", show_default=True, help="Descriptor separator inside a cell.")
-@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the catalog file.")
+@catalog_options
 @click.option("--model", default="default", show_default=True, metavar="PATH|ID", help="Dense encoder: 'default' (packaged all-MiniLM-L6-v2), a local directory or a hub id.")
 @click.option("--factory", default="auto", show_default=True, help="FAISS factory string; auto = exact up to 50k documents, HNSW32 beyond.")
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=64, show_default=True)

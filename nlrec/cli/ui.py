@@ -138,3 +138,23 @@ def peak_rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     except (ImportError, OSError):  # pragma: no cover - non-Unix
         return float("nan")
+
+
+_CATALOG_OPTIONS = (
+    click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "jsonl", "json", "parquet"]),
+                 help="Catalog format (default: from the suffix)."),
+    click.option("--id-col", default="id", show_default=True, help="Column holding track ids."),
+    click.option("--descriptors-col", default="descriptors", show_default=True, help="Column holding the descriptor set."),
+    click.option("--title-col", help="Column holding titles [default: title, if present]."),
+    click.option("--artist-col", help="Column holding artists [default: artist, if present]."),
+    click.option("--year-col", help="Column holding years [default: year, if present]."),
+    click.option("--sep", default=",", show_default=True, help="Descriptor separator inside a cell."),
+    click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the catalog file."),
+)
+
+
+def catalog_options(f: Any) -> Any:
+    """The catalog file's format and column mapping (``index build``, ``index add``)."""
+    for option in reversed(_CATALOG_OPTIONS):
+        f = option(f)
+    return f

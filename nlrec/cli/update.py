@@ -7,21 +7,14 @@ from pathlib import Path
 
 import click
 
-from nlrec.cli.ui import echo_json, interactive, note, progress, warnings_to_stderr
+from nlrec.cli.ui import catalog_options, echo_json, interactive, note, progress, warnings_to_stderr
 
 
 @click.command("add")
 @click.argument("name")
 @click.option("--catalog", "catalog_file", required=True, type=click.Path(dir_okay=False),
               help="Tracks to add or replace (upsert by id): CSV, TSV, JSONL, JSON or Parquet.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "tsv", "jsonl", "json", "parquet"]), help="Catalog format (default: from the suffix).")
-@click.option("--id-col", default="id", show_default=True, help="Column holding track ids.")
-@click.option("--descriptors-col", default="descriptors", show_default=True, help="Column holding the descriptor set.")
-@click.option("--title-col", help="Column holding titles [default: title, if present].")
-@click.option("--artist-col", help="Column holding artists [default: artist, if present].")
-@click.option("--year-col", help="Column holding years [default: year, if present].")
-@click.option("--sep", default=",", show_default=True, help="Descriptor separator inside a cell.")
-@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the catalog file.")
+@catalog_options
 @click.option("--json", "json_out", is_flag=True, help="Print the update report as JSON.")
 def index_add(name, catalog_file, fmt, id_col, descriptors_col, title_col, artist_col, year_col, sep, encoding, json_out):
     """Add or replace tracks in an index; only new descriptor sets are embedded."""
