@@ -36,6 +36,7 @@ class Index:
     _memory: bool = field(default=False, repr=False)
     _rows_by_id: dict[str, int] | None = field(default=None, repr=False)
     _names: Any = field(default=None, repr=False)
+    _memo: dict[Any, Any] = field(default_factory=dict, repr=False)
     root: Path | None = field(default=None)
     """The index directory (holding the generations); ``path`` is the generation's files."""
     _lease: GenerationLease | None = field(default=None, repr=False)
@@ -360,6 +361,15 @@ class Index:
                 has_names = any(t.artist or t.title for t in sample)
                 self._names = NameIndex.from_tracks(self.tracks) if has_names else False
         return self._names or None
+
+    def memo(self, key: Any, compute: Any) -> Any:
+        """A value derived from this (immutable) index, computed once: searchers keep per-index
+        facts here (filter masks, descriptor frequencies) so that each request need not redo them."""
+        if key not in self._memo:
+            if len(self._memo) > 256:
+                self._memo.clear()
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def row_of(self, track_id: str) -> int | None:
         """The catalog row of a track id, or None (the id column is indexed on first use)."""

@@ -37,13 +37,14 @@ class FilterSearcher(SearcherWrapper):
     def masks(self, expression: str) -> tuple[np.ndarray, np.ndarray]:
         """For ``expression``: which tracks match, and how many matching tracks each document has."""
         if expression not in self._masks:
-            f = parse_filter(expression)
-            tracks = self.index.tracks
-            rows = np.fromiter((f.matches(track_fields(t)) for t in tracks), dtype=bool, count=len(tracks))
-            counts = np.bincount(np.asarray(self.index.track_doc)[rows], minlength=len(self.index.documents))
-            if len(self._masks) > 64:
-                self._masks.clear()
-            self._masks[expression] = (rows, counts)
+            def compute() -> tuple[np.ndarray, np.ndarray]:
+                f = parse_filter(expression)
+                tracks = self.index.tracks
+                rows = np.fromiter((f.matches(track_fields(t)) for t in tracks), dtype=bool, count=len(tracks))
+                counts = np.bincount(np.asarray(self.index.track_doc)[rows], minlength=len(self.index.documents))
+                return rows, counts
+
+            self._masks[expression] = self.index.memo(("filter", expression), compute)
         return self._masks[expression]
 
     def allowed_rows(self, request: Request | None = None) -> np.ndarray | None:

@@ -55,7 +55,8 @@ class RequestSearcher(SearcherWrapper):
         if self._has_years is None:
             tracks = self.index.tracks
             step = max(1, len(tracks) // 2000)
-            self._has_years = any(tracks[i].year is not None for i in range(0, len(tracks), step))
+            self._has_years = self.index.memo("has_years", lambda: any(
+                tracks[i].year is not None for i in range(0, len(tracks), step)))
         return self._has_years
 
     def _years(self, request: Request) -> Request:
@@ -94,10 +95,13 @@ class RequestSearcher(SearcherWrapper):
     # -- references ------------------------------------------------------------------------------
     def _doc_frequency(self) -> Counter[str]:
         if self._df is None:
-            df: Counter[str] = Counter()
-            for doc in self.index.documents:
-                df.update(set(doc.split(", ")))
-            self._df = df
+            def count() -> Counter[str]:
+                df: Counter[str] = Counter()
+                for doc in self.index.documents:
+                    df.update(set(doc.split(", ")))
+                return df
+
+            self._df = self.index.memo("descriptor_df", count)
         return self._df
 
     def _references(self, request: Request) -> Request:

@@ -45,7 +45,7 @@ def create_app(index_name: str, *, api_key: str | None = None, home: Path | None
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
     from nlrec.index import Index
-    from nlrec.search import SearchOptions, build_searcher
+    from nlrec.search import SearchOptions
     from nlrec.search.similar import UnknownTrackError, similar
 
     key = api_key if api_key is not None else os.environ.get(API_KEY_ENV) or None
@@ -97,7 +97,7 @@ def create_app(index_name: str, *, api_key: str | None = None, home: Path | None
             weight = DEFAULT_PROFILE_WEIGHT if body.profile_weight is None else body.profile_weight
             searcher = profile_searcher(index, profile, options, weight=weight, context=state.profiles())
         else:
-            searcher = build_searcher(index, options)
+            searcher = state.searcher(options)
         with state.lock:
             result = searcher.search(body.q, body.k)
         out = result.to_dict()
@@ -253,6 +253,20 @@ class _State:
         self.index = index
         self.lock = threading.RLock()
         self._profiles: Any = None
+        self._searchers: dict[Any, Any] = {}
+
+    def searcher(self, options: Any) -> Any:
+        """The searcher for ``options`` over the current index, kept between requests (its
+        retrievers, matchers and caches stay warm)."""
+        from nlrec.search import build_searcher
+
+        key = (id(self.index), options)
+        found = self._searchers.get(key)
+        if found is None:
+            if len(self._searchers) > 64:
+                self._searchers.clear()
+            found = self._searchers[key] = build_searcher(self.index, options)
+        return found
 
     def profiles(self) -> Any:
         if self._profiles is None:
@@ -268,6 +282,7 @@ class _State:
         with self.lock:
             report = update_index(self.index, upsert=upsert or [], remove=remove or [])
             old, self.index = self.index, report.pop("index")
+            self._searchers.clear()
             old.close()  # releases its generation, which the writer may then collect
             self._profiles = None
         return report
