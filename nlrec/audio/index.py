@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 
 def build_audio_index(
     audio_dir: str | os.PathLike,
@@ -71,3 +73,41 @@ def build_audio_index(
         "seconds": round(time.perf_counter() - t0, 1),
     }
     return index, report
+
+
+def add_audio(index: Any, audio_dir: str | os.PathLike, *, windows: int | None = 10, on_file: Any = None,
+              progress: Any = None) -> dict[str, Any]:
+    """Tag the files of ``audio_dir`` not in ``index`` yet and add them (an incremental update);
+    the index's audio embeddings are carried over and extended.
+
+    Returns:
+        The update report (see :func:`nlrec.index.update.update_index`) with ``tagged``,
+        ``already_indexed`` and ``skipped``.
+    """
+    from nlrec.audio.catalog import track_from_audio, track_id
+    from nlrec.audio.decode import iter_audio_files
+    from nlrec.audio.embeddings import AudioEmbeddings, weights_info
+    from nlrec.audio.tagger import AudioTagger, tag_paths
+    from nlrec.errors import NlrecError
+    from nlrec.index.update import update_index
+
+    root = Path(audio_dir)
+    if not root.is_dir():
+        raise NlrecError(f"{root}: not a folder")
+    files = [f for f in iter_audio_files([root]) if index.row_of(track_id(f, root)) is None]
+    already = sum(1 for _ in iter_audio_files([root])) - len(files)
+    if not files:
+        raise NlrecError(f"{root}: every audio file is already in index {index.name!r}")
+    run = tag_paths(files, tagger=AudioTagger(max_windows=windows), on_progress=on_file)
+    if not run.tracks:
+        raise NlrecError(f"{root}: no readable new audio file (skipped: {run.skipped_counts()})")
+    tracks = [track_from_audio(t, root=root) for t in run.tracks]
+    new = AudioEmbeddings.from_rows([t.id for t in tracks], [t.embedding for t in run.tracks],
+                                    info={"windows": windows, **weights_info()})
+    old = AudioEmbeddings.load(index.path) if (index.path / "audio").is_dir() else None
+    if old is not None:
+        new = AudioEmbeddings(old.ids + new.ids, np.concatenate([old.vectors, new.vectors]),
+                              np.concatenate([old.has_audio, new.has_audio]), {**old.info, **new.info})
+    report = update_index(index, upsert=tracks, progress=progress, extra_files=new.save)
+    report.update(tagged=len(run.tracks), already_indexed=already, skipped=run.skipped_counts())
+    return report

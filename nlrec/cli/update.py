@@ -12,15 +12,24 @@ from nlrec.cli.ui import catalog_options, echo_json, interactive, note, progress
 
 @click.command("add")
 @click.argument("name")
-@click.option("--catalog", "catalog_file", required=True, type=click.Path(dir_okay=False),
+@click.option("--catalog", "catalog_file", type=click.Path(dir_okay=False),
               help="Tracks to add or replace (upsert by id): CSV, TSV, JSONL, JSON or Parquet.")
+@click.option("--audio-dir", type=click.Path(file_okay=False),
+              help="Tag and add the audio files of this folder that the index does not hold yet (audio extra).")
+@click.option("--windows", type=click.IntRange(1), default=10, show_default=True,
+              help="With --audio-dir: 3-second windows analysed per file.")
 @catalog_options
 @click.option("--json", "json_out", is_flag=True, help="Print the update report as JSON.")
-def index_add(name, catalog_file, fmt, id_col, descriptors_col, title_col, artist_col, year_col, sep, encoding, json_out):
+def index_add(name, catalog_file, audio_dir, windows, fmt, id_col, descriptors_col, title_col, artist_col, year_col,
+              sep, encoding, json_out):
     """Add or replace tracks in an index; only new descriptor sets are embedded."""
     from nlrec.catalog import Catalog
     from nlrec.index import Index
 
+    if (catalog_file is None) == (audio_dir is None):
+        raise click.UsageError("give exactly one of --catalog or --audio-dir")
+    if audio_dir is not None:
+        return _add_audio(Index.open(name), audio_dir, windows, json_out)
     catalog = Catalog.from_file(catalog_file, format=fmt, encoding=encoding, id_col=id_col,
                                 descriptors_col=descriptors_col, title_col=title_col, artist_col=artist_col,
                                 year_col=year_col, sep=sep)
@@ -51,14 +60,32 @@ def index_remove(name, ids, ids_file, json_out):
     _run(Index.open(name), json_out, remove=wanted)
 
 
+def _add_audio(index, audio_dir, windows, json_out) -> None:
+    from nlrec.audio.deps import require_audio
+    from nlrec.audio.index import add_audio
+
+    require_audio()
+    with progress(interactive(json_out), f"tag {audio_dir}") as tick, warnings_to_stderr():
+        on_file = (lambda done, total, path: tick("files", done, total)) if tick else None
+        report = add_audio(index, audio_dir, windows=windows, on_file=on_file, progress=tick)
+    _report(report, json_out)
+
+
 def _run(index, json_out, **changes) -> None:
     from nlrec.index.update import update_index
 
     t0 = time.perf_counter()
     with progress(interactive(json_out), f"update {index.name}") as update, warnings_to_stderr():
         report = update_index(index, progress=update, **changes)
+    report["total_seconds"] = round(time.perf_counter() - t0, 3)
+    _report(report, json_out)
+
+
+def _report(report, json_out) -> None:
     new = report.pop("index")
-    report.update(name=new.name, path=str(new.path), total_seconds=round(time.perf_counter() - t0, 3))
+    report.update(name=new.name, path=str(new.path))
+    report.setdefault("total_seconds", report.get("seconds"))
+    new.close()
     if json_out:
         echo_json(report)
         return

@@ -90,6 +90,7 @@ def update_index(
     upsert: Iterable[Mapping[str, Any]] | Sequence[Track] = (),
     remove: Iterable[str] = (),
     progress: Any = None,
+    extra_files: Any = None,
 ) -> dict[str, Any]:
     """Upsert tracks by id and remove ids; write the new version of the index.
 
@@ -146,8 +147,11 @@ def update_index(
             encoder = StoredVectorEncoder(current)
             source = {k: v for k, v in corpus.items()
                       if k not in ("sha256", "n_tracks", "n_documents", "skipped_empty", "source")}
+            if extra_files is None and (current.path / "audio").is_dir():
+                extra_files = _carry_audio(current, {t.id for t in all_tracks})
             new = build_index(catalog, root, encoder=encoder, model=current.manifest.encoder.model,
-                              factory=current.manifest.factory, progress=progress, source=source, onnx=False)
+                              factory=current.manifest.factory, progress=progress, source=source, onnx=False,
+                              extra_files=extra_files)
         finally:
             current.close()
     built = new
@@ -165,3 +169,13 @@ def update_index(
         "seconds": round(time.perf_counter() - t0, 3),
         "index": new,
     }
+
+
+def _carry_audio(current: Index, keep: set[str]) -> Any:
+    """The current version's audio embeddings, for the tracks the new version keeps."""
+    from nlrec.audio.embeddings import AudioEmbeddings
+
+    old = AudioEmbeddings.load(current.path)
+    rows = [i for i, tid in enumerate(old.ids) if tid in keep]
+    kept = AudioEmbeddings([old.ids[i] for i in rows], old.vectors[rows], old.has_audio[rows], old.info)
+    return kept.save

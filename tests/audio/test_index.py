@@ -42,3 +42,25 @@ def test_audio_similarity_needs_audio_embeddings(tiny_tracks, tiny_model):
     idx = build_index(Catalog.from_records(tiny_tracks), "plain", model=str(tiny_model))
     with pytest.raises(NlrecError, match="no audio embeddings"):
         similar(idx, "t1", by="audio")
+
+
+def test_index_add_new_audio_files(audio_folder, tiny_model, synth):
+    runner = CliRunner()
+    r = runner.invoke(cli, ["index", "build", "--audio-dir", str(audio_folder), "--name", "tunes",
+                            "--model", str(tiny_model), "--windows", "2", "--json"])
+    assert r.exit_code == 0, r.output
+    before = json.loads(r.stdout)["tagged"]
+    synth.write(audio_folder / "late.wav", synth.tone(4.0, freq=880.0))
+    r = runner.invoke(cli, ["index", "add", "tunes", "--audio-dir", str(audio_folder), "--windows", "2", "--json"])
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    assert report["tagged"] == 1 and report["already_indexed"] >= before and report["added"] == 1
+    from nlrec.audio.embeddings import AudioEmbeddings
+    from nlrec.index import Index, verify_files
+
+    with Index.open("tunes") as idx:
+        verify_files(idx.path, idx.manifest, full=True)
+        emb = AudioEmbeddings.load(idx.path)
+        assert len(emb.ids) == before + 1 and all(idx.row_of(i) is not None for i in emb.ids)
+    r = runner.invoke(cli, ["index", "add", "tunes", "--audio-dir", str(audio_folder)])
+    assert r.exit_code == 1 and "no readable new audio file" in r.output  # only the skipped files are left
