@@ -252,6 +252,7 @@ class _State:
     def __init__(self, index: Any) -> None:
         self.index = index
         self.lock = threading.RLock()
+        self.write_lock = threading.Lock()
         self._profiles: Any = None
         self._searchers: dict[Any, Any] = {}
 
@@ -279,10 +280,13 @@ class _State:
         """Apply an incremental update to the index and switch to the new generation."""
         from nlrec.index.update import update_index
 
-        with self.lock:
+        # the new version is built while searches go on against the current one (writers wait for
+        # each other on the index's writer lock); only the swap holds the search lock
+        with self.write_lock:
             report = update_index(self.index, upsert=upsert or [], remove=remove or [])
-            old, self.index = self.index, report.pop("index")
-            self._searchers.clear()
+            with self.lock:
+                old, self.index = self.index, report.pop("index")
+                self._searchers.clear()
+                self._profiles = None
             old.close()  # releases its generation, which the writer may then collect
-            self._profiles = None
         return report

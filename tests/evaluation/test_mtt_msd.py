@@ -24,8 +24,8 @@ from nlrec.evaluation.mtt_msd import (
     synonym_groups,
     write_tag_beir,
 )
-from nlrec.evaluation.runner import EmbeddingCache, SystemConfig, run_benchmark
-from nlrec.evaluation.tag_runner import evaluate_tag_run
+from nlrec.evaluation.runner import EmbeddingCache, SystemConfig
+from nlrec.evaluation.tag_runner import evaluate_tag_run, run_tag_benchmark
 from tests.conftest import FakeEncoder
 
 REAL_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -187,7 +187,7 @@ def test_measures_per_subset_by_hand():
 def test_run_through_the_search_api(tag_data, tmp_path, system, monkeypatch):
     monkeypatch.setattr(mtt_msd, "PAIR_MIN_TRACKS", 2)
     out = tmp_path / "eval"
-    r = run_benchmark("mtt", SystemConfig(system, model="minilm"), data_dir=tag_data, out_dir=out,
+    r = run_tag_benchmark("mtt", SystemConfig(system, model="minilm"), data_dir=tag_data, out_dir=out,
                       cache=EmbeddingCache(FakeEncoder()))
     assert r["kind"] == "tag_benchmark" and r["seeds"] == [] and r["n_documents"] == 8
     assert set(r["measures"]) == {"all", "tag", "pair", "syn", "nat"}
