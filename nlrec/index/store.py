@@ -357,10 +357,35 @@ class Index:
                 except NameIndexError as e:
                     raise IndexFileError(f"index {self.name!r}: names.json is corrupted ({e}); rebuild it") from None
             else:
-                sample = self.tracks[: min(len(self.tracks), 2000)]
-                has_names = any(t.artist or t.title for t in sample)
-                self._names = NameIndex.from_tracks(self.tracks) if has_names else False
+                self._names = self._legacy_names()
         return self._names or None
+
+    def _legacy_names(self) -> Any:
+        """Names of an index built before ``names.json`` existed (or held in memory): built from
+        the tracks once, then kept under ``NLREC_HOME/.cache/names/`` by corpus hash."""
+        from nlrec.request.names import NameIndex, NameIndexError
+
+        sample = self.tracks[: min(len(self.tracks), 2000)]
+        if not any(t.artist or t.title for t in sample):
+            return False
+        cached = None
+        if not self._memory and self.manifest.corpus_sha256:
+            from nlrec.paths import cache_dir
+
+            cached = cache_dir() / "names" / f"{self.manifest.corpus_sha256[:32]}.json"
+            if cached.is_file():
+                try:
+                    return NameIndex.load(cached)
+                except NameIndexError:
+                    pass
+        names = NameIndex.from_tracks(self.tracks)
+        if cached is not None:
+            try:
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                names.save(cached)
+            except OSError:  # a read-only home: names stay in memory
+                pass
+        return names
 
     def memo(self, key: Any, compute: Any) -> Any:
         """A value derived from this (immutable) index, computed once: searchers keep per-index
