@@ -87,6 +87,7 @@ def create_app(index_name: str, *, api_key: str | None = None, home: Path | None
         options = SearchOptions(mode=body.mode, sparse=body.sparse, fusion=body.fusion, alpha=body.alpha,
                                 negation=body.negation, exclude=tuple(body.exclude),
                                 negation_threshold=body.negation_threshold, where=body.where)
+        state.follow()
         index = state.index
         t0 = time.perf_counter()
         if body.profile:
@@ -255,6 +256,19 @@ class _State:
         self.write_lock = threading.Lock()
         self._profiles: Any = None
         self._searchers: dict[Any, Any] = {}
+
+    def follow(self) -> None:
+        """Switch to the index's newest generation when another process rebuilt or updated it
+        (one small file read per request)."""
+        if self.index.is_current():
+            return
+        with self.lock:
+            new = self.index.refreshed()
+            if new is not self.index:
+                old, self.index = self.index, new
+                self._searchers.clear()
+                self._profiles = None
+                old.close()
 
     def searcher(self, options: Any) -> Any:
         """The searcher for ``options`` over the current index, kept between requests (its

@@ -90,3 +90,14 @@ def test_openapi_docs_and_page(live):
     assert {"/search", "/parse", "/similar", "/tracks", "/profiles/{name}/adjust"} <= set(spec["paths"])
     page = get(live, "/")
     assert page.status_code == 200 and "<input id=\"q\"" in page.text
+
+
+def test_the_server_follows_updates_made_by_another_writer(live, served_index):
+    from nlrec.index import Index
+    from nlrec.index.update import update_index
+
+    with Index.open(served_index) as idx:
+        report = update_index(idx, upsert=[{"id": "x9", "title": "Outside", "descriptors": ["harpsichord", "baroque"]}])
+        report["index"].close()
+    hits = get(live, "/search", q="harpsichord baroque", k=3, mode="bm25").json()["hits"]
+    assert hits and hits[0]["id"] == "x9"
