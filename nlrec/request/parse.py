@@ -19,7 +19,7 @@ remain ("any suggestions?"): a searcher should say so instead of ranking noise.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,6 +143,7 @@ def parse(
     names: NameIndex | None = None,
     *,
     exclude: Iterable[str] = (),
+    keep_unresolved: bool | Callable[[Reference], bool] = False,
 ) -> StructuredRequest:
     """Understand a request (see the module docstring).
 
@@ -151,6 +152,10 @@ def parse(
         names: the catalog's :class:`~nlrec.request.names.NameIndex` (``None``: cued
             references are found but left unresolved).
         exclude: facets to exclude by hand (``--exclude``).
+        keep_unresolved: leave names that resolve to nothing in the wanted text (all of them, or
+            those a predicate accepts: in a catalog without artists or titles, a cued span made of
+            the catalog's own descriptor words, "tropical summer vibes", is a description). They
+            are still listed in ``unresolved``.
 
     Returns:
         A :class:`StructuredRequest`.
@@ -169,7 +174,8 @@ def parse(
     original = " ".join(raw.split())
     years = find_years(original)
     refs = find_references(original, names, skip=[(y.start, y.end) for y in years])
-    spans = [(r.start, r.end) for r in refs]
+    keep = keep_unresolved if callable(keep_unresolved) else (lambda r: bool(keep_unresolved))
+    spans = [(r.start, r.end) for r in refs if r.resolved or not keep(r)]
     masked = _clean(_mask(original, spans + [(y.start, y.end) for y in years]))
     neg = parse_request(masked.replace(", ", " ; ") if masked != original else masked, exclude)
     positive = _clean(neg.positive)

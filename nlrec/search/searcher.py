@@ -107,7 +107,12 @@ class IndexSearcher(Searcher):
             return Request(text=text, query=text)
         from nlrec.request.parse import parse
 
-        s = parse(text, self.index.names(), exclude=self.options.exclude)
+        names = self.index.names()
+        keep = None
+        if names is None:  # no names in the catalog: a cued span of its own words is a description
+            vocabulary = self.index.memo("words", lambda: frozenset(terms(" ".join(self.index.documents))))
+            keep = lambda ref: bool(terms(ref.span)) and terms(ref.span) <= vocabulary  # noqa: E731
+        s = parse(text, names, exclude=self.options.exclude, keep_unresolved=keep or False)
         if s.nothing_to_match and not s.negative and self.options.where:
             return Request(text=text, query=text)  # "music" within a filter: rank the filtered tracks
         query = s.positive or ("" if s.references or s.years else text)
