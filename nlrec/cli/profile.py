@@ -275,20 +275,14 @@ def adjust_cmd(name, more, less, mute, set_, json_out):
     Descriptors are matched case-insensitively against the profile's prototypes and every
     descriptor of its index; an unknown one is an error that lists close matches.
     """
-    from nlrec.errors import IndexFileError
-    from nlrec.profiles.recommend import IndexProfiles
-    from nlrec.profiles.store import adjust_profile, load_profile
+    from nlrec.cli.ui import warnings_to_stderr
+    from nlrec.profiles.steer import adjust_profile
 
     if not (more or less or mute or set_):
         raise click.UsageError("give at least one of --more, --less, --mute or --set")
     values = _parse_set(set_)
-    known: set[str] = set()
-    try:
-        known = IndexProfiles(_open_index(load_profile(name).index)).known()
-    except IndexFileError as e:
-        _note(f"warning: {e}; only the profile's own prototypes can be named")
-    # read-modify-write under the profile's lock: concurrent adjustments never lose a change
-    new, changes, notes = adjust_profile(name, known=known, more=more, less=less, mute=mute, set_=values)
+    with warnings_to_stderr():  # read, adjust and write under the profile's lock
+        new, changes, notes = adjust_profile(name, more=more, less=less, mute=mute, set_=values)
     for n in notes:
         _note(f"note: {n}")
     if json_out:

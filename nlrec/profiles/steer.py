@@ -14,6 +14,10 @@ from nlrec.profiles.store import adjust_profile as store_adjust
 from nlrec.profiles.store import load_profile
 
 
+class ProfileWarning(UserWarning):
+    """The profile's index cannot be opened: only its own prototypes can be named."""
+
+
 def adjust_profile(
     name: str,
     *,
@@ -49,7 +53,7 @@ def adjust_profile(
             context = IndexProfiles(Index.open(load_profile(name).index))
         known = context.known()
     except IndexFileError as e:
-        warnings.warn(f"{e}; only the profile's own prototypes can be named", UserWarning, stacklevel=2)
+        warnings.warn(f"{e}; only the profile's own prototypes can be named", ProfileWarning, stacklevel=2)
     # read-modify-write under the profile's lock: concurrent adjustments never lose a change
     return store_adjust(name, known=known, more=list(more), less=list(less), mute=list(mute),
                         set_=dict(set_ or {}))

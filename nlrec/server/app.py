@@ -265,10 +265,14 @@ class _State:
         with self.lock:
             new = self.index.refreshed()
             if new is not self.index:
-                old, self.index = self.index, new
-                self._searchers.clear()
-                self._profiles = None
-                old.close()
+                self._swap(new)
+
+    def _swap(self, new: Any) -> None:
+        """Serve ``new`` from now on; release the generation served so far (the caller holds the lock)."""
+        old, self.index = self.index, new
+        self._searchers.clear()
+        self._profiles = None
+        old.close()  # the writer may then collect that generation
 
     def searcher(self, options: Any) -> Any:
         """The searcher for ``options`` over the current index, kept between requests (its
@@ -299,8 +303,5 @@ class _State:
         with self.write_lock:
             report = update_index(self.index, upsert=upsert or [], remove=remove or [])
             with self.lock:
-                old, self.index = self.index, report.pop("index")
-                self._searchers.clear()
-                self._profiles = None
-            old.close()  # releases its generation, which the writer may then collect
+                self._swap(report.pop("index"))
         return report
