@@ -44,10 +44,21 @@ def index() -> None:
               "(needs the audio extra), descriptors where the files have none, and 'sounds like' embeddings.")
 @click.option("--windows", type=click.IntRange(1), default=10, show_default=True,
               help="With --audio-dir: 3-second windows analysed per file.")
+@click.option("--backend", type=click.Choice(["local", "milvus"]), default="local", show_default=True,
+              help="Where the vectors live: a local FAISS file, or Milvus (docs/scaling.md).")
+@click.option("--uri", help="With --backend milvus: a Milvus Lite file (PATH.db) or http://host:19530.")
+@click.option("--collection", help="With --backend milvus: the collection name [default: the index name].")
+@click.option("--token-env", default="NLREC_MILVUS_TOKEN", show_default=True, metavar="VAR",
+              help="With --backend milvus: the environment variable holding the Milvus token, if any.")
+@click.option("--chunk-size", type=click.IntRange(1), default=20000, show_default=True,
+              help="With --backend milvus: tracks read, embedded and inserted per checkpoint.")
+@click.option("--milvus-index", default="FLAT", show_default=True,
+              help="With --backend milvus: the vector index (FLAT = exact, HNSW, IVF_FLAT, ...).")
+@click.option("--restart", is_flag=True, help="With --backend milvus: discard an unfinished build instead of resuming it.")
 @click.option("--json", "json_out", is_flag=True, help="Print the build report as JSON.")
 def index_build(name, dataset, data_dir, split, from_hub, catalog_file, fmt, id_col, descriptors_col,
                 title_col, artist_col, year_col, sep, encoding, model, factory, batch_size, audio_dir, windows,
-                json_out):
+                backend, uri, collection, token_env, chunk_size, milvus_index, restart, json_out):
     """Embed a catalog, dataset or audio folder and write an index (replacing one of the same name)."""
     from nlrec.index import build_index
 
@@ -58,7 +69,19 @@ def index_build(name, dataset, data_dir, split, from_hub, catalog_file, fmt, id_
 
     check_replaceable(resolve_index_path(name))  # before loading anything: refuse a foreign folder
     if audio_dir is not None:
+        if backend != "local":
+            raise click.UsageError("--audio-dir builds a local index; add its tracks to a Milvus index with nlrec index add")
         return _build_audio(name, audio_dir, model, windows, json_out)
+    if backend == "milvus":
+        from nlrec.cli.index_milvus import build_on_milvus
+
+        return build_on_milvus(name=name, dataset=dataset, data_dir=data_dir, split=split, catalog_file=catalog_file,
+                               fmt=fmt, encoding=encoding, mapping=dict(id_col=id_col, descriptors_col=descriptors_col,
+                               title_col=title_col, artist_col=artist_col, year_col=year_col, sep=sep),
+                               model=model, batch_size=batch_size, uri=uri, collection=collection, token_env=token_env,
+                               chunk_size=chunk_size, index_type=milvus_index, restart=restart, json_out=json_out)
+    if uri or collection:
+        raise click.UsageError("--uri and --collection need --backend milvus")
     t0 = time.perf_counter()
     if dataset:
         from nlrec.catalog.datasets import load_dataset, load_musiccaps_hub
@@ -144,6 +167,10 @@ def index_info(name, verify, json_out):
     with Index.open(name) as idx:
         if verify:  # the manifest itself is checked against the pointer's checksum at every open
             verify_files(idx.path, idx.manifest, full=True, name=idx.name)
+            if idx.backend == "milvus":
+                from nlrec.index.milvus import verify_backend
+
+                verify_backend(idx)
             if idx.generation is None:
                 _note(f"note: {idx.name!r} is a format-1 index: its manifest has no checksum; "
                       "rebuild it to have the manifest verified too")
@@ -182,7 +209,9 @@ def _print_info(idx, verify: bool) -> None:
         ("encoder", man.encoder.id),
         ("weights sha256", man.encoder.weights_sha256),
         ("dimension / metric", f"{man.dimension} / {field('metric')}"),
-        ("faiss", man.factory),
+        ("faiss", man.factory) if idx.backend == "local" else
+        ("milvus", f"{m['backend']['uri']} collection {m['backend']['collection']!r} ({man.factory})"
+         + (", count and schema verified" if verify else "")),
         ("bm25", bm25),
         ("corpus sha256", man.corpus_sha256),
         ("built", built),

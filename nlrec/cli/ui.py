@@ -35,8 +35,9 @@ def interactive(json_out: bool) -> bool:
 
 
 @contextmanager
-def progress(enabled: bool, description: str):
-    """A rich progress bar on stderr; yields ``update(stage, done, total)``, or None if disabled."""
+def progress(enabled: bool, description: str, *, rate: bool = False):
+    """A rich progress bar on stderr; yields ``update(stage, done, total)``, or None if disabled.
+    ``rate`` adds items per second."""
     if not enabled:
         yield None
         return
@@ -48,10 +49,18 @@ def progress(enabled: bool, description: str):
         TimeRemainingColumn,
     )
 
+    columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn()]
+    if rate:
+        from rich.progress import ProgressColumn
+        from rich.text import Text
+
+        class Rate(ProgressColumn):
+            def render(self, task: Any) -> Text:
+                return Text(f"{task.speed:,.0f}/s" if task.speed else "")
+
+        columns.append(Rate())
     with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
+        *columns,
         TimeRemainingColumn(),
         console=console(),
         transient=True,

@@ -127,10 +127,15 @@ class DenseRetriever:
         self.encoder = encoder
         self.index = index
 
-    def search_vectors(self, vectors: np.ndarray, k: int) -> list[Ranking]:
+    supports_restrict = True
+
+    def search_vectors(self, vectors: np.ndarray, k: int, *, restrict: np.ndarray | None = None) -> list[Ranking]:
+        """Top ``k`` documents per vector (among the rows ``restrict`` when given)."""
         k = min(k, self.index.ntotal)
         if k <= 0:
             return [Ranking(np.empty(0, np.int64), np.empty(0, np.float32)) for _ in vectors]
+        if restrict is not None:
+            return self._restricted(vectors, k, np.asarray(restrict, dtype=np.int64))
         flat = self._flat_vectors()
         if flat is not None:  # exact: the same scores and (-score, row) order as a dot product
             q = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -143,8 +148,31 @@ class DenseRetriever:
             out.append(Ranking(i[keep].astype(np.int64), s[keep].astype(np.float32)))
         return out
 
-    def search(self, queries: Sequence[str], k: int) -> list[Ranking]:
-        return self.search_vectors(self.encoder.encode(list(queries)), k)
+    def search(self, queries: Sequence[str], k: int, *, restrict: np.ndarray | None = None) -> list[Ranking]:
+        return self.search_vectors(self.encoder.encode(list(queries)), k, restrict=restrict)
+
+    def _restricted(self, vectors: np.ndarray, k: int, rows: np.ndarray) -> list[Ranking]:
+        """Exact among ``rows`` on a flat index; FAISS' ID selector on the others."""
+        q = np.ascontiguousarray(vectors, dtype=np.float32)
+        flat = self._flat_vectors()
+        if flat is not None:
+            out = []
+            for scores in q @ flat[rows].T:
+                top = top_k(scores, k)
+                out.append(Ranking(rows[top.doc_ids], top.scores))
+            return out
+        import faiss
+
+        sel = faiss.IDSelectorBatch(rows)
+        params = faiss.SearchParametersHNSW(sel=sel) if hnsw_of(self.index) is not None else faiss.SearchParameters(sel=sel)
+        if hnsw_of(self.index) is not None:
+            params.efSearch = max(hnsw_of(self.index).efSearch, k)
+        scores, ids = self.index.search(q, min(k, len(rows)), params=params)
+        return [Ranking(i[i >= 0].astype(np.int64), s[i >= 0].astype(np.float32)) for s, i in zip(scores, ids)]
+
+    def vectors_of(self, rows: Sequence[int]) -> np.ndarray:
+        """The stored vectors of document rows, ``(len(rows), d)``."""
+        return np.stack([self.index.reconstruct(int(r)) for r in rows])
 
     def stored_vectors(self) -> np.ndarray:
         """Every stored vector, ``(ntotal, d)`` float32 (a view for exact indexes, else a copy)."""

@@ -44,6 +44,8 @@ POINTER_KIND = "nlrec-index-pointer"
 _GEN_RE = re.compile(r"^gen-(\d{6,})$")
 _GEN_LOCK_RE = re.compile(r"^gen-(\d{6,})\.lock$")
 _STAGING_RE = re.compile(r"^\.staging-(\d+)-([0-9a-f]{16})(\.owner)?$")
+RESUME_DIR = ".resume"
+"""An unfinished streaming build's files and checkpoint (:mod:`nlrec.index.milvus_build`)."""
 
 
 def generation_dir_name(n: int) -> str:
@@ -155,7 +157,8 @@ def generation_entries(root: Path) -> list[str]:
     foreign = []
     for p in root.iterdir():
         n = p.name
-        if n in (POINTER, WRITER_LOCK) or _GEN_LOCK_RE.match(n) or _STAGING_RE.match(n):
+        if n in (POINTER, WRITER_LOCK) or _GEN_LOCK_RE.match(n) or _STAGING_RE.match(n) or \
+                (n == RESUME_DIR and (p / "state.json").is_file()):
             continue
         if _GEN_RE.match(n) and (p.is_dir() or not os.path.lexists(p)):  # or collected meanwhile
             continue
@@ -348,6 +351,9 @@ def remove_index_dir(root: Path, *, timeout: float | None = None) -> list[str]:
             raise IndexFileError(f"no index named {root.name!r} in {root.parent}")
         w.retire()
         held = w.collect()
+        resume = root / RESUME_DIR
+        if resume.is_dir() and (resume / "state.json").is_file():
+            shutil.rmtree(resume)
         leftovers = [p for p in root.iterdir() if p.name != WRITER_LOCK]
         if not held and not leftovers:
             (root / WRITER_LOCK).unlink(missing_ok=True)  # a waiting writer re-checks the inode

@@ -116,5 +116,27 @@ def remove_index(name: str, home: Path | None = None) -> Path:
     path = resolve_index_path(name, home)
     if not path.is_dir():
         raise IndexFileError(f"no index named {name!r} in {path.parent}")
+    _drop_milvus_collections(path)
     remove_index_dir(path)
     return path
+
+
+def _drop_milvus_collections(path: Path) -> None:
+    """A Milvus-backed index's collections go with it (only if their marker proves it made them).
+
+    Raises:
+        MilvusError: when Milvus cannot be reached (the index is kept, so nothing is orphaned).
+    """
+    from nlrec.index.generations import read_pointer
+    from nlrec.index.manifest import read_manifest
+
+    try:
+        pointer = read_pointer(path)
+        backend = read_manifest(path / pointer.directory, path.name).raw.get("backend") if pointer else None
+    except (IndexFileError, OSError):
+        return
+    if not isinstance(backend, dict) or backend.get("kind") != "milvus":
+        return
+    from nlrec.index.milvus import MilvusStore, MilvusTarget
+
+    MilvusStore(MilvusTarget.from_record(backend, path.name)).drop(backend.get("marker") or {})

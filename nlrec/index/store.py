@@ -284,6 +284,12 @@ class Index:
                 raise NlrecError(f"in-memory index {self.name!r} has no {kind} retriever")
             self._retrievers[kind] = r
             return r
+        if kind == "dense" and self.backend == "milvus":
+            from nlrec.index.milvus import dense_retriever
+
+            r = dense_retriever(self, self.encoder(model))
+            self._retrievers[kind] = r
+            return r
         try:
             if kind == "dense":
                 faiss_index = DenseRetriever.load_index(self.path / "dense")
@@ -307,6 +313,18 @@ class Index:
             ) from None
         self._retrievers[kind] = r
         return r
+
+    @property
+    def backend(self) -> str:
+        """Where the dense vectors live: ``local`` (a FAISS file) or ``milvus``."""
+        backend = self.manifest.raw.get("backend")
+        return str(backend.get("kind", "local")) if isinstance(backend, dict) else "local"
+
+    def milvus(self) -> Any:
+        """The :class:`~nlrec.index.milvus.MilvusStore` of a Milvus-backed index (connected once)."""
+        from nlrec.index.milvus import store_of
+
+        return store_of(self)
 
     def load_retrievers(self, kinds: Sequence[str], model: str | None = None) -> None:
         """Load several retrievers; those not loaded yet load concurrently.
@@ -338,6 +356,9 @@ class Index:
             "encoder": m.encoder.id,
             "dimension": m.dimension,
             "faiss": m.factory,
+            "backend": self.backend,
+            **({"milvus": {k: v for k, v in m.raw["backend"].items() if k != "marker"}}
+               if self.backend == "milvus" else {}),
             "source": m.source,
             "created_at": m.created_at,
             "size_bytes": m.size_bytes,

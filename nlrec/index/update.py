@@ -115,6 +115,7 @@ def update_index(
     if not new_tracks and not removals:
         raise NlrecError("nothing to update: give tracks to add or ids to remove")
     by_id = {t.id: t for t in new_tracks}
+    upsert_ids = set(by_id)
     if len(by_id) != len(new_tracks):
         raise CatalogError("update: duplicate track ids among the tracks to add")
     both = removals & set(by_id)
@@ -142,6 +143,13 @@ def update_index(
             all_tracks = kept + added
             if not all_tracks:
                 raise NlrecError("update: removing every track would leave an empty index; use nlrec index rm")
+            if current.backend == "milvus":
+                from nlrec.index.milvus.update import update_milvus
+
+                changed = [t for t in all_tracks if t.id in upsert_ids]
+                new, embedded = update_milvus(current, all_tracks, changed, removals & present,
+                                              progress=progress, extra_files=extra_files)
+                return _report(new, len(added), replaced, removals, present, embedded, t0)
             corpus = current.manifest.raw.get("corpus", {})
             catalog = Catalog(tracks=all_tracks, source=corpus.get("source") or "update")
             encoder = StoredVectorEncoder(current)
@@ -157,12 +165,17 @@ def update_index(
     built = new
     new = Index.open(root, verify=False)  # searches with the index's own encoder, not the stored vectors
     built.close()
+    return _report(new, len(added), replaced, removals, present, encoder.embedded, t0)
+
+
+def _report(new: Index, added: int, replaced: int, removals: set[str], present: set[str], embedded: int,
+            t0: float) -> dict[str, Any]:
     return {
-        "added": len(added),
+        "added": added,
         "replaced": replaced,
         "removed": len(removals & present),
         "unknown_removals": sorted(removals - present)[:20],
-        "embedded": encoder.embedded,
+        "embedded": embedded,
         "tracks": len(new.tracks),
         "documents": len(new.documents),
         "generation": new.generation,

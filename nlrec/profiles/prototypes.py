@@ -129,6 +129,8 @@ def index_vectors(index: Index) -> np.ndarray:
     """
     from nlrec.encoders.faiss_dense import DenseRetriever
 
+    if index.backend == "milvus":
+        return normalize_rows(np.asarray(index.retriever("dense").stored_vectors(), dtype=np.float32))
     faiss_index = DenseRetriever.load_index(index.path / "dense")
     try:
         vectors = faiss_index.reconstruct_n(0, faiss_index.ntotal)

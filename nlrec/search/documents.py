@@ -37,7 +37,7 @@ class DocumentSearcher(Protocol):
     def search(self, query: str, k: int) -> Ranking: ...
 
     def batch_search(self, queries: Sequence[str], k: int, *, lexical: Sequence[str | None] | None = None,
-                     vectors: Sequence[Any] | None = None) -> list[Ranking]: ...
+                     vectors: Sequence[Any] | None = None, restrict: Sequence[Any] | None = None) -> list[Ranking]: ...
 
 
 def positive(r: Ranking) -> Ranking:
@@ -63,7 +63,17 @@ class RetrieverSearcher:
         self.name = retriever.name
 
     def batch_search(self, queries: Sequence[str], k: int, *, lexical: Sequence[str | None] | None = None,
-                     vectors: Sequence[Any] | None = None) -> list[Ranking]:
+                     vectors: Sequence[Any] | None = None, restrict: Sequence[Any] | None = None) -> list[Ranking]:
+        """``restrict``: per query, the document rows it may rank (None: all)."""
+        if restrict is not None and any(r is not None for r in restrict):
+            n = len(queries)
+            lexical, vectors = lexical or [None] * n, vectors or [None] * n
+            out = []
+            for i, q in enumerate(queries):
+                one = self.batch_search if restrict[i] is None else self._restricted
+                out.append(one([q], k, lexical=[lexical[i]], vectors=[vectors[i]], **(
+                    {} if restrict[i] is None else {"rows": restrict[i]}))[0])
+            return out
         if self.lexical:
             texts = [lx if lx is not None else q for q, lx in zip(queries, lexical or [None] * len(queries))]
             return self.retriever.search(texts, k)
@@ -88,6 +98,24 @@ class RetrieverSearcher:
 
     def search(self, query: str, k: int) -> Ranking:
         return self.batch_search([query], k)[0]
+
+    def _restricted(self, queries: Sequence[str], k: int, *, lexical: Sequence[str | None],
+                    vectors: Sequence[Any], rows: Any) -> list[Ranking]:
+        """One query ranked among ``rows`` only: by the retriever where it can (FAISS, Milvus),
+        else (sparse) from every document's score."""
+        rows = np.unique(np.asarray(rows, dtype=np.int64))
+        r = self.retriever
+        if getattr(r, "supports_restrict", False):
+            if vectors[0] is not None:
+                return r.search_vectors(np.atleast_2d(vectors[0]), k, restrict=rows)
+            return r.search(list(queries), k, restrict=rows)
+        text = lexical[0] if self.lexical and lexical[0] is not None else queries[0]
+        scores = np.asarray(r.scores(text), dtype=np.float32)[rows]  # type: ignore[attr-defined]
+        from nlrec.encoders.base import top_k
+
+        top = top_k(scores, min(k, len(rows)))
+        keep = np.isfinite(top.scores)
+        return [Ranking(rows[top.doc_ids[keep]], top.scores[keep])]
 
 
 class HybridSearcher:
@@ -117,10 +145,10 @@ class HybridSearcher:
         self.depth = depth
 
     def batch_search(self, queries: Sequence[str], k: int, *, lexical: Sequence[str | None] | None = None,
-                     vectors: Sequence[Any] | None = None) -> list[Ranking]:
+                     vectors: Sequence[Any] | None = None, restrict: Sequence[Any] | None = None) -> list[Ranking]:
         deep = max(k, self.depth)
-        dense = self.dense.batch_search(queries, deep, vectors=vectors)
-        sparse = [positive(r) for r in self.sparse.batch_search(queries, deep, lexical=lexical)]
+        dense = self.dense.batch_search(queries, deep, vectors=vectors, restrict=restrict)
+        sparse = [positive(r) for r in self.sparse.batch_search(queries, deep, lexical=lexical, restrict=restrict)]
         weights = [self.alpha, 1.0 - self.alpha] if self.fusion == "weighted" else None
         return [fuse([d, s], k, method=self.fusion, weights=weights) for d, s in zip(dense, sparse)]
 

@@ -68,6 +68,7 @@ class Request:
         hide: track ids never returned (the items a "like X" request names).
         boost: document rows put first, in this order (the items a lookup request names).
         references: per referenced document row, ``{"like": name, "descriptors": [...]}``.
+        docs: only these document rows may be ranked (a filter that ran in Milvus), or None.
     """
 
     text: str
@@ -80,6 +81,7 @@ class Request:
     hide: frozenset[str] = frozenset()
     boost: tuple[int, ...] = ()
     references: tuple[dict[str, Any], ...] = ()
+    docs: Any = None
 
     @property
     def negative(self) -> tuple[str, ...]:

@@ -161,7 +161,7 @@ def _by_descriptors(index: Index, rows: list[int], k: int, model: str | None) ->
     skip = set(rows)
     docs = list(dict.fromkeys(int(index.track_doc[r]) for r in rows))
     dense = index.retriever("dense", model=model)
-    v = np.mean([dense.index.reconstruct(d) for d in docs], axis=0)
+    v = dense.vectors_of(docs).mean(axis=0)
     vector = (v / (np.linalg.norm(v) or 1.0)).astype(np.float32)[None, :]
     depth = k + len(skip) + 1
     while True:

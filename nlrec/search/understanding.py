@@ -129,7 +129,7 @@ class RequestSearcher(SearcherWrapper):
             ranked = sorted(descriptors, key=lambda d: (-descriptors[d], df.get(d, 0), d))
             expansion.update(ranked[:EXPANSION_TERMS])
             if dense is not None:
-                v = np.mean([dense.index.reconstruct(d) for d in docs], axis=0)
+                v = dense.vectors_of(docs).mean(axis=0)
                 vectors.append(v / (np.linalg.norm(v) or 1.0))
             if similar:
                 hide.update(index.tracks[r].id for r in rows)

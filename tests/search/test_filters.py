@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from nlrec.catalog import Catalog
+from nlrec.encoders.base import Ranking
 from nlrec.errors import NlrecError
 from nlrec.index import build_index
 from nlrec.search import SearchOptions, build_searcher
@@ -58,7 +60,35 @@ def _catalog(n: int = 60) -> Catalog:
     return Catalog.from_records(rows)
 
 
-@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_filtered_hybrid_fuses_the_filtered_rankings(fake_encoder):
+    """Hybrid with a filter = the fusion of the dense and sparse rankings of the matching
+    documents (the same on every backend: Milvus ranks only what the filter lets through)."""
+    from nlrec.search.documents import positive
+    from nlrec.search.fusion import fuse
+    from nlrec.search.options import HYBRID_DEPTH
+
+    index = build_index(_catalog(), "f", encoder=fake_encoder, onnx=False)
+    rng = random.Random(2)
+    for expr in ["year >= 1990 and year < 2000", "artist = 'Bo'", "label in ('Warp')", "year < 1970"]:
+        f = parse_filter(expr)
+        allowed_tracks = [f.matches(track_fields(t)) for t in index.tracks]
+        allowed_docs = {int(index.track_doc[r]) for r, ok in enumerate(allowed_tracks) if ok}
+        q = " ".join(rng.sample(["jazz", "piano", "calm", "rock", "synth", "upbeat"], 2))
+        n = len(index.documents)
+        sides = []
+        for kind in ("dense", "bm25"):
+            r = index.retriever(kind).search([q], n)[0]
+            r = positive(r) if kind == "bm25" else r
+            keep = np.isin(r.doc_ids, sorted(allowed_docs))
+            sides.append(Ranking(r.doc_ids[keep][:HYBRID_DEPTH], r.scores[keep][:HYBRID_DEPTH]))
+        fused = fuse(sides, 5, method="rrf")
+        expected = [index.tracks[row].id for d in fused.doc_ids.tolist() for row in index.doc_tracks[d]
+                    if allowed_tracks[row]][:5]
+        got = build_searcher(index, SearchOptions(mode="hybrid", negation="off", where=expr)).search(q, k=5).hits
+        assert [h.id for h in got] == expected, (q, expr)
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25"])
 def test_filtered_search_equals_brute_force_filter(fake_encoder, mode):
     """k filtered hits are the first k matching tracks of the unfiltered full ranking."""
     index = build_index(_catalog(), "f", encoder=fake_encoder, onnx=False)

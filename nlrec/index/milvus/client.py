@@ -1,0 +1,145 @@
+"""Connecting to Milvus: targets (URI + collection), clients, errors and descriptor-set keys."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlrec.errors import IndexFileError, NlrecError
+
+TOKEN_ENV = "NLREC_MILVUS_TOKEN"
+MAX_TOPK = 16384
+"""Milvus returns at most this many results a search."""
+PUSHDOWN_MAX_KEYS = 16384
+"""Above this many allowed descriptor sets a filtered search ranks unfiltered and drops the rest."""
+PLACEHOLDER_DIM = 2
+ID_MAX_BYTES = 512
+TEXT_MAX_BYTES = 16384
+MARKER_KIND = "nlrec-index"
+MARKER_PROPERTY = "nlrec.marker"
+_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,200}$")
+_CLIENTS: dict[tuple[str, str], Any] = {}
+
+
+class MilvusError(IndexFileError):
+    """Milvus is unreachable, or a collection is missing or does not match the index."""
+
+
+def _short(e: BaseException) -> str:
+    msg = getattr(e, "message", None) or str(e)
+    return " ".join(str(msg).split())[:200]
+
+
+@dataclass(frozen=True)
+class MilvusTarget:
+    """Where an index's vectors live: a Milvus URI and a collection name."""
+
+    uri: str
+    collection: str
+    token_env: str = TOKEN_ENV
+
+    @property
+    def tracks_collection(self) -> str:
+        return f"{self.collection}_tracks"
+
+    def record(self) -> dict[str, Any]:
+        """What the manifest records (never the token itself)."""
+        return {"kind": "milvus", "uri": self.uri, "collection": self.collection,
+                "tracks_collection": self.tracks_collection, "token_env": self.token_env}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any], where: str) -> MilvusTarget:
+        try:
+            return cls(uri=str(record["uri"]), collection=str(record["collection"]),
+                       token_env=str(record.get("token_env") or TOKEN_ENV))
+        except (KeyError, TypeError):
+            raise IndexFileError(f"index {where!r}: its manifest's milvus backend record is malformed; rebuild it") from None
+
+
+def target(uri: str, collection: str, token_env: str = TOKEN_ENV) -> MilvusTarget:
+    """A checked :class:`MilvusTarget`: a cluster URI as given, a local Milvus Lite file made absolute.
+
+    Raises:
+        MilvusError: for a collection name Milvus refuses or a local file not ending in ``.db``.
+    """
+    if not _NAME_RE.match(collection or ""):
+        raise MilvusError(f"--collection {collection!r}: Milvus collection names are letters, digits and "
+                          "underscores, starting with a letter or underscore")
+    if not re.match(r"^(https?|tcp|grpc|unix)://", uri):
+        path = Path(uri).expanduser()
+        if path.suffix != ".db":
+            raise MilvusError(f"--uri {uri!r}: a local Milvus Lite database must end in .db "
+                              "(or give http://host:19530 for a Milvus server)")
+        uri = str(path.resolve())
+    return MilvusTarget(uri, collection, token_env)
+
+
+def connect(uri: str, token_env: str = TOKEN_ENV, *, timeout: float = 10.0) -> Any:
+    """A ``pymilvus.MilvusClient`` for ``uri`` (one per process and URI).
+
+    Raises:
+        MilvusError: when pymilvus (or, for a file, milvus-lite) is missing or Milvus is unreachable.
+    """
+    token = os.environ.get(token_env, "")
+    cached = _CLIENTS.get((uri, token))
+    if cached is not None:
+        return cached
+    try:
+        from pymilvus import MilvusClient
+    except ImportError:
+        raise MilvusError("the Milvus backend needs pymilvus (and milvus-lite for a local file): "
+                          "pip install 'nlrec[milvus]'") from None
+    if uri.startswith("/"):
+        try:
+            import milvus_lite  # noqa: F401
+        except ImportError:
+            raise MilvusError(f"{uri} is a Milvus Lite file, which needs milvus-lite: pip install milvus-lite") from None
+        Path(uri).parent.mkdir(parents=True, exist_ok=True)
+    import logging
+
+    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)  # failures are raised as one-line errors
+    try:
+        client = MilvusClient(uri=uri, token=token, timeout=timeout)
+    except Exception as e:  # noqa: BLE001 - pymilvus raises many kinds; all mean "unreachable"
+        raise MilvusError(f"cannot reach Milvus at {uri}: {_short(e)}") from None
+    _CLIENTS[(uri, token)] = client
+    return client
+
+
+def doc_key(text: str) -> int:
+    """The 63-bit key of a descriptor set: a hash of its text, so it survives updates."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big") & (2**63 - 1)
+
+
+def doc_keys(texts: Sequence[str]) -> np.ndarray:
+    """Keys of unique texts, refusing the (astronomically unlikely) collision of two of them."""
+    keys = np.fromiter((doc_key(t) for t in texts), dtype=np.int64, count=len(texts))
+    if len(np.unique(keys)) != len(keys):
+        raise NlrecError("two descriptor sets hash to the same Milvus key; report this as a bug")
+    return keys
+
+
+def _cut(text: str, limit: int) -> str:
+    data = text.encode("utf-8")
+    return text if len(data) <= limit else data[:limit].decode("utf-8", "ignore")
+
+
+
+
+_NUMBER_RE = re.compile(r"^-?\d{1,15}(\.\d{1,15})?$")
+
+
+def number_like(value: str) -> int | float | None:
+    """The number a text stands for (``"240"``, ``"-1.5"``), as the Milvus backend stores
+    metadata texts that look like numbers, so that ``duration < 240`` works as it does locally."""
+    v = value.strip()
+    if not _NUMBER_RE.match(v):
+        return None
+    return float(v) if "." in v else int(v)
