@@ -287,7 +287,7 @@ class Index:
         if kind == "dense" and self.backend == "milvus":
             from nlrec.index.milvus import dense_retriever
 
-            r = dense_retriever(self, self.encoder(model))
+            r = dense_retriever(self, lambda: self.encoder(model))  # the collection is checked first
             self._retrievers[kind] = r
             return r
         try:

@@ -126,6 +126,9 @@ def update_index(
     # a concurrent update waits instead of being lost
     with exclusive_lock(root / WRITER_LOCK, f"index {root.name!r}"):
         current = Index.open(root, verify=False)
+        loaded = index._encoder  # the caller's encoder, already loaded: new sets are embedded with it
+        if loaded is not None and loaded.fingerprint() == current.manifest.encoder.weights_sha256:
+            current.use_encoder(loaded)
         try:
             kept: list[Track] = []
             replaced = 0

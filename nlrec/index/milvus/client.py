@@ -105,6 +105,7 @@ def connect(uri: str, token_env: str = TOKEN_ENV, *, timeout: float = 10.0) -> A
     import logging
 
     logging.getLogger("pymilvus").setLevel(logging.CRITICAL)  # failures are raised as one-line errors
+    logging.getLogger("grpc._server").setLevel(logging.CRITICAL)  # Milvus Lite's in-process server
     try:
         client = MilvusClient(uri=uri, token=token, timeout=timeout)
     except Exception as e:  # noqa: BLE001 - pymilvus raises many kinds; all mean "unreachable"

@@ -129,6 +129,8 @@ def store_of(index: Any) -> MilvusStore:
 def dense_retriever(index: Any, encoder: Any) -> MilvusDenseRetriever:
     """The dense retriever of a Milvus-backed index, after checking its collections.
 
+    ``encoder``: the query encoder, or a function loading it (called once the collection is checked).
+
     Raises:
         IndexFileError: ``doc_keys.npy`` unreadable or not matching the documents.
         MilvusError: Milvus unreachable, a collection missing, another schema or dimension.
@@ -136,7 +138,9 @@ def dense_retriever(index: Any, encoder: Any) -> MilvusDenseRetriever:
     keys = key_map(index)
     store = store_of(index)
     store.check(index.manifest.dimension, marker=index.manifest.raw["backend"].get("marker"))
-    return MilvusDenseRetriever(encoder, store, keys)
+    import inspect
+
+    return MilvusDenseRetriever(encoder() if inspect.isfunction(encoder) else encoder, store, keys)
 
 
 def verify_backend(index: Any) -> dict[str, Any]:

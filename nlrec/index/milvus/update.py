@@ -56,6 +56,8 @@ def update_milvus(current: Any, tracks: list[Track], changed: list[Track], remov
         index = finish_generation(writer, tmp, root, documents, tracks, where, marker, dict(current.manifest.encoder.raw),
                         corpus, build, progress, extra_files,
                         nested=sorted(set(current.manifest.raw["backend"].get("list_fields") or ()) | list_fields(changed)))
+    if current._encoder is not None:
+        index.use_encoder(current._encoder)
     gone = old - set(keys.tolist())
     if gone:
         store.delete_docs(sorted(gone))
