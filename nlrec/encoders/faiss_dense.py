@@ -118,6 +118,10 @@ def hnsw_of(index: faiss.Index) -> faiss.HNSW | None:
         return None
 
 
+EXACT_RESTRICTED_MAX = 200_000
+"""A filtered search among at most this many documents scores them all (exact)."""
+
+
 class DenseRetriever:
     """Ranks documents by cosine similarity of their embeddings to the query's."""
 
@@ -163,10 +167,22 @@ class DenseRetriever:
             return out
         import faiss
 
+        storage = getattr(faiss.downcast_index(self.index), "storage", None)
+        storage = faiss.downcast_index(storage) if storage is not None else None
+        if isinstance(storage, faiss.IndexFlat) and len(rows) <= EXACT_RESTRICTED_MAX:
+            # HNSW over flat vectors: exact among the allowed rows (a graph walk that may not step
+            # on most of the nodes misses allowed ones when the filter is selective)
+            vecs = faiss.rev_swig_ptr(storage.get_xb(), storage.ntotal * storage.d).reshape(storage.ntotal, storage.d)
+            out = []
+            for scores in q @ vecs[rows].T:
+                top = top_k(scores, k)
+                out.append(Ranking(rows[top.doc_ids], top.scores))
+            return out
         sel = faiss.IDSelectorBatch(rows)
-        params = faiss.SearchParametersHNSW(sel=sel) if hnsw_of(self.index) is not None else faiss.SearchParameters(sel=sel)
-        if hnsw_of(self.index) is not None:
-            params.efSearch = max(hnsw_of(self.index).efSearch, k)
+        hnsw = hnsw_of(self.index)
+        params = faiss.SearchParametersHNSW(sel=sel) if hnsw is not None else faiss.SearchParameters(sel=sel)
+        if hnsw is not None:  # a broad filter: walk wider in proportion to what it filters out
+            params.efSearch = int(min(4096, max(hnsw.efSearch, k, 2 * k * self.index.ntotal / max(1, len(rows)))))
         scores, ids = self.index.search(q, min(k, len(rows)), params=params)
         return [Ranking(i[i >= 0].astype(np.int64), s[i >= 0].astype(np.float32)) for s, i in zip(scores, ids)]
 

@@ -127,3 +127,17 @@ def test_cli_where(fake_encoder, tiny_tracks, tiny_model):
     assert {h["id"] for h in json.loads(r.stdout)["hits"]} == {"t6", "t7"}
     r = CliRunner().invoke(cli, ["query", "music", "--index", "tiny", "--where", "year <"])
     assert r.exit_code == 1 and "Error:" in r.output and "Traceback" not in r.output
+
+
+def test_filtered_search_on_an_hnsw_index_is_exact(fake_encoder):
+    """A filter on an HNSW index scores the allowed documents exactly (a graph walk would miss
+    allowed documents far from the query)."""
+    cat = _catalog(200)
+    flat = build_index(cat, "flat", encoder=fake_encoder, onnx=False, factory="Flat")
+    hnsw = build_index(cat, "hnsw", encoder=fake_encoder, onnx=False, factory="HNSW8")
+    for expr in ["artist = 'Bo' and year < 1975", "label = 'Warp'"]:
+        for q in ["jazz piano", "calm synth", "rock drums"]:
+            options = SearchOptions(mode="dense", negation="off", where=expr)
+            a = build_searcher(flat, options).search(q, k=10).hits
+            b = build_searcher(hnsw, options).search(q, k=10).hits
+            assert [h.id for h in a] == [h.id for h in b], (expr, q)

@@ -92,7 +92,7 @@ class MilvusDenseRetriever:
                 allowed[restrict] = True
         depth = k if allowed is None else min(MAX_TOPK, max(k, int(k * n / max(1, int(allowed.sum())) * 2)))
         # a few more than k: rows this version does not hold (a newer writer's) are dropped
-        results = self.store.search(np.atleast_2d(vectors), min(MAX_TOPK, depth + 16), keys=keys)
+        results = self.store.search(np.atleast_2d(vectors), min(MAX_TOPK, depth + 16), keys=keys, total=n)
         out = []
         for found, scores in results:
             rows = self.rows_of(found)

@@ -208,16 +208,21 @@ class MilvusStore:
                 self._call("flushing", fn, name)
 
     # -- reads ----------------------------------------------------------------------------
-    def search(self, vectors: np.ndarray, k: int, *, keys: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    def search(self, vectors: np.ndarray, k: int, *, keys: np.ndarray | None = None,
+               total: int | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
         """Top ``k`` (at most :data:`MAX_TOPK`) document keys and inner products per vector,
-        among ``keys`` when given (a filter pushed down to Milvus)."""
+        among ``keys`` when given (a filter pushed down to Milvus; ``total``: how many there are
+        in all, to widen an HNSW search in proportion)."""
         expr = f"key in [{','.join(map(str, keys.tolist()))}]" if keys is not None else ""
         if keys is not None and not len(keys):
             return [(np.empty(0, np.int64), np.empty(0, np.float32)) for _ in vectors]
+        limit = max(1, min(int(k), MAX_TOPK))
+        # HNSW (ignored by FLAT): walk wider when a filter leaves few candidates
+        ef = int(min(32768, max(64, limit, 2 * limit * (total or 1) / max(1, len(keys)) if keys is not None else 0)))
         res = self._call("searching", self.client.search, self.target.collection,
                          data=np.asarray(vectors, np.float32).tolist(), anns_field="vector",
-                         limit=max(1, min(int(k), MAX_TOPK)), filter=expr, output_fields=["key"],
-                         search_params={"metric_type": "IP"})
+                         limit=limit, filter=expr, output_fields=["key"],
+                         search_params={"metric_type": "IP", "params": {"ef": ef}})
         out = []
         for hits in res:
             out.append((np.fromiter((h["key"] for h in hits), dtype=np.int64, count=len(hits)),
