@@ -42,8 +42,10 @@ def make_rows(sets: list[str], n: int, seed: int = 0, prefix: str = "t") -> list
              "descriptors": sets[i % len(sets)].split(", ")} for i in range(n)]
 
 
-def build_catalog_index(name: str, data_dir: str | None, n: int, model: str = "default") -> dict[str, Any]:
-    """Build index ``name`` with ``n`` tracks (skipped when it exists with that many tracks)."""
+def build_catalog_index(name: str, data_dir: str | None, n: int, model: str = "default",
+                        milvus_uri: str | None = None) -> dict[str, Any]:
+    """Build index ``name`` with ``n`` tracks (skipped when it exists with that many tracks), on
+    the local backend or, with ``milvus_uri``, on Milvus."""
     from nlrec.catalog import Catalog
     from nlrec.errors import IndexFileError
     from nlrec.evaluation.speed.catalogs import real_descriptor_sets
@@ -57,8 +59,15 @@ def build_catalog_index(name: str, data_dir: str | None, n: int, model: str = "d
         pass
     sets = real_descriptor_sets(data_dir)
     t0 = time.perf_counter()
-    idx = build_index(Catalog.from_records(make_rows(sets, n), source=f"loadtest-{n}"), name, model=model)
-    return {"built": True, "tracks": n, "documents": len(idx.documents), "build_s": round(time.perf_counter() - t0, 1)}
+    catalog = Catalog.from_records(make_rows(sets, n), source=f"loadtest-{n}")
+    if milvus_uri:
+        from nlrec.index.milvus import target
+        from nlrec.index.milvus.build import build_milvus_index
+
+        idx = build_milvus_index(catalog, name, target(milvus_uri, "loadtest"), model=model)
+    else:
+        idx = build_index(catalog, name, model=model)
+    return {"built": True, "backend": idx.backend, "tracks": n, "documents": len(idx.documents), "build_s": round(time.perf_counter() - t0, 1)}
 
 
 async def _client(http: Any, url: str, rng: random.Random, deadline: float, ids: list[str],
@@ -167,7 +176,8 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
     from nlrec.evaluation.speed.catalogs import real_descriptor_sets
     from nlrec.server.app import create_app
 
-    report: dict[str, Any] = {"build": build_catalog_index(args.index, args.data_dir, args.tracks)}
+    report: dict[str, Any] = {"build": build_catalog_index(args.index, args.data_dir, args.tracks,
+                                                           milvus_uri=args.milvus_uri)}
     app = create_app(args.index)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -203,6 +213,7 @@ if __name__ == "__main__":
     p.add_argument("--duration", type=float, default=60.0)
     p.add_argument("--writes", type=int, default=1000)
     p.add_argument("--batch", type=int, default=100)
+    p.add_argument("--milvus-uri", help="build the index on Milvus (a Milvus Lite PATH.db or http://host:19530)")
     p.add_argument("--out", default="eval/results/serving.json")
     a = p.parse_args()
     rep = run_all(a)

@@ -274,3 +274,26 @@ def test_cli_build_query_verify_and_remove(tmp_path, tiny_catalog_file, tiny_mod
     assert r.exit_code == 1 and r.stderr.strip().startswith("Error: cannot reach Milvus"), r.output
     r = run("index", "build", "--catalog", str(tiny_catalog_file), "--name", "m3", "--backend", "milvus")
     assert r.exit_code == 2 and "--uri" in r.output
+
+
+def test_the_local_backend_never_imports_pymilvus(tmp_path):
+    """Cold queries on the default backend are unchanged: Milvus is imported only when used."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys\nsys.path.insert(0, 'tests')\nfrom conftest import FakeEncoder\n"
+        "from nlrec.catalog import Catalog\nfrom nlrec.index import build_index\n"
+        "from nlrec.search import SearchOptions, build_searcher\n"
+        "cat = Catalog.from_records([{'id': f't{i}', 'year': 1990 + i, 'descriptors': ['jazz', 'piano', str(i)]} "
+        "for i in range(20)])\n"
+        "idx = build_index(cat, 'x', encoder=FakeEncoder(), onnx=False)\n"
+        "build_searcher(idx, SearchOptions(mode='hybrid', where='year > 1995')).search('jazz without piano', 5)\n"
+        "print('MILVUS=' + str(any(m.startswith(('pymilvus', 'milvus_lite')) for m in sys.modules)))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "NLREC_HOME": str(tmp_path / "home")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=root, env=env)
+    assert "MILVUS=False" in out.stdout, out.stdout + out.stderr

@@ -109,7 +109,11 @@ def connect(uri: str, token_env: str = TOKEN_ENV, *, timeout: float = 10.0) -> A
     try:
         client = MilvusClient(uri=uri, token=token, timeout=timeout)
     except Exception as e:  # noqa: BLE001 - pymilvus raises many kinds; all mean "unreachable"
-        raise MilvusError(f"cannot reach Milvus at {uri}: {_short(e)}") from None
+        why = _short(e)
+        if uri.startswith("/"):
+            why += (" (a Milvus Lite database is open in one process at a time: is nlrec serve or another "
+                    "build using it? Several processes need a Milvus server, see docs/scaling.md)")
+        raise MilvusError(f"cannot reach Milvus at {uri}: {why}") from None
     _CLIENTS[(uri, token)] = client
     return client
 
