@@ -165,7 +165,9 @@ def build_milvus_index(
             progress("tracks", state["rows_read"], total or 0)
         ran = 0
         for rows_read, tracks, skipped in source.chunks(state["rows_read"], chunk_size):
-            t_enc = _add_chunk(store, resume, state, docs, ids, tracks, enc, batch_size)
+            # the first chunk after a resume may be partly in Milvus already: upserted; later ones inserted
+            t_enc = _add_chunk(store, resume, state, docs, ids, tracks, enc, batch_size,
+                               fresh=ran > 0 or state["chunks"] == 0)
             state.update(rows_read=rows_read, chunks=state["chunks"] + 1,
                          skipped_empty=state["skipped_empty"] + skipped,
                          encode_seconds=round(state["encode_seconds"] + t_enc, 3))
@@ -236,7 +238,7 @@ def _reload(resume: _Resume, state: dict[str, Any]) -> tuple[dict[str, int], set
 
 
 def _add_chunk(store: MilvusStore, resume: _Resume, state: dict[str, Any], docs: dict[str, int], ids: set[str],
-               tracks: list[Track], enc: Any, batch_size: int) -> float:
+               tracks: list[Track], enc: Any, batch_size: int, fresh: bool) -> float:
     """Embed and upsert a chunk's new descriptor sets and its tracks; append them to the files."""
     nested = set(state.get("list_fields") or ())
     for t in tracks:
@@ -249,9 +251,9 @@ def _add_chunk(store: MilvusStore, resume: _Resume, state: dict[str, Any], docs:
     t0 = time.perf_counter()
     if new:
         vectors = enc.encode(new, batch_size=batch_size)
-        store.upsert_docs(doc_keys(new), vectors, new)
+        store.upsert_docs(doc_keys(new), vectors, new, new=fresh)
     encode = time.perf_counter() - t0
-    store.upsert_tracks(tracks, [doc_key(t.text) for t in tracks])
+    store.upsert_tracks(tracks, [doc_key(t.text) for t in tracks], new=fresh)
     with open(resume.dir / "documents.jsonl", "a", encoding="utf-8") as f:
         for text in new:
             docs[text] = len(docs)

@@ -179,17 +179,23 @@ class MilvusStore:
         return out[0], out[1]
 
     # -- writes ---------------------------------------------------------------------------
-    def upsert_docs(self, keys: np.ndarray, vectors: np.ndarray, texts: Sequence[str], *, batch: int = 2000) -> None:
+    def upsert_docs(self, keys: np.ndarray, vectors: np.ndarray, texts: Sequence[str], *, batch: int = 2000,
+                    new: bool = False) -> None:
+        """Write descriptor sets by key; ``new``: none of them can be there yet (a plain insert,
+        faster; Milvus does not refuse a second row with the same key)."""
+        write = self.client.insert if new else self.client.upsert
         for s in range(0, len(keys), batch):
             rows = [{"key": int(k), "vector": v, "text": _cut(t, TEXT_MAX_BYTES)}
                     for k, v, t in zip(keys[s:s + batch].tolist(), np.asarray(vectors[s:s + batch], np.float32).tolist(),
                                        texts[s:s + batch])]
-            self._call("writing descriptor sets", self.client.upsert, self.target.collection, rows)
+            self._call("writing descriptor sets", write, self.target.collection, rows)
 
-    def upsert_tracks(self, tracks: Sequence[Any], keys: Sequence[int], *, batch: int = 5000) -> None:
+    def upsert_tracks(self, tracks: Sequence[Any], keys: Sequence[int], *, batch: int = 5000, new: bool = False) -> None:
+        """Write tracks by id (``new`` as in :meth:`upsert_docs`)."""
+        write = self.client.insert if new else self.client.upsert
         for s in range(0, len(tracks), batch):
             rows = [track_entity(t, k) for t, k in zip(tracks[s:s + batch], keys[s:s + batch])]
-            self._call("writing tracks", self.client.upsert, self.target.tracks_collection, rows)
+            self._call("writing tracks", write, self.target.tracks_collection, rows)
 
     def delete_tracks(self, ids: Iterable[str], *, batch: int = 2000) -> None:
         ids = list(ids)
