@@ -66,6 +66,15 @@ def dedup_table(data_dir: str | None) -> list[dict[str, Any]]:
         except Exception:  # noqa: BLE001 - a missing dataset is left out
             continue
         out.append({"catalog": name, "items": len(texts), "unique_sets": len(set(texts))})
+    from nlrec.evaluation.mtt_msd import load_mtt
+
+    try:  # MTT with all 188 tags, every split (the top-50 file above holds the tagged clips only)
+        texts = []
+        for split in ("train", "valid", "test"):
+            texts += [", ".join(sorted(t.tags)) for t in load_mtt(data_dir, split).tracks if t.tags]
+        out.append({"catalog": "mtt (188 tags, all splits)", "items": len(texts), "unique_sets": len(set(texts))})
+    except Exception:  # noqa: BLE001
+        pass
     for name in ("hetrec", "yes"):
         try:
             texts = [t for t in load_listening(name, data_dir).texts if t.strip()]
