@@ -91,6 +91,8 @@ def connect(uri: str, token_env: str = TOKEN_ENV, *, timeout: float = 10.0) -> A
     cached = _CLIENTS.get((uri, token))
     if cached is not None:
         return cached
+    # gRPC's C core would print keepalive notices of the in-process Milvus Lite server on stderr
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     try:
         from pymilvus import MilvusClient
     except ImportError:
