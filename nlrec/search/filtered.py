@@ -48,7 +48,8 @@ def _pushed_down(index: Any, expression: str) -> Allowed | None:
         milvus_expr = to_milvus(expression, list_fields=frozenset(backend.get("list_fields") or ()))
     except Untranslatable:
         return None
-    ids, keys = index.milvus().matching_tracks(milvus_expr)
+    # a margin: the collection may hold tracks a newer version added (ignored below)
+    ids, keys = index.milvus().matching_tracks(milvus_expr, total=2 * len(index.tracks) + 10000)
     from nlrec.index.milvus import key_map
 
     rows = key_map(index).rows_of(keys)

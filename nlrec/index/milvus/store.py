@@ -246,8 +246,17 @@ class MilvusStore:
                 out[int(r["key"])] = np.asarray(r["vector"], dtype=np.float32)
         return out
 
-    def matching_tracks(self, expression: str, *, batch: int = 10000) -> tuple[list[str], np.ndarray]:
-        """Ids and descriptor-set keys of the tracks matching a Milvus filter expression."""
+    def matching_tracks(self, expression: str, *, batch: int = 10000, total: int | None = None) -> tuple[list[str], np.ndarray]:
+        """Ids and descriptor-set keys of the tracks matching a Milvus filter expression.
+
+        Milvus Lite answers one query of any size (one scan of the collection, where its
+        iterator rescans it for every batch: 10x slower at 1M tracks); a server caps a query's
+        window, so it is read with an iterator.
+        """
+        if self.target.uri.startswith("/") and total:
+            rows = self._call("filtering", self.client.query, self.target.tracks_collection, filter=expression,
+                              output_fields=["doc"], limit=int(total))
+            return [r["id"] for r in rows], np.fromiter((r["doc"] for r in rows), dtype=np.int64, count=len(rows))
         it = self._call("filtering", self.client.query_iterator, self.target.tracks_collection, batch_size=batch,
                         filter=expression, output_fields=["doc"])
         ids: list[str] = []
