@@ -245,9 +245,10 @@ class GPLPipeline:
 
         ts = self.config.teacher
         corpus, queries, qrels = read_training_set(self.run)
+        near = self._near_descriptors(corpus) if ts.drop_false_negatives else None
         pairs = teacher_pairs(queries, corpus, qrels, read_jsonl(self.run.negatives),
                               n_pairs=ts.steps * ts.batch_size, negatives_per_query=ts.negatives_per_query,
-                              seed=self.config.seed, drop_false_negatives=ts.drop_false_negatives)
+                              seed=self.config.seed, drop_false_negatives=ts.drop_false_negatives, near=near)
         validation = self._teacher_validation()
         if validation is None:
             train_teacher(pairs, ts, self.run.teacher, device=_device(self.config), seed=self.config.seed,
@@ -279,6 +280,16 @@ class GPLPipeline:
                           show_progress=self.show_progress, on_eval=on_eval)
         return {"pairs": len(pairs["label"]), "steps": ts.steps, "validation": validation,
                 "curve": path.name}
+
+    def _near_descriptors(self, corpus: dict[str, str]) -> dict[str, set[str]]:
+        """Near-duplicate descriptors of the corpus by the dense model being adapted (cosine 0.8,
+        the negation matcher's threshold), so that "drums" is no negative for "drum"."""
+        from nlrec.training.student import load_student
+        from nlrec.training.teacher import near_descriptors
+
+        tags = sorted({t.strip().lower() for text in corpus.values() for t in text.split(",") if t.strip()})
+        model = load_student(self.config.negatives.dense_model, device=_device(self.config))
+        return near_descriptors(tags, model.encode(tags, normalize_embeddings=True, batch_size=64))
 
     def _data_root(self) -> Path:
         from nlrec.paths import data_dir as resolve_data_dir

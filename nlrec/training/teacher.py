@@ -79,22 +79,42 @@ def named_descriptors(query: str, document: str) -> list[str]:
     return out
 
 
-def is_false_negative(named: Sequence[str], document: str) -> bool:
-    """Whether ``document`` carries every descriptor in ``named`` (then it answers the request too)."""
+def is_false_negative(named: Sequence[str], document: str, near: Mapping[str, set[str]] | None = None) -> bool:
+    """Whether ``document`` carries every descriptor in ``named``, or one ``near`` it (then it
+    answers the request too)."""
     if not named:
         return False
     tags = {t.strip().lower() for t in document.split(",")}
-    return all(t in tags for t in named)
+    near = near or {}
+    return all(t in tags or bool(near.get(t, set()) & tags) for t in named)
+
+
+_NEGATED = re.compile(r"^(no|not|non|without)\b")
+
+
+def near_descriptors(descriptors: Sequence[str], vectors: np.ndarray, threshold: float = 0.8) -> dict[str, set[str]]:
+    """For each descriptor, the others whose (unit) vectors have a cosine of at least ``threshold``
+    ("drums" / "drum", "strange" / "weird"), never across a negation ("piano" / "no piano")."""
+    sims = vectors @ vectors.T
+    out: dict[str, set[str]] = {}
+    for i, j in zip(*np.nonzero(np.triu(sims >= threshold, k=1))):
+        a, b = descriptors[i], descriptors[j]
+        if bool(_NEGATED.match(a)) == bool(_NEGATED.match(b)):
+            out.setdefault(a, set()).add(b)
+            out.setdefault(b, set()).add(a)
+    return out
 
 
 def teacher_pairs(queries: Mapping[str, str], corpus: Mapping[str, str], qrels: Mapping[str, Mapping[str, int]],
                   negatives: Sequence[Mapping[str, Any]], *, n_pairs: int, negatives_per_query: int,
-                  seed: int = 0, drop_false_negatives: bool = False) -> dict[str, list]:
+                  seed: int = 0, drop_false_negatives: bool = False,
+                  near: Mapping[str, set[str]] | None = None) -> dict[str, list]:
     """Labelled pairs for the teacher: each sampled query with one positive (label 1) and
     ``negatives_per_query`` hard negatives (label 0), until ``n_pairs`` pairs.
 
     With ``drop_false_negatives``, a mined document that carries every descriptor of the positive
-    the request names (:func:`named_descriptors`) is not used as a negative.
+    the request names (:func:`named_descriptors`), or one ``near`` each (:func:`near_descriptors`),
+    is not used as a negative.
 
     Returns:
         Columns ``query``, ``document``, ``label`` (a ``datasets.Dataset.from_dict`` input).
@@ -106,7 +126,7 @@ def teacher_pairs(queries: Mapping[str, str], corpus: Mapping[str, str], qrels: 
         for r in records:
             q, pos = queries[r["qid"]], list(qrels[r["qid"]])
             named = named_descriptors(q, corpus[pos[0]])
-            neg = {k: [d for d in v if not is_false_negative(named, corpus[d])] for k, v in r["neg"].items()}
+            neg = {k: [d for d in v if not is_false_negative(named, corpus[d], near)] for k, v in r["neg"].items()}
             if any(neg.values()):
                 kept.append({**r, "neg": neg})
         records = kept

@@ -11,6 +11,7 @@ from nlrec.training.teacher import (
     TeacherSettings,
     is_false_negative,
     named_descriptors,
+    near_descriptors,
     teacher_pairs,
     train_teacher,
 )
@@ -32,6 +33,10 @@ def test_named_descriptors_and_false_negatives():
     assert is_false_negative(["piano", "strings"], "strings, piano, slow")
     assert not is_false_negative(["piano", "strings"], "piano, slow")
     assert not is_false_negative([], "piano")
+    near = near_descriptors(["drum", "drums", "no drums", "piano"],
+                            np.array([[1, 0], [0.99, 0.141], [0.98, 0.199], [0, 1]], dtype=np.float32))
+    assert near == {"drum": {"drums"}, "drums": {"drum"}}  # never across a negation
+    assert is_false_negative(["drum", "piano"], "drums, piano", near)
 
 
 def test_teacher_pairs_leave_out_false_negatives():
