@@ -41,8 +41,13 @@ MODES = ("dense", "tfidf", "bm25", "hybrid")
               help="Cosine from which a descriptor counts as a negated facet by embedding; 1 = lexicon only  [default: 0.8].")
 @click.option("--where", metavar="EXPR", help="Only tracks whose fields match, e.g. \"year >= 1990 and year < 2000\", "
               "\"artist = 'X'\" (any catalog column; see docs/filters.md).")
+@click.option("--rerank", type=click.IntRange(1, 1000), is_flag=False, flag_value=100, default=None, metavar="[N]",
+              help="Rerank the top N (100 when N is left out) with a music cross-encoder (--reranker). Off by default.")
+@click.option("--reranker", metavar="PATH", envvar="NLREC_RERANKER",
+              help="Cross-encoder directory for --rerank, e.g. the GPL teacher gpl/runs/mtt-train/teacher "
+                   "[env: NLREC_RERANKER].")
 def query(text, index_name, k, mode, sparse, fusion, alpha, model, queries_file, output, json_out, profile, profile_weight,
-          exclude, negation, negation_threshold, where):
+          exclude, negation, negation_threshold, where, rerank, reranker):
     """Find tracks for a request, e.g. nlrec query "calm piano for studying".
 
     \b
@@ -61,11 +66,12 @@ def query(text, index_name, k, mode, sparse, fusion, alpha, model, queries_file,
         raise click.UsageError("--profile works with a request TEXT, not with --queries")
     options = SearchOptions(mode=mode, sparse=sparse, fusion=fusion, alpha=alpha, model=model, negation=negation,
                             exclude=tuple(exclude), negation_threshold=negation_threshold, where=where)
+    layers = _rerank_layers(rerank, reranker)
     if profile is not None:
-        return _query_with_profile(text, index_name, k, profile, profile_weight, json_out, options)
+        return _query_with_profile(text, index_name, k, profile, profile_weight, json_out, options, layers)
     from nlrec.search import build_searcher
 
-    searcher = build_searcher(open_for_query(index_name, json_out), options)
+    searcher = build_searcher(open_for_query(index_name, json_out), options, layers=layers)
     if queries_file:
         _batch(searcher, queries_file, output, k, json_out)
         return
@@ -81,6 +87,19 @@ def query(text, index_name, k, mode, sparse, fusion, alpha, model, queries_file,
         _echo_tsv(result.hits)
 
 
+def _rerank_layers(depth: int | None, path: str | None) -> list[Any]:
+    """``--rerank N --reranker PATH``: the cross-encoder layer (none without ``--rerank``)."""
+    if depth is None:
+        return []
+    if not path:
+        raise click.ClickException("--rerank needs a cross-encoder: pass --reranker PATH or set NLREC_RERANKER "
+                                   "(train one with: nlrec train gpl --dataset mtt --split train --until teacher)")
+    from nlrec.encoders.cross import CrossEncoderScorer
+    from nlrec.search.rerank import rerank_layer
+
+    return [rerank_layer(CrossEncoderScorer.load(path), depth)]
+
+
 def _echo_tsv(hits: list[Any], extra: Any = None) -> None:
     """Tab-separated hits on stdout (for pipes): rank, score, id, title - artist, descriptors."""
     for h in hits:
@@ -91,7 +110,7 @@ def _echo_tsv(hits: list[Any], extra: Any = None) -> None:
         click.echo("\t".join(cells))
 
 
-def _query_with_profile(text, index_name, k, profile_name, profile_weight, json_out, options) -> None:
+def _query_with_profile(text, index_name, k, profile_name, profile_weight, json_out, options, layers=()) -> None:
     """``nlrec query TEXT --profile NAME``: the request re-ranked with a taste profile."""
     from rich.markup import escape
 
@@ -105,7 +124,7 @@ def _query_with_profile(text, index_name, k, profile_name, profile_weight, json_
     index = Index.open(index_name or profile.index)
     t0 = time.perf_counter()
     with _warnings_to_stderr():
-        result = profile_searcher(index, profile, options, weight=weight).search(text, k)
+        result = profile_searcher(index, profile, options, weight=weight, layers=layers).search(text, k)
     if json_out:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return

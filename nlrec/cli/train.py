@@ -194,9 +194,11 @@ def gpl_cmd(
 )
 @click.option(
     "--eval-benchmark",
-    type=click.Choice(["mc", "mc_reco", "mc_human"]),
+    type=click.Choice(["mc", "mc_reco", "mc_human", "mtt_valid", "msd_valid"]),
     default="mc",
     show_default=True,
+    help="mc*: BM25's top results reranked on a MusicCaps benchmark (seed 0); mtt_valid / msd_valid: "
+    "the validation split of a tag catalog, BM25's and music-minilm's top results reranked.",
 )
 @click.option(
     "--eval-queries",
@@ -263,6 +265,28 @@ def teacher_cmd(
         from nlrec.training.teacher import evaluate_teacher
 
         quiet_libraries(json_out)
+        if eval_benchmark.endswith("_valid"):
+            from nlrec.training.teacher_eval import summary as rerank_summary
+            from nlrec.training.teacher_eval import validate_teacher
+
+            with stdout_to_stderr():
+                result = validate_teacher(
+                    evaluate_path, eval_benchmark, resolve_data_dir(config.data.data_dir or data_dir),
+                    n_queries=eval_queries or None, depth=eval_depth, max_length=config.teacher.max_length,
+                    device=None if config.device == "auto" else config.device,
+                    dense_model=config.negatives.dense_model if config.data.dataset != "musiccaps" else "music-minilm",
+                )
+            summary["rerank"] = result
+            if not json_out:
+                for label, v in rerank_summary(result).items():
+                    _note(f"{eval_benchmark} ({result['queries']} requests, {label} top {eval_depth}): "
+                          f"R@10 {v['R@10 before']:.1f} -> {v['R@10 after']:.1f}, "
+                          f"RR@10 {v['RR@10 before']:.1f} -> {v['RR@10 after']:.1f}, "
+                          f"nDCG@10 {v['nDCG@10 before']:.1f} -> {v['nDCG@10 after']:.1f}")
+            write_record(record, "teacher", summary)
+            if json_out:
+                click.echo(json.dumps(summary, indent=2))
+            return
         with _progress(_interactive(json_out), "rerank") as update, stdout_to_stderr():
             result = evaluate_teacher(
                 evaluate_path, eval_benchmark, resolve_data_dir(config.data.data_dir or data_dir),

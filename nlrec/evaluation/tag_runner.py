@@ -77,10 +77,11 @@ def tag_index(bench: TagBenchmark, directory: str | Path, encoder: Any) -> Any:
 
 
 def rank_tag_queries(
-    index: Any, bench: TagBenchmark, config: Any, depth: int = RUN_DEPTH
+    index: Any, bench: TagBenchmark, config: Any, depth: int = RUN_DEPTH, *, layers: Sequence[Any] = ()
 ) -> dict[str, list[tuple[str, float]]]:
-    """``{qid: [(docid, score), ...]}``, at most ``depth`` deep, ranked by the search API."""
-    from nlrec.search import search_many
+    """``{qid: [(docid, score), ...]}``, at most ``depth`` deep, ranked by the search API
+    (``layers``: extra searcher layers, e.g. a cross-encoder reranker)."""
+    from nlrec.search import SearchOptions, build_searcher
 
     mode = config.system
     options: dict[str, Any] = {"mode": mode}
@@ -91,9 +92,9 @@ def rank_tag_queries(
         qs = [q for q in bench.queries if q.negation == (negation == "filter")]
         if not qs:
             continue
-        hits = search_many(index, [q.text for q in qs], depth, negation=negation, **options)
-        for q, hs in zip(qs, hits):
-            out[q.qid] = [(h.id, float(h.score)) for h in hs]
+        searcher = build_searcher(index, SearchOptions.from_kwargs(negation=negation, **options), layers=layers)
+        for q, result in zip(qs, searcher.batch_search([q.text for q in qs], depth)):
+            out[q.qid] = [(h.id, float(h.score)) for h in result.hits]
     return out
 
 

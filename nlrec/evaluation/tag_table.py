@@ -79,8 +79,9 @@ def render_tag_markdown(results_dir: str | Path) -> str:
         f"only for orientation: *{PAPER_NOTE}*. With tens to hundreds of relevant sets a query,",
         "R@10 is bounded far below 100 (by 10 / the number of relevant sets); P@10 and nDCG@10 say",
         "more. Wall (s): the run's wall time; dense encoding counts in the first run that needed it.",
-        "Trained models are named after their runs; how each was trained (gpl-mtt-train is a smoke",
-        "run of GPL on the MTT train split, not the full recipe): `gpl/README.md`.",
+        "Trained models are named after their runs; how each was trained (gpl-mtt-train: GPL on the",
+        "MTT train split with `gpl/configs/catalog.toml`, from music-minilm; gpl-mtt-train-minilm: the",
+        "same teacher and budget from the untuned MiniLM): `gpl/README.md`.",
         "",
     ]
     benches = list(dict.fromkeys(r["benchmark"] for r in results))

@@ -89,14 +89,14 @@ class ProfileSearcher(SearcherWrapper):
 
 def profile_searcher(index: Index, profile: Profile, options: SearchOptions, *,
                      weight: float = DEFAULT_PROFILE_WEIGHT, reasons: int = 3,
-                     context: IndexProfiles | None = None) -> Searcher:
+                     context: IndexProfiles | None = None, layers: Sequence[Any] = ()) -> Searcher:
     """``nlrec query --profile``: the index's searcher with the profile's re-ranking inside the
-    negation handling."""
+    negation handling (``layers``, e.g. ``--rerank``, go below the profile)."""
     if not 0.0 <= weight <= 1.0:
         raise NlrecError(f"--profile-weight must be in [0, 1], got {weight}")
     ctx = context or IndexProfiles(index)
     return build_searcher(index, options, layers=[
-        lambda s: ProfileSearcher(s, profile, weight=weight, reasons=reasons, context=ctx)])
+        *layers, lambda s: ProfileSearcher(s, profile, weight=weight, reasons=reasons, context=ctx)])
 
 
 def search_with_profile(

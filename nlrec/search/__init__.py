@@ -5,6 +5,7 @@
 * :mod:`~nlrec.search.searcher`: track searchers over an index, and the wrapper interface.
 * :mod:`~nlrec.search.negation`: negation handling as a wrapping searcher.
 * :mod:`~nlrec.search.filtered`, :mod:`~nlrec.search.filters`: metadata filters (``--where``).
+* :mod:`~nlrec.search.rerank`: cross-encoder reranking of the top N as a layer (``--rerank``).
 * :mod:`~nlrec.search.stack`: :func:`build_searcher`, the order of the layers.
 * :mod:`~nlrec.search.similar`: item-to-item neighbours.
 * :mod:`~nlrec.search.fusion`: reciprocal rank fusion and weighted score fusion.
@@ -33,6 +34,7 @@ from nlrec.search.options import (
     SearchOptions,
     clean_query,
 )
+from nlrec.search.rerank import RerankSearcher, rerank_layer
 from nlrec.search.results import Hit, Pool, Request, SearchResult
 from nlrec.search.searcher import IndexSearcher, Searcher, SearcherWrapper
 from nlrec.search.stack import build_searcher
@@ -51,6 +53,7 @@ __all__ = [
     "IndexSearcher",
     "Pool",
     "QueryTruncatedWarning",
+    "RerankSearcher",
     "Request",
     "RetrieverSearcher",
     "SearchOptions",
@@ -59,6 +62,7 @@ __all__ = [
     "SearcherWrapper",
     "build_searcher",
     "clean_query",
+    "rerank_layer",
     "search",
     "search_many",
 ]

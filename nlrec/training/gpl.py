@@ -245,12 +245,66 @@ class GPLPipeline:
 
         ts = self.config.teacher
         corpus, queries, qrels = read_training_set(self.run)
+        near = self._near_descriptors(corpus) if ts.drop_false_negatives else None
         pairs = teacher_pairs(queries, corpus, qrels, read_jsonl(self.run.negatives),
                               n_pairs=ts.steps * ts.batch_size, negatives_per_query=ts.negatives_per_query,
-                              seed=self.config.seed)
-        train_teacher(pairs, ts, self.run.teacher, device=_device(self.config), seed=self.config.seed,
-                      show_progress=self.show_progress)
-        return {"pairs": len(pairs["label"]), "steps": ts.steps}
+                              seed=self.config.seed, drop_false_negatives=ts.drop_false_negatives, near=near)
+        validation = self._teacher_validation()
+        if validation is None:
+            train_teacher(pairs, ts, self.run.teacher, device=_device(self.config), seed=self.config.seed,
+                          show_progress=self.show_progress)
+            return {"pairs": len(pairs["label"]), "steps": ts.steps}
+        import tempfile
+
+        from nlrec.encoders.cross import CrossEncoderScorer
+        from nlrec.training.teacher_eval import RerankValidation, summary
+
+        curve: list[dict[str, Any]] = []
+        path = self.run.root / "teacher-validation.json"
+        with tempfile.TemporaryDirectory(prefix=".teacher-val-", dir=self.run.root) as tmp:
+            val = RerankValidation.open(validation, self._data_root(), tmp, n_queries=ts.eval_queries or None,
+                                        seed=self.config.seed, dense_model=self.config.negatives.dense_model)
+
+            def on_eval(step: int, model: Any) -> None:
+                result = val.evaluate(CrossEncoderScorer(model))
+                curve.append({"step": step, **summary(result),
+                              "agreement": {k: result[k]["agreement"] for k in ("bm25", "dense")}})
+                write_json(path, {"benchmark": validation, "queries": result["queries"], "depth": val.depth,
+                                  "curve": curve})
+                cells = "  ".join(f"{k} R@10 {v['R@10 before']:.1f}->{v['R@10 after']:.1f} "
+                                  f"RR@10 {v['RR@10 before']:.1f}->{v['RR@10 after']:.1f}"
+                                  for k, v in summary(result).items())
+                self.notify(f"  teacher step {step}: {validation} {cells}")
+
+            train_teacher(pairs, ts, self.run.teacher, device=_device(self.config), seed=self.config.seed,
+                          show_progress=self.show_progress, on_eval=on_eval)
+        return {"pairs": len(pairs["label"]), "steps": ts.steps, "validation": validation,
+                "curve": path.name}
+
+    def _near_descriptors(self, corpus: dict[str, str]) -> dict[str, set[str]]:
+        """Near-duplicate descriptors of the corpus by the dense model being adapted (cosine 0.8,
+        the negation matcher's threshold), so that "drums" is no negative for "drum"."""
+        from nlrec.training.student import load_student
+        from nlrec.training.teacher import near_descriptors
+
+        tags = sorted({t.strip().lower() for text in corpus.values() for t in text.split(",") if t.strip()})
+        model = load_student(self.config.negatives.dense_model, device=_device(self.config))
+        return near_descriptors(tags, model.encode(tags, normalize_embeddings=True, batch_size=64))
+
+    def _data_root(self) -> Path:
+        from nlrec.paths import data_dir as resolve_data_dir
+
+        return resolve_data_dir(self.config.data.data_dir or self.data_dir)
+
+    def _teacher_validation(self) -> str | None:
+        """The validation benchmark of the teacher: ``auto`` is ``mtt_valid`` when training on MTT's
+        train split (no other tag split is held out from training here)."""
+        v, dc = self.config.teacher.validation, self.config.data
+        if v == "auto":
+            v = "mtt_valid" if (dc.dataset, dc.split) == ("mtt", "train") else ""
+        if v and v == f"{dc.dataset}_{dc.split}":
+            raise NlrecError(f"teacher.validation {v!r} is the split this run trains on")
+        return v or None
 
     def _labels(self) -> dict[str, Any]:
         from nlrec.training.teacher import load_teacher, score_pairs

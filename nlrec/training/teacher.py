@@ -10,6 +10,7 @@ Its raw logits are the pseudo-label scores of GPL.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,13 @@ class TeacherSettings:
         negatives_per_query: hard negatives paired with each positive.
         lr: peak learning rate (linear warm-up over ``warmup_ratio`` of the steps, then decay).
         max_length: token limit of a (request, descriptors) pair.
+        drop_false_negatives: leave out hard negatives that carry every descriptor of the
+            positive the request names (for "piano and strings", another set with piano and
+            strings is no negative).
+        validation: a validation benchmark (``mtt_valid`` / ``msd_valid``) to rerank during
+            training, BM25's and the dense model's top 100 (empty: none).
+        eval_steps: rerank the validation sample every this many steps (0: only at the end).
+        eval_queries: validation requests sampled for the curve (0: all).
     """
 
     base: str = "default"
@@ -54,19 +62,74 @@ class TeacherSettings:
     lr: float = 5e-5
     warmup_ratio: float = 0.1
     max_length: int = 128
+    drop_false_negatives: bool = True
+    validation: str = ""
+    eval_steps: int = 0
+    eval_queries: int = 100
+
+
+def named_descriptors(query: str, document: str) -> list[str]:
+    """The descriptors of ``document`` (a ``", "``-joined set) that ``query`` names word for word."""
+    q = f" {' '.join(re.findall(r'[a-z0-9&]+', query.lower()))} "
+    out = []
+    for tag in document.split(","):
+        words = " ".join(re.findall(r"[a-z0-9&]+", tag.lower()))
+        if words and f" {words} " in q:
+            out.append(tag.strip().lower())
+    return out
+
+
+def is_false_negative(named: Sequence[str], document: str, near: Mapping[str, set[str]] | None = None) -> bool:
+    """Whether ``document`` carries every descriptor in ``named``, or one ``near`` it (then it
+    answers the request too)."""
+    if not named:
+        return False
+    tags = {t.strip().lower() for t in document.split(",")}
+    near = near or {}
+    return all(t in tags or bool(near.get(t, set()) & tags) for t in named)
+
+
+_NEGATED = re.compile(r"^(no|not|non|without)\b")
+
+
+def near_descriptors(descriptors: Sequence[str], vectors: np.ndarray, threshold: float = 0.8) -> dict[str, set[str]]:
+    """For each descriptor, the others whose (unit) vectors have a cosine of at least ``threshold``
+    ("drums" / "drum", "strange" / "weird"), never across a negation ("piano" / "no piano")."""
+    sims = vectors @ vectors.T
+    out: dict[str, set[str]] = {}
+    for i, j in zip(*np.nonzero(np.triu(sims >= threshold, k=1))):
+        a, b = descriptors[i], descriptors[j]
+        if bool(_NEGATED.match(a)) == bool(_NEGATED.match(b)):
+            out.setdefault(a, set()).add(b)
+            out.setdefault(b, set()).add(a)
+    return out
 
 
 def teacher_pairs(queries: Mapping[str, str], corpus: Mapping[str, str], qrels: Mapping[str, Mapping[str, int]],
                   negatives: Sequence[Mapping[str, Any]], *, n_pairs: int, negatives_per_query: int,
-                  seed: int = 0) -> dict[str, list]:
+                  seed: int = 0, drop_false_negatives: bool = False,
+                  near: Mapping[str, set[str]] | None = None) -> dict[str, list]:
     """Labelled pairs for the teacher: each sampled query with one positive (label 1) and
     ``negatives_per_query`` hard negatives (label 0), until ``n_pairs`` pairs.
+
+    With ``drop_false_negatives``, a mined document that carries every descriptor of the positive
+    the request names (:func:`named_descriptors`), or one ``near`` each (:func:`near_descriptors`),
+    is not used as a negative.
 
     Returns:
         Columns ``query``, ``document``, ``label`` (a ``datasets.Dataset.from_dict`` input).
     """
     rng = np.random.default_rng(seed)
     records = [r for r in negatives if any(r["neg"].values())]
+    if drop_false_negatives:
+        kept = []
+        for r in records:
+            q, pos = queries[r["qid"]], list(qrels[r["qid"]])
+            named = named_descriptors(q, corpus[pos[0]])
+            neg = {k: [d for d in v if not is_false_negative(named, corpus[d], near)] for k, v in r["neg"].items()}
+            if any(neg.values()):
+                kept.append({**r, "neg": neg})
+        records = kept
     if not records:
         raise NlrecError("no query has hard negatives to train the teacher on")
     order = rng.permutation(len(records))
@@ -89,24 +152,20 @@ def teacher_pairs(queries: Mapping[str, str], corpus: Mapping[str, str], qrels: 
 
 def load_teacher(path: str | os.PathLike, *, device: str | None = None, max_length: int | None = None) -> CrossEncoder:
     """Load a cross-encoder (a trained teacher, or a base model with a fresh one-logit head)."""
-    import transformers
-    from sentence_transformers import CrossEncoder
+    from nlrec.encoders.cross import load_cross_encoder
 
-    transformers.logging.set_verbosity_error()
-    local = Path(str(path)).is_dir()
-    try:
-        return CrossEncoder(str(path), num_labels=1, max_length=max_length, device=resolve_device(device),
-                            local_files_only=local)
-    except Exception as e:  # noqa: BLE001
-        raise NlrecError(f"cannot load cross-encoder {path}: {str(e).splitlines()[0] if str(e) else e!r}") from e
+    return load_cross_encoder(path, device=resolve_device(device), max_length=max_length)
 
 
 def train_teacher(pairs: Mapping[str, list], settings: TeacherSettings, output_dir: str | os.PathLike, *,
-                  device: str | None = None, seed: int = 0, show_progress: bool = True) -> Path:
+                  device: str | None = None, seed: int = 0, show_progress: bool = True,
+                  on_eval: Callable[[int, Any], None] | None = None) -> Path:
     """Fine-tune a cross-encoder on labelled pairs and save it to ``output_dir``.
 
     Checkpoints go to ``<output_dir>.checkpoints`` and an interrupted run resumes from the latest;
     the model is saved through a temporary directory, so ``output_dir`` exists only when done.
+    ``on_eval(step, model)`` is called every ``settings.eval_steps`` steps and after the last (the
+    validation curve).
     """
     from sentence_transformers.cross_encoder import (
         CrossEncoderTrainer,
@@ -132,9 +191,25 @@ def train_teacher(pairs: Mapping[str, list], settings: TeacherSettings, output_d
         use_cpu=device == "cpu", bf16=device.startswith("cuda") and torch.cuda.is_bf16_supported(),
         dataloader_drop_last=True,
     )
-    trainer = CrossEncoderTrainer(model=model, args=args, train_dataset=dataset, loss=loss)
+    callbacks = [_eval_callback(model, on_eval, settings.eval_steps, settings.steps)] if on_eval else None
+    trainer = CrossEncoderTrainer(model=model, args=args, train_dataset=dataset, loss=loss, callbacks=callbacks)
     trainer.train(resume_from_checkpoint=latest_checkpoint(ckpt))
     return save_finished(model.save_pretrained, output_dir)
+
+
+def _eval_callback(model: Any, on_eval: Callable[[int, Any], None], every: int, last: int) -> Any:
+    """A transformers callback that calls ``on_eval(step, model)`` every ``every`` steps and at ``last``."""
+    from transformers import TrainerCallback
+
+    class EvalCallback(TrainerCallback):
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            step = state.global_step
+            if (every and step % every == 0) or step == last:
+                model.eval()
+                on_eval(step, model)
+                model.train()
+
+    return EvalCallback()
 
 
 def score_pairs(teacher: CrossEncoder, pairs: Sequence[tuple[str, str]], *, batch_size: int = 64,
