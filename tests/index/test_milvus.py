@@ -300,3 +300,21 @@ def test_the_local_backend_never_imports_pymilvus(tmp_path):
     env = {**os.environ, "NLREC_HOME": str(tmp_path / "home")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=root, env=env)
     assert "MILVUS=False" in out.stdout, out.stdout + out.stderr
+
+
+def test_taste_profiles_work_the_same_on_milvus(pair):
+    import dataclasses
+
+    from nlrec.profiles import IndexProfiles, build_profile, recommend, search_with_profile
+
+    local, milvus, _ = pair
+    likes = {"t2": 5, "t5": 1, "t11": 2}
+    out = []
+    for index in (local, milvus):
+        ctx = IndexProfiles(index)
+        profile, _ = build_profile(index, "me", likes, context=ctx)
+        rec = [h.id for h in recommend(index, profile, k=10, context=ctx)]
+        hits = search_with_profile(index, "calm piano", profile, k=10, context=ctx)
+        out.append((dataclasses.replace(profile, index=""), rec, [h.id for h in getattr(hits, "hits", hits)]))
+    assert out[0][0].weights == pytest.approx(out[1][0].weights, abs=1e-5)
+    assert out[0][1] == out[1][1] and out[0][2] == out[1][2]
