@@ -109,6 +109,11 @@ class StudentConfig:
             match the range of the teacher's logits.
         train_layers: 0 trains every layer; N trains only the top N transformer layers.
         save_steps: checkpoint interval (an interrupted run resumes from the latest).
+        replay: ``""`` (none), ``"musiccaps"`` (the supervised MusicCaps training pairs of
+            ``gpl/configs/finetune.toml``, which made ``music-minilm``) or a recipe file: its
+            labelled pairs are replayed as extra MNRL batches, so that adapting to a new catalog
+            does not undo the starting model's training (see :mod:`nlrec.training.replay`).
+        replay_ratio: share of the student's batches drawn from the replayed pairs.
     """
 
     base: str = "default"
@@ -121,6 +126,8 @@ class StudentConfig:
     similarity_scale: float = 20.0
     train_layers: int = 0
     save_steps: int = 100
+    replay: str = ""
+    replay_ratio: float = 0.25
 
 
 @dataclass

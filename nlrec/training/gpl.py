@@ -385,13 +385,28 @@ class GPLPipeline:
             data = DatasetDict({**{f"gpl-{k}": v for k, v in data.items()},
                                 **{f"mnrl-{k}": v for k, v in mnrl_data.items()}})
             loss = {name: (mnrl if name.startswith("mnrl-") else loss) for name in data}
+        n_replay = 0
+        if sc.replay:  # labelled pairs of the starting model's own training, as extra MNRL batches
+            from sentence_transformers.sentence_transformer.losses import (
+                MultipleNegativesRankingLoss,
+            )
+
+            from nlrec.training.replay import add_replay, query_pairs, replay_config
+
+            made, _ = build_queries(replay_config(sc.replay), self.config.data.data_dir or self.data_dir)
+            replayed = query_pairs(made, seed=self.config.seed + 3)
+            data, loss, n_replay = add_replay(data, loss, replayed, sc.replay_ratio, batch_size=sc.batch_size,
+                                              mnrl=MultipleNegativesRankingLoss(model, scale=sc.similarity_scale),
+                                              seed=self.config.seed + 3)
+            self.notify(f"  replay {sc.replay}: {len(replayed):,} pairs, {n_replay:,} rows ({sc.replay_ratio:.0%})")
         train_bi_encoder(model, data, loss, self.run.model,
                          steps=sc.steps, batch_size=sc.batch_size, lr=sc.lr, warmup_ratio=sc.warmup_ratio,
                          save_steps=sc.save_steps, seed=self.config.seed, device=_device(self.config),
-                         show_progress=self.show_progress, no_duplicates=sc.loss != "margin_mse",
+                         show_progress=self.show_progress, no_duplicates=sc.loss != "margin_mse" or n_replay > 0,
                          on_log=log.append)
         losses = [x["loss"] for x in log if "loss" in x]
         return {"triplets": len(cols["label"]), "pairs": n_pairs, "loss": sc.loss, "steps": sc.steps,
+                "replay": sc.replay, "replay_ratio": sc.replay_ratio, "replayed_rows": n_replay,
                 "trainable_tensors": len(trainable),
                 "first_loss": losses[0] if losses else None, "last_loss": losses[-1] if losses else None}
 
