@@ -5,11 +5,13 @@ upserts / deletes, and one-line errors when Milvus or a collection is not what t
 from __future__ import annotations
 
 import json
+import os
 import random
 
 import numpy as np
 import pytest
 
+os.environ.setdefault("GRPC_VERBOSITY", "NONE")  # before gRPC loads: no keepalive notices on stderr
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
@@ -23,6 +25,16 @@ from nlrec.index.update import update_index  # noqa: E402
 from nlrec.search import SearchOptions, build_searcher  # noqa: E402
 from nlrec.search.filters import parse_filter, track_fields  # noqa: E402
 from nlrec.search.milvus_filters import Untranslatable, to_milvus  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _stop_milvus_lite():
+    """Each test's Milvus Lite servers stop with it (they are threads of the test process)."""
+    yield
+    from nlrec.index.milvus import disconnect_all
+
+    disconnect_all()
+
 
 WORDS = ["rock", "jazz", "piano", "calm", "vocals", "guitar", "drums", "ambient", "happy", "sad",
          "electronic", "female vocals", "male vocals", "strings", "bass"]
@@ -281,7 +293,6 @@ def test_cli_build_query_verify_and_remove(tmp_path, tiny_catalog_file, tiny_mod
 
 def test_the_local_backend_never_imports_pymilvus(tmp_path):
     """Cold queries on the default backend are unchanged: Milvus is imported only when used."""
-    import os
     import subprocess
     import sys
     from pathlib import Path

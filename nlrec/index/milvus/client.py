@@ -120,6 +120,22 @@ def connect(uri: str, token_env: str = TOKEN_ENV, *, timeout: float = 10.0) -> A
     return client
 
 
+def disconnect_all() -> None:
+    """Close every client this process opened, and stop the Milvus Lite servers it started
+    (Lite serves a local database from threads of this process until it exits otherwise)."""
+    for client in list(_CLIENTS.values()):
+        try:
+            client.close()
+        except Exception:  # noqa: BLE001 - closing is best effort
+            pass
+    _CLIENTS.clear()
+    try:
+        from milvus_lite.server_manager import server_manager_instance
+    except ImportError:
+        return
+    server_manager_instance.release_all()
+
+
 def doc_key(text: str) -> int:
     """The 63-bit key of a descriptor set: a hash of its text, so it survives updates."""
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big") & (2**63 - 1)
