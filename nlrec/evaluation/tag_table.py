@@ -81,7 +81,8 @@ def render_tag_markdown(results_dir: str | Path) -> str:
         "more. Wall (s): the run's wall time; dense encoding counts in the first run that needed it.",
         "Trained models are named after their runs; how each was trained (gpl-mtt-train: GPL on the",
         "MTT train split with `gpl/configs/catalog.toml`, from music-minilm; gpl-mtt-train-minilm: the",
-        "same teacher and budget from the untuned MiniLM): `gpl/README.md`.",
+        "same teacher and budget from the untuned MiniLM; gpl-mtt-train-replay25: GPL from shipped +",
+        "MusicCaps replay, gpl-mtt-train with `student.replay = \"musiccaps\"`, ratio 0.25): `gpl/README.md`.",
         "",
     ]
     benches = list(dict.fromkeys(r["benchmark"] for r in results))
