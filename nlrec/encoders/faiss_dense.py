@@ -156,25 +156,21 @@ class DenseRetriever:
         return self.search_vectors(self.encoder.encode(list(queries)), k, restrict=restrict)
 
     def _restricted(self, vectors: np.ndarray, k: int, rows: np.ndarray) -> list[Ranking]:
-        """Exact among ``rows`` on a flat index; FAISS' ID selector on the others."""
+        """Exact among ``rows`` where the vectors are stored flat (a flat index, or HNSW over flat
+        storage up to :data:`EXACT_RESTRICTED_MAX` rows: a graph walk misses allowed documents
+        when the filter is selective); FAISS' ID selector otherwise."""
+        import faiss
+
         q = np.ascontiguousarray(vectors, dtype=np.float32)
         flat = self._flat_vectors()
+        if flat is None and len(rows) <= EXACT_RESTRICTED_MAX:
+            storage = getattr(faiss.downcast_index(self.index), "storage", None)
+            storage = faiss.downcast_index(storage) if storage is not None else None
+            if isinstance(storage, faiss.IndexFlat):
+                flat = faiss.rev_swig_ptr(storage.get_xb(), storage.ntotal * storage.d).reshape(storage.ntotal, storage.d)
         if flat is not None:
             out = []
             for scores in q @ flat[rows].T:
-                top = top_k(scores, k)
-                out.append(Ranking(rows[top.doc_ids], top.scores))
-            return out
-        import faiss
-
-        storage = getattr(faiss.downcast_index(self.index), "storage", None)
-        storage = faiss.downcast_index(storage) if storage is not None else None
-        if isinstance(storage, faiss.IndexFlat) and len(rows) <= EXACT_RESTRICTED_MAX:
-            # HNSW over flat vectors: exact among the allowed rows (a graph walk that may not step
-            # on most of the nodes misses allowed ones when the filter is selective)
-            vecs = faiss.rev_swig_ptr(storage.get_xb(), storage.ntotal * storage.d).reshape(storage.ntotal, storage.d)
-            out = []
-            for scores in q @ vecs[rows].T:
                 top = top_k(scores, k)
                 out.append(Ranking(rows[top.doc_ids], top.scores))
             return out

@@ -133,19 +133,9 @@ def build_index(
         bm25_entry = bm25.save(tmp / "bm25")
 
         write_tracks(tmp, catalog.tracks, track_doc)
-        if any(t.artist or t.title for t in catalog.tracks):
-            from nlrec.request.names import NameIndex
-
-            if progress:
-                progress("names", 0, 1)
-            NameIndex.from_tracks(catalog.tracks).save(tmp / "names.json")
+        write_names(tmp, catalog.tracks, progress)
         write_json(tmp / "documents.json", documents)
-        describe = getattr(enc, "describe", None)
-        enc_entry = describe() if describe else {
-            "kind": type(enc).__name__, "id": enc.id, "weights_sha256": enc.fingerprint(),
-            "dimension": enc.dimension, "normalized": True,
-        }
-        enc_entry["model"] = _model_spec(enc, model)
+        enc_entry = encoder_entry(enc, model)
         if progress:
             progress("onnx export", 0, 1)
         if onnx:
@@ -228,6 +218,28 @@ def check_factory(factory: str, n_documents: int) -> None:
         raise NlrecError(f"--factory {factory!r} needs at least {int(m.group(1)):,} documents to train "
                          f"{int(m.group(1)):,} lists; this catalog has {n_documents:,} unique descriptor sets "
                          "(use fewer lists, or auto)")
+
+
+def encoder_entry(enc: Any, model: str | None) -> dict[str, Any]:
+    """The manifest's ``encoder`` record of ``enc`` (its own description when it has one), with
+    the model spec to load it again."""
+    describe = getattr(enc, "describe", None)
+    entry = describe() if describe else {
+        "kind": type(enc).__name__, "id": enc.id, "weights_sha256": enc.fingerprint(),
+        "dimension": enc.dimension, "normalized": True,
+    }
+    entry["model"] = _model_spec(enc, model)
+    return entry
+
+
+def write_names(directory: Path, tracks: Any, progress: ProgressCallback | None = None) -> None:
+    """``names.json`` (artists, titles, albums) when any track has an artist or a title."""
+    if any(t.artist or t.title for t in tracks):
+        from nlrec.request.names import NameIndex
+
+        if progress:
+            progress("names", 0, 1)
+        NameIndex.from_tracks(tracks).save(directory / "names.json")
 
 
 def _try_export_onnx(enc: Any) -> str:

@@ -20,7 +20,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from nlrec.encoders.base import Ranking, Retriever
+from nlrec.encoders.base import Ranking, Retriever, top_k
 from nlrec.search.fusion import FusionMethod, fuse
 from nlrec.search.options import HYBRID_DEPTH
 
@@ -67,55 +67,50 @@ class RetrieverSearcher:
         """``restrict``: per query, the document rows it may rank (None: all)."""
         if restrict is not None and any(r is not None for r in restrict):
             n = len(queries)
-            lexical, vectors = lexical or [None] * n, vectors or [None] * n
-            out = []
-            for i, q in enumerate(queries):
-                one = self.batch_search if restrict[i] is None else self._restricted
-                out.append(one([q], k, lexical=[lexical[i]], vectors=[vectors[i]], **(
-                    {} if restrict[i] is None else {"rows": restrict[i]}))[0])
-            return out
-        if self.lexical:
-            texts = [lx if lx is not None else q for q, lx in zip(queries, lexical or [None] * len(queries))]
-            return self.retriever.search(texts, k)
-        if vectors is None or all(v is None for v in vectors):
-            rankings = self.retriever.search(list(queries), k)
+            rankings = [self._rank([q], k, [lx], [v])[0] if rows is None else self._restricted(q, k, lx, v, rows)
+                        for q, lx, v, rows in zip(queries, lexical or [None] * n, vectors or [None] * n, restrict)]
         else:
-            out: list[Ranking | None] = [None] * len(queries)
-            given = [i for i, v in enumerate(vectors) if v is not None]
-            for i, r in zip(given, self.retriever.search_vectors(np.stack([vectors[i] for i in given]), k)):
-                out[i] = r
-            rest = [i for i, v in enumerate(vectors) if v is None]
-            if rest:
-                for i, r in zip(rest, self.retriever.search([queries[i] for i in rest], k)):
-                    out[i] = r
-            rankings = out  # type: ignore[assignment]
+            rankings = self._rank(queries, k, lexical, vectors)
         if self.name == "dense":  # a cosine above 1 proves a damaged file: never rank with it
             from nlrec.index.storage import check_scores
 
             for r in rankings:
                 check_scores(np.asarray(r.scores), self.index_name)
-        return rankings  # type: ignore[return-value]
+        return rankings
 
     def search(self, query: str, k: int) -> Ranking:
         return self.batch_search([query], k)[0]
 
-    def _restricted(self, queries: Sequence[str], k: int, *, lexical: Sequence[str | None],
-                    vectors: Sequence[Any], rows: Any) -> list[Ranking]:
+    def _rank(self, queries: Sequence[str], k: int, lexical: Sequence[str | None] | None,
+              vectors: Sequence[Any] | None) -> list[Ranking]:
+        if self.lexical:
+            texts = [lx if lx is not None else q for q, lx in zip(queries, lexical or [None] * len(queries))]
+            return self.retriever.search(texts, k)
+        if vectors is None or all(v is None for v in vectors):
+            return self.retriever.search(list(queries), k)
+        out: list[Ranking | None] = [None] * len(queries)
+        given = [i for i, v in enumerate(vectors) if v is not None]
+        for i, r in zip(given, self.retriever.search_vectors(np.stack([vectors[i] for i in given]), k)):
+            out[i] = r
+        rest = [i for i, v in enumerate(vectors) if v is None]
+        if rest:
+            for i, r in zip(rest, self.retriever.search([queries[i] for i in rest], k)):
+                out[i] = r
+        return out  # type: ignore[return-value]
+
+    def _restricted(self, query: str, k: int, lexical: str | None, vector: Any, rows: Any) -> Ranking:
         """One query ranked among ``rows`` only: by the retriever where it can (FAISS, Milvus),
         else (sparse) from every document's score."""
         rows = np.unique(np.asarray(rows, dtype=np.int64))
         r = self.retriever
         if getattr(r, "supports_restrict", False):
-            if vectors[0] is not None:
-                return r.search_vectors(np.atleast_2d(vectors[0]), k, restrict=rows)
-            return r.search(list(queries), k, restrict=rows)
-        text = lexical[0] if self.lexical and lexical[0] is not None else queries[0]
-        scores = np.asarray(r.scores(text), dtype=np.float32)[rows]  # type: ignore[attr-defined]
-        from nlrec.encoders.base import top_k
-
-        top = top_k(scores, min(k, len(rows)))
+            if vector is not None:
+                return r.search_vectors(np.atleast_2d(vector), k, restrict=rows)[0]
+            return r.search([query], k, restrict=rows)[0]
+        text = lexical if self.lexical and lexical is not None else query
+        top = top_k(np.asarray(r.scores(text), dtype=np.float32)[rows], min(k, len(rows)))  # type: ignore[attr-defined]
         keep = np.isfinite(top.scores)
-        return [Ranking(rows[top.doc_ids[keep]], top.scores[keep])]
+        return Ranking(rows[top.doc_ids[keep]], top.scores[keep])
 
 
 class HybridSearcher:

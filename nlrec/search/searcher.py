@@ -125,10 +125,8 @@ class IndexSearcher(Searcher):
             reqs = [requests[i] for i in live]
             # tracks a request hides (the items it names) must not eat into its k
             deep = min(len(self.index.documents), depth + max(len(r.hide) for r in reqs))
-            restrict = [r.docs for r in reqs] if any(r.docs is not None for r in reqs) else None
             rankings = self.documents.batch_search([r.query for r in reqs], deep, lexical=[r.lexical for r in reqs],
-                                                   vectors=[r.vector for r in reqs],
-                                                   **({"restrict": restrict} if restrict is not None else {}))
+                                                   vectors=[r.vector for r in reqs], restrict=[r.docs for r in reqs])
             for i, r, rk in zip(live, reqs, rankings):
                 if self.lexical:
                     rk = positive(rk)

@@ -124,7 +124,7 @@ def build_milvus_index(
         NlrecError: an unfinished build of something else is pending (rerun it, or ``restart``).
     """
     from nlrec.encoders.dense import load_encoder
-    from nlrec.index.build import _try_export_onnx
+    from nlrec.index.build import _try_export_onnx, encoder_entry
 
     if isinstance(source, Catalog):
         source = CatalogSource.from_catalog(source)
@@ -186,7 +186,7 @@ def build_milvus_index(
         if counts != (state["n_docs"], state["n_tracks"]):
             raise MilvusError(f"Milvus holds {counts[0]:,} descriptor sets and {counts[1]:,} tracks after the build, "
                               f"expected {state['n_docs']:,} and {state['n_tracks']:,}; rerun with --restart")
-        enc_entry = _encoder_entry(enc, model)
+        enc_entry = {"onnx": "disabled", **encoder_entry(enc, model)}
         if onnx and encoder is None:
             enc_entry["onnx"] = _try_export_onnx(enc)
         tmp = writer.stage()
@@ -284,24 +284,13 @@ def _identity_sha(identity: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
 
-def _encoder_entry(enc: Any, model: str | None) -> dict[str, Any]:
-    from nlrec.index.build import _model_spec
-
-    describe = getattr(enc, "describe", None)
-    entry = describe() if describe else {"kind": type(enc).__name__, "id": enc.id, "weights_sha256": enc.fingerprint(),
-                                         "dimension": enc.dimension, "normalized": True}
-    entry["model"] = _model_spec(enc, model)
-    entry.setdefault("onnx", "disabled")
-    return entry
-
-
 def finish_generation(writer: GenerationWriter, tmp: Path, dest: Path, documents: list[str], tracks: Sequence[Track] | None,
             where: MilvusTarget, marker: dict[str, Any], enc_entry: dict[str, Any], corpus: dict[str, Any],
             build: dict[str, Any], progress: ProgressCallback | None, extra_files: Any = None,
             nested: Sequence[str] | None = None) -> Any:
     """Write the catalog side of a Milvus-backed generation into ``tmp`` (tracks already there
     unless given) and commit it; returns the new version, opened."""
-    from nlrec.index.build import sparse_retrievers
+    from nlrec.index.build import sparse_retrievers, write_names
     from nlrec.index.storage import LazyTracks
     from nlrec.index.store import Index
 
@@ -315,13 +304,7 @@ def finish_generation(writer: GenerationWriter, tmp: Path, dest: Path, documents
     atomic_write_npy(tmp / "doc_keys.npy", doc_keys(documents))
     tfidf_entry = tfidf.save(tmp / "tfidf")
     bm25_entry = bm25.save(tmp / "bm25")
-    if progress:
-        progress("names", 0, 1)
-    sample = tracks[: min(len(tracks), 2000)]
-    if any(t.artist or t.title for t in sample):
-        from nlrec.request.names import NameIndex
-
-        NameIndex.from_tracks(tracks).save(tmp / "names.json")
+    write_names(tmp, tracks, progress)
     if extra_files is not None:
         extra_files(tmp)
     manifest = {
