@@ -1,7 +1,7 @@
 """Negation-aware search: understand "no vocals", exclude what a request rules out.
 
-* :mod:`~nlrec.negation.parse`: split a request into positive text and negative facets.
-* :mod:`~nlrec.negation.lexicon`: the curated facet lexicon (synonyms, contrasts, absences).
+* :mod:`~nlrec.request.negations` (re-exported as ``nlrec.negation.parse``): split a request into positive text and negative facets.
+* :mod:`~nlrec.request.lexicon` (re-exported as ``nlrec.negation.lexicon``): the curated facet lexicon (synonyms, contrasts, absences).
 * :mod:`~nlrec.negation.matching`: does a descriptor set carry a negated facet?
 * :mod:`~nlrec.negation.semantic`: the same by embedding similarity.
 * :mod:`~nlrec.negation.rerank`: filter or penalise violating documents.
@@ -15,11 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 from nlrec.negation.augment import fully_negate, insert_negation
-from nlrec.negation.lexicon import FacetPattern, Lexicon, load_lexicon
 from nlrec.negation.matching import FacetMatcher, NegationVerdict, polarity
-from nlrec.negation.parse import ParsedRequest, parse_request
 from nlrec.negation.rerank import NEGATION_MODES, NegationMode, rerank
 from nlrec.negation.semantic import DEFAULT_THRESHOLD, SemanticMatcher
+from nlrec.request.lexicon import FacetPattern, Lexicon, load_lexicon
+from nlrec.request.negations import ParsedRequest, parse_request
 
 __all__ = [
     "DEFAULT_THRESHOLD",

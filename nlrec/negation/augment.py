@@ -16,9 +16,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from nlrec.negation.lexicon import load_lexicon
 from nlrec.negation.matching import FacetMatcher
-from nlrec.negation.parse import parse_request
+from nlrec.request.lexicon import load_lexicon
+from nlrec.request.negations import parse_request
 
 NEGATION_WORDS: tuple[str, ...] = ("no", "without", "not")
 MAX_TRIES = 20

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from nlrec.negation.lexicon import FacetPattern, Lexicon, load_lexicon, stems
-from nlrec.negation.parse import parse_request
+from nlrec.request.lexicon import FacetPattern, Lexicon, load_lexicon, stems
+from nlrec.request.negations import parse_request
 
 if TYPE_CHECKING:
     from nlrec.negation.semantic import SemanticMatcher

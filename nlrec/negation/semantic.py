@@ -35,8 +35,8 @@ from typing import Any
 import numpy as np
 
 from nlrec.encoders.cache import EmbeddingCache
-from nlrec.negation.lexicon import FacetPattern, Lexicon, contains, load_lexicon, stems
 from nlrec.paths import cache_dir
+from nlrec.request.lexicon import FacetPattern, Lexicon, contains, load_lexicon, stems
 
 DEFAULT_THRESHOLD = 0.80
 MARGIN = 0.05

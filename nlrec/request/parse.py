@@ -6,7 +6,7 @@
   ``unresolved``: those named but not in the catalog (all of them when no ``names`` is given);
 * ``years``: decades and ranges (a filter when the catalog has years, else decade descriptors:
   :meth:`StructuredRequest.decade_terms`);
-* ``negative``: the excluded facets (:func:`nlrec.negation.parse.parse_request`, run on the
+* ``negative``: the excluded facets (:func:`nlrec.request.negations.parse_request`, run on the
   request with references and years masked, so "No Quarter by Led Zeppelin" excludes nothing);
 * ``positive``: the wanted text without exclusions, references and years (for dense encoders);
 * ``content``: ``positive`` without filler, lower-cased (for lexical matching; pass it through
@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from nlrec.errors import QueryError
-from nlrec.negation.parse import MAX_REQUEST_CHARS, parse_request
 from nlrec.request.cues import PLAY_CUES
 from nlrec.request.language import strip_filler
 from nlrec.request.names import NameIndex
+from nlrec.request.negations import MAX_REQUEST_CHARS, parse_request
 from nlrec.request.references import CUES_BEFORE, Reference, find_references
 from nlrec.request.years import YearMention, find_years
 
@@ -161,7 +161,7 @@ def parse(
         A :class:`StructuredRequest`.
 
     Raises:
-        QueryError: when ``text`` is longer than :data:`~nlrec.negation.parse.MAX_REQUEST_CHARS`.
+        QueryError: when ``text`` is longer than :data:`~nlrec.request.negations.MAX_REQUEST_CHARS`.
 
     Example:
         >>> r = parse("something like M2U's Magnolia, without the dubstep")
