@@ -37,6 +37,9 @@ MODES = ("dense", "tfidf", "bm25", "hybrid")
 @click.option("--exclude", "exclude", multiple=True, metavar="TAG", help="Rule out tracks carrying TAG (repeatable), e.g. --exclude vocals.")
 @click.option("--negation", type=click.Choice(["filter", "penalize", "off"]), default="filter", show_default=True,
               help="Tracks carrying a negated facet (\"no vocals\", --exclude): removed, pushed down, or no negation handling.")
+@click.option("--as-typed", is_flag=True,
+              help="Search the text as typed: no artist or title lookup, no years, no filler dropped "
+                   "(negations are still split off unless --negation off).")
 @click.option("--negation-threshold", type=click.FloatRange(0, 1, min_open=True), default=None, metavar="COS",
               help="Cosine from which a descriptor counts as a negated facet by embedding; 1 = lexicon only  [default: 0.8].")
 @click.option("--where", metavar="EXPR", help="Only tracks whose fields match, e.g. \"year >= 1990 and year < 2000\", "
@@ -47,7 +50,7 @@ MODES = ("dense", "tfidf", "bm25", "hybrid")
               help="Cross-encoder directory for --rerank, e.g. the GPL teacher gpl/runs/mtt-train/teacher "
                    "[env: NLREC_RERANKER].")
 def query(text, index_name, k, mode, sparse, fusion, alpha, model, queries_file, output, json_out, profile, profile_weight,
-          exclude, negation, negation_threshold, where, rerank, reranker):
+          exclude, negation, as_typed, negation_threshold, where, rerank, reranker):
     """Find tracks for a request, e.g. nlrec query "calm piano for studying".
 
     \b
@@ -65,7 +68,8 @@ def query(text, index_name, k, mode, sparse, fusion, alpha, model, queries_file,
     if profile is not None and queries_file:
         raise click.UsageError("--profile works with a request TEXT, not with --queries")
     options = SearchOptions(mode=mode, sparse=sparse, fusion=fusion, alpha=alpha, model=model, negation=negation,
-                            exclude=tuple(exclude), negation_threshold=negation_threshold, where=where)
+                            exclude=tuple(exclude), negation_threshold=negation_threshold, where=where,
+                            understand=not as_typed)
     layers = _rerank_layers(rerank, reranker)
     if profile is not None:
         return _query_with_profile(text, index_name, k, profile, profile_weight, json_out, options, layers)
@@ -184,27 +188,28 @@ def _print_hits(index, result, mode: str, elapsed: float, *, negation: str = "of
     from rich.text import Text
 
     console = _console()
-    text, hits, req = result.text, result.hits, result.request
+    text, hits = result.text, result.hits
     src = index.name if index.name != "demo" else "demo (built-in catalog of fictional tracks)"
-    negated = bool(req.negative)
+    plan = result.plan
+    negated = bool(plan.exclusions)
     if negated:
-        wanted = escape(req.negation.positive) if req.negation.positive else "(anything)"
-        console.print(f"[dim]wanted:[/] [bold]{wanted}[/]   [dim]without:[/] [bold red]{escape(', '.join(req.negative))}[/]"
+        wanted = escape(plan.positive) if plan.positive else "(anything)"
+        console.print(f"[dim]wanted:[/] [bold]{wanted}[/]   [dim]without:[/] [bold red]{escape(', '.join(plan.exclusions))}[/]"
                       f"   [dim]({'removed' if negation == 'filter' else 'pushed down'} when a descriptor carries one)[/]")
-    s = req.structured
-    if s is not None:
-        for ref in s.references:
-            console.print(f"[dim]like:[/] [bold magenta]{escape(ref.name or ref.span)}[/] "
+    if plan.understood:
+        for p in plan.references:
+            ref = p.reference
+            console.print(f"[dim]like:[/] [bold magenta]{escape(p.label)}[/] "
                           f"[dim]({ref.kind}, {len(ref.matches)} item(s) in this catalog)[/]")
-        for ref in s.unresolved:
+        for ref in plan.unresolved:
             console.print(f"[dim]not in this catalog:[/] {escape(ref.span)} [dim](left out of matching)[/]")
-        for y in s.years:
-            r = y.range
-            how = "filter" if req.where else "matched as decade descriptors"
+        for y in plan.years:
+            r = y.mention.range
+            how = "filter" if y.filtered else "matched as decade descriptors"
             console.print(f"[dim]years:[/] {'not ' if r.negated else ''}{r.lo or '…'}–{r.hi or '…'} [dim]({how})[/]")
-        if s.filler:
-            console.print(f"[dim]ignored: {escape(', '.join(s.filler))}[/]")
-        if req.nothing_to_match:
+        if plan.filler:
+            console.print(f"[dim]ignored: {escape(', '.join(plan.filler))}[/]")
+        if plan.nothing_to_match:
             console.print(f"Nothing to match in {escape(repr(text))}: no description, no name this catalog knows, "
                           "no year. Say what it should sound like, e.g. \"calm piano\".")
             return

@@ -283,7 +283,7 @@ def search_exclusion(
                                f"violating@{k}": {}, f"wanted@{k}": {}, "hits": {}}
         for negation in ("off", "filter", "penalize"):
             t0 = time.perf_counter()
-            hits = search(index, request, k=k, mode=mode, negation=negation,
+            hits = search(index, request, k=k, mode=mode, negation=negation, understand=negation != "off",
                           negation_threshold=negation_threshold)
             row.setdefault("ms", {})[negation] = round((time.perf_counter() - t0) * 1000, 1)
             row[f"violating@{k}"][negation] = sum(judge.judge(h.descriptors).is_violation for h in hits)

@@ -121,9 +121,9 @@ class SystemConfig:
 
     def search_options(self) -> SearchOptions:
         """The :class:`~nlrec.search.SearchOptions` of ``nlrec query`` for this system. The
-        benchmark protocol ranks requests as written (negation handling off)."""
+        benchmark protocol ranks requests as written (no understanding, negation handling off)."""
         return SearchOptions(mode=self.system, sparse=self.sparse, fusion=self.fusion, alpha=self.alpha,
-                             hybrid_depth=self.hybrid_depth, negation="off")
+                             hybrid_depth=self.hybrid_depth, negation="off", understand=False)
 
     def options(self) -> dict[str, Any]:
         if self.system != "hybrid":

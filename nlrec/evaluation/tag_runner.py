@@ -92,7 +92,8 @@ def rank_tag_queries(
         qs = [q for q in bench.queries if q.negation == (negation == "filter")]
         if not qs:
             continue
-        searcher = build_searcher(index, SearchOptions.from_kwargs(negation=negation, **options), layers=layers)
+        searcher = build_searcher(index, SearchOptions.from_kwargs(negation=negation, understand=negation != "off",
+                                                                   **options), layers=layers)
         for q, result in zip(qs, searcher.batch_search([q.text for q in qs], depth)):
             out[q.qid] = [(h.id, float(h.score)) for h in result.hits]
     return out

@@ -48,6 +48,7 @@ class ProfileSearcher(SearcherWrapper):
         self.context = context or IndexProfiles(self.index)
         self._scorer: Any = None
         self._scores: tuple[np.ndarray, np.ndarray] | None = None
+        self.decorate_hits(self._profile_hit)
 
     def _profile_scores(self) -> tuple[Any, np.ndarray, np.ndarray]:
         if self._scores is None:
@@ -72,16 +73,11 @@ class ProfileSearcher(SearcherWrapper):
         blended = (1.0 - self.weight) * minmax(q) + self.weight * minmax(p, base)
         order = np.lexsort((np.arange(len(docs)), -blended))
         parts = {int(d): (float(pq), float(pp)) for d, pq, pp in zip(docs.tolist(), q, p)}
-        return Pool(query=pool.query, ranking=Ranking(docs[order], blended[order].astype(np.float32)),
-                    notes=pool.notes, extra={**{k: v for k, v in pool.extra.items() if k not in ("scores", "terms")},
-                                             "profile": parts})
+        return pool.but(ranking=Ranking(docs[order], blended[order].astype(np.float32)), blend=parts)
 
-    def make_hit(self, pool: Pool, doc: int, row: int, rank: int) -> Hit | None:
-        hit = self.inner.make_hit(pool, doc, row, rank)
-        if hit is None:
-            return None
+    def _profile_hit(self, pool: Pool, doc: int, hit: Hit) -> Hit:
         scorer, _, _ = self._profile_scores()
-        q_score, p_score = pool.extra.get("profile", {}).get(doc, (None, 0.0))
+        q_score, p_score = (pool.blend or {}).get(doc, (None, 0.0))
         fields = {name: getattr(hit, name) for name in hit.__dataclass_fields__}
         return ProfileHit(**fields, profile_score=p_score, query_score=q_score,
                           because=scorer.reasons(doc, self.n_reasons) if scorer is not None else [])

@@ -144,6 +144,7 @@ def parse(
     *,
     exclude: Iterable[str] = (),
     keep_unresolved: bool | Callable[[Reference], bool] = False,
+    negations: bool = True,
 ) -> StructuredRequest:
     """Understand a request (see the module docstring).
 
@@ -156,6 +157,7 @@ def parse(
             those a predicate accepts: in a catalog without artists or titles, a cued span made of
             the catalog's own descriptor words, "tropical summer vibes", is a description). They
             are still listed in ``unresolved``.
+        negations: split off the excluded facets (False: negation words stay in the wanted text).
 
     Returns:
         A :class:`StructuredRequest`.
@@ -177,19 +179,22 @@ def parse(
     keep = keep_unresolved if callable(keep_unresolved) else (lambda r: bool(keep_unresolved))
     spans = [(r.start, r.end) for r in refs if r.resolved or not keep(r)]
     masked = _clean(_mask(original, spans + [(y.start, y.end) for y in years]))
-    neg = parse_request(masked.replace(", ", " ; ") if masked != original else masked, exclude)
-    positive = _clean(neg.positive)
+    if negations:
+        neg = parse_request(masked.replace(", ", " ; ") if masked != original else masked, exclude)
+        positive, negative, cues = _clean(neg.positive), neg.negative, neg.cues
+    else:
+        positive, negative, cues = _clean(masked), (), ()
     filler = strip_filler(positive)
     return StructuredRequest(
         text=original,
         positive=positive,
-        negative=neg.negative,
+        negative=negative,
         references=tuple(r for r in refs if r.resolved),
         unresolved=tuple(r for r in refs if not r.resolved),
         years=tuple(years),
         filler=filler.dropped,
         content=filler.text,
-        cues=neg.cues,
+        cues=cues,
     )
 
 

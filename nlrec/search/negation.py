@@ -1,6 +1,6 @@
 """Negation handling as a searcher: "relaxing piano without vocals".
 
-The positive text ("relaxing piano") is ranked deep enough that ``k`` tracks survive, each
+The exclusions come from the request's plan (:mod:`nlrec.request.plan`); the positive text ("relaxing piano") is ranked deep enough that ``k`` tracks survive, each
 ranked document is judged against the negated facets ("vocals": a curated lexicon plus embedding
 similarity, :mod:`nlrec.negation`), and documents carrying one are removed (``filter``) or pushed
 down (``penalize``). Each hit says why it was kept or demoted (``Hit.negation``).
@@ -26,13 +26,6 @@ NEGATION_MIN_DEPTH = 50
 """Documents are first ranked ``max(5 k, 50)`` deep, then 4x deeper until ``k`` tracks survive."""
 
 
-def parse_negations(text: str, exclude: Sequence[str] = ()) -> Any:
-    """The :class:`~nlrec.negation.parse.ParsedRequest` of ``text`` with ``exclude`` added."""
-    from nlrec.negation.parse import parse_request
-
-    return parse_request(text, exclude)
-
-
 class NegationSearcher(SearcherWrapper):
     """Wraps a searcher: negated facets are split off, judged and filtered or penalised."""
 
@@ -41,15 +34,6 @@ class NegationSearcher(SearcherWrapper):
         self.mode = self.options.negation
         self._matcher_cache: dict[tuple[str, ...], Any] = {}
         self._semantic: Any = None
-
-    def prepare(self, text: str) -> Request:
-        base = self.inner.prepare(text)
-        if base.structured is not None:  # understood below: negations already split off
-            return base
-        parsed = parse_negations(base.text, self.options.exclude)
-        if not parsed.negative:
-            return Request(text=base.text, query=base.query, negation=parsed)
-        return Request(text=base.text, query=parsed.positive or parsed.text, negation=parsed)
 
     def pools(self, requests: Sequence[Request], depth: int, k: int) -> list[Pool]:
         out: list[Pool | None] = [None] * len(requests)
@@ -93,13 +77,12 @@ class NegationSearcher(SearcherWrapper):
             if clean >= k or exhausted:
                 break
             depth = min(n_docs, max(depth, len(ranking)) * 4)
-        if clean < k and not request.negation.positive and self.lexical:
+        if clean < k and not request.plan.positive and self.lexical:
             ranking = _append_unranked(index, ranking, verdicts, matcher)
         ranked, ordered = rerank(ranking, [verdicts[d] for d in ranking.doc_ids.tolist()], self.mode)
         notes = {d: {**pool.notes.get(d, {}), "negation": v.to_dict()}
                  for d, v in zip(ranked.doc_ids.tolist(), ordered)}
-        return Pool(query=pool.query, ranking=ranked, notes=notes, extra={
-            k_: v for k_, v in pool.extra.items() if k_ not in ("scores", "terms")})
+        return pool.but(ranking=ranked, notes=notes)
 
 
 def _append_unranked(index: Any, ranking: Ranking, verdicts: dict[int, Any], matcher: Any) -> Ranking:

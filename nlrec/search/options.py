@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from nlrec.errors import NlrecError, QueryError
+from nlrec.request.filters import Filter, parse_filter
 from nlrec.search.fusion import FusionMethod
 
 Mode = Literal["dense", "tfidf", "bm25", "hybrid"]
@@ -45,12 +46,15 @@ class SearchOptions:
         hybrid_depth: how many documents each side contributes to the fusion (at least ``k``).
         model: the encoder to search with; must be the index's (None: the index's own).
         negation: ``filter`` removes tracks carrying a negated facet, ``penalize`` pushes them
-            down, ``off`` searches the text as typed.
+            down, ``off`` leaves negation words in the searched text.
+        understand: read the names, years and filler of a request (False: search the text as typed;
+            independent of ``negation``).
         exclude: facets every request must not carry (``--exclude``).
         negation_threshold: cosine above which a descriptor counts as a negated facet by
             embedding (None: the default; 1 = lexical matching only).
         where: a metadata filter (``year >= 1990 and year < 2000``; see
-            :mod:`nlrec.search.filters`): only matching tracks are ranked and returned.
+            :mod:`nlrec.request.filters`): only matching tracks are ranked and returned. It is read
+            once, here (:attr:`filter`).
     """
 
     mode: Mode = "hybrid"
@@ -63,6 +67,8 @@ class SearchOptions:
     exclude: tuple[str, ...] = ()
     negation_threshold: float | None = None
     where: str | None = None
+    understand: bool = True
+    _filter: Filter | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -82,13 +88,16 @@ class SearchOptions:
         object.__setattr__(self, "exclude", tuple(str(e) for e in self.exclude))
         if self.negation == "off" and self.exclude:
             raise NlrecError("exclusions need negation handling: use filter or penalize, not off")
-        if self.where is not None:
-            from nlrec.search.filters import parse_filter
-
-            parse_filter(self.where)  # a bad expression fails here, with a one-line error
+        if self.where is not None:  # read once; a bad expression fails here, with a one-line error
+            object.__setattr__(self, "_filter", parse_filter(self.where))
         t = self.negation_threshold
         if t is not None and not 0.0 < float(t) <= 1.0:
             raise NlrecError(f"--negation-threshold must be in (0, 1], got {t}")
+
+    @property
+    def filter(self) -> Filter | None:
+        """The ``where`` filter as read (its tree), or None."""
+        return self._filter
 
     @property
     def lexical(self) -> bool:
@@ -101,7 +110,7 @@ class SearchOptions:
     @classmethod
     def from_kwargs(cls, **kwargs: Any) -> SearchOptions:
         """Options from keyword arguments, refusing unknown names with a one-line error."""
-        names = {f.name for f in dataclasses.fields(cls)}
+        names = {f.name for f in dataclasses.fields(cls) if f.init}
         unknown = sorted(set(kwargs) - names)
         if unknown:
             raise NlrecError(f"unknown search option(s): {', '.join(unknown)}")

@@ -16,7 +16,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -82,10 +82,7 @@ class RerankSearcher(SearcherWrapper):
             if n == 0:
                 out.append(pool)
                 continue
-            ranking = rerank_ranking(pool.ranking, scores[start:start + n])
-            extra: dict[str, Any] = {key: v for key, v in pool.extra.items() if key not in ("scores",)}
-            extra["rerank"] = {"depth": self.depth}
-            out.append(Pool(query=pool.query, ranking=ranking, notes=pool.notes, extra=extra))
+            out.append(pool.but(ranking=rerank_ranking(pool.ranking, scores[start:start + n])))
         return out
 
 

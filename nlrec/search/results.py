@@ -6,10 +6,18 @@ second time to explain the ranking.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from nlrec.encoders.base import Ranking
+from nlrec.request.filters import Filter
+from nlrec.request.plan import RequestPlan
+
+if TYPE_CHECKING:
+    from nlrec.index import Index
 
 
 @dataclass
@@ -51,73 +59,111 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Allowed:
+    """The tracks a filter lets through: matching tracks per document, and either a per-row mask
+    (tested here) or the matching ids (the filter ran in Milvus)."""
+
+    counts: np.ndarray
+    rows: np.ndarray | None = None
+    ids: frozenset[str] | None = None
+
+    def allows(self, index: Index, row: int) -> bool:
+        if self.rows is not None:
+            return bool(self.rows[row])
+        return index.tracks[row].id in (self.ids or ())
+
+
+@dataclass(frozen=True)
+class ReferenceNote:
+    """What a hit is compared with: a named item's documents and descriptors."""
+
+    like: str
+    docs: frozenset[int]
+    descriptors: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Request:
-    """A request on its way down a stack of searchers.
+    """A request ready for ranking: its :class:`~nlrec.request.plan.RequestPlan`, plus what the
+    index adds to it (the vectors and rows of the items it names, the documents a filter allows).
 
     Attributes:
-        text: the request as typed (white space normalised).
-        query: the text the dense side ranks (e.g. without its negations, references, years).
-        lexical: the text the lexical side ranks (``query`` without filler); None = ``query``.
-        negation: the parsed negations (a :class:`~nlrec.negation.parse.ParsedRequest` or the
-            :class:`~nlrec.request.parse.StructuredRequest`), or None when negation handling is off.
-        structured: the request understood (references, years, filler), or None (``--negation
-            off`` searches the text as typed).
+        plan: the request as planned (text, exclusions, references, years, filter).
+        query: the text the dense side ranks.
+        lexical: the text the lexical side ranks; None = ``query``.
         vector: a query vector for the dense side instead of embedding ``query`` (references
             blend their items' vectors into it).
-        where: a per-request metadata filter (years), combined with ``--where``.
         hide: track ids never returned (the items a "like X" request names).
         boost: document rows put first, in this order (the items a lookup request names).
-        references: per referenced document row, ``{"like": name, "descriptors": [...]}``.
-        docs: only these document rows may be ranked (a filter that ran in Milvus), or None.
+        references: the named items a hit is compared with.
+        docs: only these document rows may be ranked (set by the filter layer), or None.
     """
 
-    text: str
+    plan: RequestPlan
     query: str
     lexical: str | None = None
-    negation: Any = None
-    structured: Any = None
-    vector: Any = None
-    where: str | None = None
+    vector: np.ndarray | None = None
     hide: frozenset[str] = frozenset()
     boost: tuple[int, ...] = ()
-    references: tuple[dict[str, Any], ...] = ()
-    docs: Any = None
+    references: tuple[ReferenceNote, ...] = ()
+    docs: np.ndarray | None = None
+
+    @property
+    def text(self) -> str:
+        return self.plan.text
 
     @property
     def negative(self) -> tuple[str, ...]:
-        return tuple(self.negation.negative) if self.negation is not None else ()
+        return self.plan.exclusions
+
+    @property
+    def filter(self) -> Filter | None:
+        return self.plan.filter
 
     @property
     def nothing_to_match(self) -> bool:
         """True when the understood request has nothing left to search for ("any suggestions?");
         a request of exclusions only ("no vocals") still has: everything without them."""
-        s = self.structured
-        return bool(s is not None and s.nothing_to_match and not s.negative)
+        return self.plan.nothing_to_match
 
     def parsed_dict(self) -> dict[str, Any]:
-        """The request as understood, JSON-ready (what ``nlrec parse --json`` prints)."""
-        if self.structured is not None:
-            return {**self.structured.to_dict(), "nothing_to_match": self.nothing_to_match}
-        if self.negation is not None:
-            return self.negation.to_dict()
-        return {"text": self.text, "positive": self.query, "negative": [], "cues": []}
+        """The request as planned, JSON-ready (:meth:`RequestPlan.to_dict`)."""
+        return self.plan.to_dict()
 
 
 @dataclass
 class Pool:
-    """Ranked documents (unique descriptor sets) for one request, with per-document notes.
+    """Ranked documents (unique descriptor sets) for one request, with what the layers added.
 
     Attributes:
         query: the text whose words explain the ranking (``Hit.matched``).
         ranking: document rows and scores, best first.
+        request: the request ranked.
         notes: per document row, annotations added by wrapping searchers (``"negation"``, ...).
-        extra: per document row, values a searcher keeps for building its hits.
+        allowed: the tracks a filter lets through (None: all).
+        blend: per document row, ``(request score, layer score)`` when a layer (a taste profile)
+            blended its own score into the ranking.
     """
 
     query: str
     ranking: Ranking
+    request: Request | None = None
     notes: dict[int, dict[str, Any]] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
+    allowed: Allowed | None = None
+    blend: dict[int, tuple[float | None, float]] | None = None
+
+    def but(self, **changes: Any) -> Pool:
+        """A copy with ``changes`` (a new ranking, notes, ...)."""
+        return dataclasses.replace(self, **changes)
+
+
+def track_hit(index: Index, row: int, *, rank: int, score: float, matched: list[str],
+              negation: dict[str, Any] | None = None, reference: dict[str, Any] | None = None) -> Hit:
+    """The one place a :class:`Hit` is made from a catalog row."""
+    t = index.tracks[row]
+    return Hit(rank=rank, id=t.id, score=float(score), descriptors=list(t.descriptors), title=t.title,
+               artist=t.artist, year=t.year, matched=matched, metadata=t.metadata, negation=negation,
+               reference=reference)
 
 
 @dataclass
@@ -130,6 +176,10 @@ class SearchResult:
     @property
     def text(self) -> str:
         return self.request.text
+
+    @property
+    def plan(self) -> RequestPlan:
+        return self.request.plan
 
     def to_dict(self) -> dict[str, Any]:
         return {"parsed": self.request.parsed_dict(), "hits": [h.to_dict() for h in self.hits]}

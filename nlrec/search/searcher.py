@@ -1,24 +1,28 @@
 """Track searchers: a request in, a :class:`~nlrec.search.results.SearchResult` out.
 
-:class:`IndexSearcher` ranks an index's documents with a :mod:`document searcher
-<nlrec.search.documents>` and expands them to tracks. Everything else that changes a ranking
-(negations, taste profiles, ...) is a :class:`SearcherWrapper` around another searcher, with
-three hooks:
+A search runs in three steps, each once:
 
-* ``prepare(text) -> Request``: understand the request (e.g. split off its negations);
-* ``pools(requests, depth, k) -> [Pool]``: rank at least ``depth`` documents per request;
-* ``make_hit(pool, doc, row, rank) -> Hit``: turn a ranked track into a hit with its reasons.
+1. **plan** (:mod:`nlrec.search.planning`): the text becomes a
+   :class:`~nlrec.request.plan.RequestPlan` (exclusions, references, years, filter) and then a
+   :class:`~nlrec.search.results.Request` (with the vectors of the items it names);
+2. **pools**: the one walk down the stack. :class:`IndexSearcher` ranks an index's documents with
+   a :mod:`document searcher <nlrec.search.documents>`; everything else that changes a ranking
+   (negations, a filter, a taste profile, ...) is a :class:`SearcherWrapper` around another
+   searcher, changing the :class:`~nlrec.search.results.Pool` s it hands up;
+3. **hits**: :meth:`Searcher.expand` turns the top pool into hits, in one place
+   (:func:`~nlrec.search.results.track_hit`); a layer that adds fields to hits registers a hit
+   decorator when it is built (no walk per hit).
 
 Example:
     >>> from nlrec.index import open_index                                   # doctest: +SKIP
     >>> s = build_searcher(open_index("mine"), SearchOptions(mode="hybrid"))
     >>> result = s.search("relaxing piano without vocals", k=5)
-    >>> result.request.negative, [h.id for h in result.hits]
+    >>> result.plan.exclusions, [h.id for h in result.hits]
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,11 +30,15 @@ import numpy as np
 from nlrec.encoders.base import Ranking
 from nlrec.search.documents import DocumentSearcher, HybridSearcher, RetrieverSearcher, positive
 from nlrec.search.options import SearchOptions, check_k, clean_query
-from nlrec.search.results import Hit, Pool, Request, SearchResult
+from nlrec.search.planning import plan_for, ready
+from nlrec.search.results import Hit, Pool, ReferenceNote, Request, SearchResult, track_hit
 from nlrec.text import terms
 
 if TYPE_CHECKING:
     from nlrec.index import Index
+
+HitDecorator = Callable[[Pool, int, Hit], Hit]
+"""Adds a layer's fields to a hit: ``(pool, document row, hit) -> hit``."""
 
 
 class Searcher:
@@ -38,21 +46,20 @@ class Searcher:
 
     index: Index
     options: SearchOptions
+    decorators: tuple[HitDecorator, ...] = ()
 
     @property
     def lexical(self) -> bool:
         return self.options.lexical
 
-    def prepare(self, text: str) -> Request:
-        raise NotImplementedError
-
     def pools(self, requests: Sequence[Request], depth: int, k: int) -> list[Pool]:
         raise NotImplementedError
 
-    def make_hit(self, pool: Pool, doc: int, row: int, rank: int) -> Hit | None:
-        raise NotImplementedError
-
     # -- the public API, the same for every searcher ------------------------------------------
+    def request(self, text: str) -> Request:
+        """``text`` planned (:func:`~nlrec.search.planning.plan_for`) and made ready for ranking."""
+        return ready(self.index, self.options, plan_for(self.index, self.options, clean_query(text)))
+
     def search(self, query: str, k: int = 10) -> SearchResult:
         """Search one request for ``k`` tracks."""
         return self.batch_search([query], k)[0]
@@ -65,19 +72,30 @@ class Searcher:
             NlrecError: for ``k`` outside ``[1, MAX_K]``.
         """
         check_k(k)
-        requests = [self.prepare(clean_query(q)) for q in queries]
+        requests = [self.request(q) for q in queries]
         pools = self.pools(requests, k, k) if requests else []
         return [SearchResult(r, self.expand(p, k)) for r, p in zip(requests, pools)]
 
     def expand(self, pool: Pool, k: int) -> list[Hit]:
-        """The first ``k`` tracks of a pool's ranked documents, as hits."""
+        """The first ``k`` tracks of a pool's ranked documents, as hits (the one place hits are made)."""
         hits: list[Hit] = []
-        doc_tracks = self.index.doc_tracks
-        for doc in pool.ranking.doc_ids.tolist():
+        index = self.index
+        doc_tracks = index.doc_tracks
+        request, allowed = pool.request, pool.allowed
+        hide = request.hide if request is not None else frozenset()
+        qterms = terms(pool.query)
+        for doc, score in zip(pool.ranking.doc_ids.tolist(), pool.ranking.scores.tolist()):
             for row in doc_tracks[doc]:
-                hit = self.make_hit(pool, doc, row, len(hits) + 1)
-                if hit is None:
+                if (hide and index.tracks[row].id in hide) or (allowed is not None and not allowed.allows(index, row)):
                     continue
+                t = index.tracks[row]
+                hit = track_hit(index, row, rank=len(hits) + 1, score=score,
+                                matched=[d for d in t.descriptors if terms(d) & qterms],
+                                negation=pool.notes.get(doc, {}).get("negation"),
+                                reference=_reference_note(request.references, doc, t.descriptors)
+                                if request is not None else None)
+                for decorate in self.decorators:
+                    hit = decorate(pool, doc, hit)
                 hits.append(hit)
                 if len(hits) == k:
                     return hits
@@ -85,13 +103,12 @@ class Searcher:
 
 
 class IndexSearcher(Searcher):
-    """Ranks an index's documents with the retrievers ``options`` name, and expands to tracks."""
+    """Ranks an index's documents with the retrievers ``options`` name (the bottom of a stack)."""
 
     def __init__(self, index: Index, options: SearchOptions | None = None) -> None:
         self.index = index
         self.options = options or SearchOptions()
         self._documents: DocumentSearcher | None = None
-        self._scores: dict[int, dict[int, float]] = {}
 
     @property
     def documents(self) -> DocumentSearcher:
@@ -99,24 +116,6 @@ class IndexSearcher(Searcher):
         if self._documents is None:
             self._documents = document_searcher(self.index, self.options)
         return self._documents
-
-    def prepare(self, text: str) -> Request:
-        """The request as typed with ``--negation off``; otherwise understood
-        (:func:`nlrec.request.parse`): negations, references to the catalog's names, years, filler."""
-        if self.options.negation == "off":
-            return Request(text=text, query=text)
-        from nlrec.request.parse import parse
-
-        names = self.index.names()
-        keep = None
-        if names is None:  # no names in the catalog: a cued span of its own words is a description
-            vocabulary = self.index.memo("words", lambda: frozenset(terms(" ".join(self.index.documents))))
-            keep = lambda ref: bool(terms(ref.span)) and terms(ref.span) <= vocabulary  # noqa: E731
-        s = parse(text, names, exclude=self.options.exclude, keep_unresolved=keep or False)
-        if s.nothing_to_match and not s.negative and self.options.where:
-            return Request(text=text, query=text)  # "music" within a filter: rank the filtered tracks
-        query = s.positive or ("" if s.references or s.years else text)
-        return Request(text=text, query=query, lexical=s.content if s.positive else query, negation=s, structured=s)
 
     def pools(self, requests: Sequence[Request], depth: int, k: int) -> list[Pool]:
         out: list[Pool | None] = [None] * len(requests)
@@ -132,35 +131,9 @@ class IndexSearcher(Searcher):
                     rk = positive(rk)
                 if r.boost:
                     rk = _boosted(rk, r.boost)
-                out[i] = Pool(query=r.lexical if r.lexical is not None else r.query, ranking=rk,
-                              extra={"request": r})
+                out[i] = Pool(query=r.lexical if r.lexical is not None else r.query, ranking=rk, request=r)
         empty = Ranking(np.empty(0, np.int64), np.empty(0, np.float32))
-        return [p if p is not None else Pool(query=r.query, ranking=empty) for p, r in zip(out, requests)]
-
-    def make_hit(self, pool: Pool, doc: int, row: int, rank: int) -> Hit | None:
-        t = self.index.tracks[row]
-        request = pool.extra.get("request")
-        if request is not None and request.hide and t.id in request.hide:
-            return None
-        qterms = pool.extra.get("terms")
-        if qterms is None:
-            qterms = pool.extra["terms"] = terms(pool.query)
-        score = pool.extra.get("scores")
-        if score is None:
-            score = pool.extra["scores"] = dict(zip(pool.ranking.doc_ids.tolist(), pool.ranking.scores.tolist()))
-        return Hit(
-            rank=rank,
-            id=t.id,
-            score=float(score[doc]),
-            descriptors=list(t.descriptors),
-            title=t.title,
-            artist=t.artist,
-            year=t.year,
-            matched=[d for d in t.descriptors if terms(d) & qterms],
-            metadata=t.metadata,
-            negation=pool.notes.get(doc, {}).get("negation"),
-            reference=_reference_note(request, doc, t.descriptors) if request is not None else None,
-        )
+        return [p if p is not None else Pool(query=r.query, ranking=empty, request=r) for p, r in zip(out, requests)]
 
 
 def _boosted(ranking: Ranking, first: Sequence[int]) -> Ranking:
@@ -172,36 +145,37 @@ def _boosted(ranking: Ranking, first: Sequence[int]) -> Ranking:
                    np.concatenate([np.full(len(lead), top + 1e-3, np.float32), ranking.scores[rest]]))
 
 
-def _reference_note(request: Request, doc: int, descriptors: Sequence[str]) -> dict | None:
+def _reference_note(references: Sequence[ReferenceNote], doc: int, descriptors: Sequence[str]) -> dict | None:
     """Which named item a hit relates to, and the descriptors it shares with it."""
-    if not request.references:
+    if not references:
         return None
-    best = None
-    for ref in request.references:
-        if doc in ref["docs"]:
-            return {"like": ref["like"], "lookup": True}
-        shared = [d for d in descriptors if d in ref["descriptors"]]
+    best: dict | None = None
+    for ref in references:
+        if doc in ref.docs:
+            return {"like": ref.like, "lookup": True}
+        shared = [d for d in descriptors if d in ref.descriptors]
         if best is None or len(shared) > len(best["shares"]):
-            best = {"like": ref["like"], "shares": shared}
+            best = {"like": ref.like, "shares": shared}
     return best
 
 
 class SearcherWrapper(Searcher):
-    """A searcher that changes another's requests, pools or hits; by default it passes through."""
+    """A searcher that changes another's pools; by default it passes them through. It shares the
+    inner searcher's index, options and hit decorators (a layer adds its own with
+    :meth:`decorate_hits`)."""
 
     def __init__(self, inner: Searcher) -> None:
         self.inner = inner
         self.index = inner.index
         self.options = inner.options
+        self.decorators = inner.decorators
 
-    def prepare(self, text: str) -> Request:
-        return self.inner.prepare(text)
+    def decorate_hits(self, decorator: HitDecorator) -> None:
+        """Have every hit of this searcher (and of those wrapping it later) pass through ``decorator``."""
+        self.decorators = (*self.decorators, decorator)
 
     def pools(self, requests: Sequence[Request], depth: int, k: int) -> list[Pool]:
         return self.inner.pools(requests, depth, k)
-
-    def make_hit(self, pool: Pool, doc: int, row: int, rank: int) -> Hit | None:
-        return self.inner.make_hit(pool, doc, row, rank)
 
 
 def document_searcher(index: Index, options: SearchOptions) -> DocumentSearcher:

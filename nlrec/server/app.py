@@ -133,11 +133,12 @@ def create_app(index_name: str, *, api_key: str | None = None, home: Path | None
 
     @app.get("/parse")
     def parse(q: str = Query(..., max_length=MAX_QUERY_CHARS)) -> dict[str, Any]:
-        """How a request is understood (wanted, excluded, ...), without searching."""
-        from nlrec.search.negation import parse_negations
+        """How a request is understood, without searching: the plan ``nlrec parse --index`` prints
+        and ``/search`` answers under ``parsed`` (with this server's index's names and years)."""
         from nlrec.search.options import clean_query
+        from nlrec.search.planning import request_plan
 
-        return parse_negations(clean_query(q)).to_dict()
+        return request_plan(clean_query(q), state.index).to_dict()
 
     @app.get("/similar")
     def similar_get(id: str = Query(..., max_length=1000), k: int = Query(10, ge=1, le=MAX_K)) -> dict[str, Any]:

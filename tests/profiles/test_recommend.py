@@ -100,7 +100,7 @@ def test_query_negation_survives_the_profile(tiny_index, ctx):
     profile = Profile(name="me", index="tiny", weights={"male vocal": 0.5, "female vocal": 0.5})
     vocal = {"t3", "t6"}
     off = search_with_profile(tiny_index, "music with vocals", profile, k=8, profile_weight=0.9,
-                              mode="dense", negation="off", context=ctx)
+                              mode="dense", negation="off", understand=False, context=ctx)
     assert vocal <= {h.id for h in off}
     kept = search_with_profile(tiny_index, "music without vocals", profile, k=8, profile_weight=0.9,
                                mode="dense", negation_threshold=1.0, context=ctx)
@@ -111,7 +111,7 @@ def test_query_negation_survives_the_profile(tiny_index, ctx):
     pushed = search_with_profile(tiny_index, "music without vocals", profile, k=8, profile_weight=0.3,
                                  mode="dense", negation="penalize", negation_threshold=1.0, context=ctx)
     plain = search_with_profile(tiny_index, "music", profile, k=8, profile_weight=0.3, mode="dense",
-                                negation="off", context=ctx)
+                                negation="off", understand=False, context=ctx)
     before = {h.id: h.rank for h in plain}
     after = {h.id: h.rank for h in pushed}
     assert len(after) == 8 and all(after[t] > before[t] for t in vocal)

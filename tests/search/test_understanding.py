@@ -74,7 +74,8 @@ def test_titles_with_no_are_not_exclusions(index):
 
 def test_years_filter_when_the_catalog_has_years(index):
     r = search(index, "jazz from the 50s", k=5)
-    assert r.request.where and {h.id for h in r.hits} == {"j1", "j2"}
+    assert r.plan.filter is not None and {h.id for h in r.hits} == {"j1", "j2"}
+    assert [(y.role, y.filtered) for y in r.plan.years] == [("release", True)]
     r = search(index, "upbeat music, nothing from the 2000s", k=5)
     assert all(h.year is None or not 2000 <= h.year <= 2009 for h in r.hits)
 
@@ -86,9 +87,18 @@ def test_unknown_names_and_filler_are_reported_not_matched(index):
     assert parsed["nothing_to_match"] and r.hits == []
 
 
-def test_negation_off_searches_the_text_as_typed(index):
-    r = search(index, "songs like portishead", negation="off")
-    assert r.request.structured is None and r.request.vector is None
+def test_as_typed_searches_the_text_as_typed(index):
+    r = search(index, "songs like portishead", understand=False)
+    assert not r.plan.understood and r.plan.references == () and r.request.vector is None
+
+
+def test_negation_off_still_understands_names_and_years(index):
+    r = search(index, "songs like portishead without strings", negation="off")
+    assert [p.role for p in r.plan.references] == ["like"] and r.request.vector is not None
+    assert r.plan.exclusions == () and "without strings" in r.plan.wanted
+    assert "p1" not in [h.id for h in r.hits]  # a "like" reference's own items are left out
+    lookup = search(index, "Portishead", negation="off")
+    assert [p.role for p in lookup.plan.references] == ["lookup"] and lookup.hits[0].artist == "Portishead"
 
 
 def test_similar_by_id_artist_and_title(index):
