@@ -7,9 +7,8 @@ Builds the demo catalog's index with a deterministic hashing encoder (no model) 
 * ``files``: distinct files with a call;
 * ``switches``: calls whose file differs from the previous call's;
 * ``calls``: every call;
-* ``walks``: hook names that walk the searcher stack (a searcher's method calling the same-named
-  method of another searcher, e.g. ``pools`` -> ``inner.pools``), with how many such delegations
-  each made (``delegations``).
+* ``walks``: the methods that walk the searcher stack: those entered on more than one searcher
+  object of the stack (``searchers_per_hook``: on how many each method was entered).
 
 Usage::
 
@@ -57,14 +56,14 @@ def trace(text: str, where: str | None, mode: str) -> dict:
     os.environ["NLREC_HOME"] = tempfile.mkdtemp(prefix="nlrec-trace-")
     from nlrec.catalog.demo import demo_catalog
     from nlrec.index import build_index
-    from nlrec.search import SearchOptions, Searcher, build_searcher
+    from nlrec.search import Searcher, SearchOptions, build_searcher
 
     index = build_index(demo_catalog(), "trace", encoder=HashEncoder(), onnx=False, factory="Flat")
     searcher = build_searcher(index, SearchOptions(mode=mode, where=where))
     searcher.search(text, 10)  # warm: retrievers, names, filter masks
     root = str(Path(__import__("nlrec").__file__).parent)
     files: Counter[str] = Counter()
-    delegations: Counter[str] = Counter()
+    hooks: dict[str, set[int]] = {}
     state = {"last": None, "switches": 0, "calls": 0}
 
     def tracer(frame, event, arg):
@@ -78,12 +77,9 @@ def trace(text: str, where: str | None, mode: str) -> dict:
         if state["last"] is not None and state["last"] != path:
             state["switches"] += 1
         state["last"] = path
-        caller = frame.f_back
-        name = frame.f_code.co_name
-        me, up = frame.f_locals.get("self"), caller.f_locals.get("self") if caller is not None else None
-        if (caller is not None and caller.f_code.co_name == name and isinstance(me, Searcher)
-                and isinstance(up, Searcher) and me is not up):
-            delegations[name] += 1
+        me = frame.f_locals.get("self")
+        if isinstance(me, Searcher):
+            hooks.setdefault(frame.f_code.co_name, set()).add(id(me))
         return None
 
     sys.settrace(tracer)
@@ -93,7 +89,8 @@ def trace(text: str, where: str | None, mode: str) -> dict:
         sys.settrace(None)
     return {"request": text, "where": where, "mode": mode, "hits": len(result.hits),
             "files": len(files), "switches": state["switches"], "calls": state["calls"],
-            "walks": len(delegations), "delegations": dict(delegations),
+            "walks": sorted(h for h, objs in hooks.items() if len(objs) > 1 and not h.startswith("<")),
+            "searchers_per_hook": {h: len(objs) for h, objs in sorted(hooks.items())},
             "per_file": {str(Path(p).relative_to(Path(root).parent)): n for p, n in files.most_common()}}
 
 

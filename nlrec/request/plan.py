@@ -39,9 +39,9 @@ from nlrec.request.filters import Filter, Node, all_of, node_filter, year_node
 from nlrec.request.names import NameIndex
 from nlrec.request.negations import parse_request
 from nlrec.request.parse import parse
-from nlrec.request.roles import ReferenceRole, YearRole, reference_role, year_role
+from nlrec.request.references import ReferenceRole, reference_role
 from nlrec.request.spans import Reference
-from nlrec.request.years import YearMention
+from nlrec.request.years import YearMention, YearRole, year_role
 from nlrec.text import terms
 
 
@@ -216,7 +216,7 @@ def plan_request(
         text=text, wanted=wanted, matched=matched, positive=s.positive, content=s.content,
         exclusions=s.negative, references=tuple(PlannedReference(r, role) for r in s.references),
         unresolved=s.unresolved, years=tuple(PlannedYear(y, r, id(y) in filtered) for y, r in roles),
-        filler=s.filler, cues=s.cues, filter=all_of(where, node_filter(nodes)),
+        filler=s.filler, cues=s.cues, filter=all_of(where, node_filter(nodes)) if nodes else where,
         nothing_to_match=s.nothing_to_match and not s.negative,
     )
 

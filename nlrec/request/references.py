@@ -23,7 +23,9 @@ Each :class:`Reference` carries its offsets into the request, its kind (``artist
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from typing import Literal
 
 from nlrec.request.cues import CUES_AFTER, CUES_BEFORE, DESCRIPTOR_WORDS, MAX_SPAN_WORDS
 from nlrec.request.detectors import Detector
@@ -60,6 +62,30 @@ def find_references(
 
 
 
+ReferenceRole = Literal["like", "lookup"]
+"""``like`` ("songs like Portishead", "Portishead vibes": more like it, the named items left out) or
+``lookup`` (a name with no similarity cue: "portishead", "play Glory Box": the named items first)."""
+_SIMILAR_BEFORE = re.compile(
+    r"(?:\blike|\bsimilar(?:\s+to)?|\bstyle of|\breminds?\s+(?:me\s+)?of|\bsounds?\s+like|\bkind of|\bsuch as"
+    r"|\bfans?\s+of|\bif\s+(?:you|i)\s+like|\bvein of|\blines of|\bakin to|\bin the vein|\bvibe of|\bcomparable to"
+    r"|\bsame\s+\w+\s+as|\bthe\s+likes\s+of|\binspired by|\binfluenced by|\bmore\s+(?:songs|music|stuff)?\s*(?:from|by)?"
+    r"|\bother than|\bbesides|\bapart from)[\s\W]*$",
+    re.IGNORECASE,
+)
+_SIMILAR_AFTER = re.compile(r"^[\s'’]*(?:s\s+)?(?:vibes?|type|esque|-esque|-like|kind of|style|sound)\b", re.IGNORECASE)
+
+
+def similarity_cued(text: str, ref: Reference) -> bool:
+    """Whether a reference is asked for as a model ("like X", "X vibes"), not looked up."""
+    before = text[max(0, ref.start - 40) : ref.start]
+    after = text[ref.end : ref.end + 12]
+    return bool(_SIMILAR_BEFORE.search(before) or _SIMILAR_AFTER.search(after))
+
+
+def reference_role(text: str, references: Sequence[Reference]) -> ReferenceRole:
+    """The role of a request's references: ``like`` as soon as one is similarity-cued."""
+    return "like" if any(similarity_cued(text, r) for r in references) else "lookup"
+
 __all__ = [
     "CUES_AFTER",
     "CUES_BEFORE",
@@ -67,6 +93,9 @@ __all__ = [
     "MAX_SPAN_WORDS",
     "RefKind",
     "Reference",
+    "ReferenceRole",
     "find_references",
     "is_title_case",
+    "reference_role",
+    "similarity_cued",
 ]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from nlrec.request.language import fold_accents
 
@@ -167,4 +167,30 @@ def find_years(text: str) -> list[YearMention]:
     return out
 
 
-__all__ = ["YearMention", "YearRange", "find_years"]
+YearRole = Literal["release", "style"]
+_RELEASE_BEFORE = re.compile(r"(?:\bfrom|\bin|\bof|\bduring|\bsince|\bbetween|\breleased|\bmade|\bout)\s+(?:the\s+)?$",
+                             re.IGNORECASE)
+_BARE_DECADE = re.compile(r"^\s*(?:early|mid|late)?[\s-]*(?:'?\d0'?s|(?:19|20)\d0'?s|[a-z]+ties)\s*$", re.IGNORECASE)
+_RELEASE_AFTER = ("music", "songs", "song", "tracks", "stuff", "era", "and", "or", "please")
+
+
+def year_role(text: str, mention: YearMention) -> YearRole:
+    """``release`` when a year expression dates the music ("from the 80s", "before 2000", "2015
+    era", "not from the 80s": a filter when the catalog has years), ``style`` when it names a
+    sound ("80s synthwave", "90s hip hop": matched as decade descriptors).
+
+    Example:
+        >>> text = "80s synthwave, nothing from the 90s"
+        >>> [(y.span, year_role(text, y)) for y in find_years(text)]
+        [('80s', 'style'), ('nothing from the 90s', 'release')]
+    """
+    if mention.range.negated or not _BARE_DECADE.match(mention.span):
+        return "release"  # ranges, single years, "not from the 80s"
+    before = text[max(0, mention.start - 20) : mention.start]
+    after = text[mention.end : mention.end + 30].strip().lower()
+    released = bool(_RELEASE_BEFORE.search(before)) or not after or after[:1] in ",.;!?)" or \
+        after.startswith(_RELEASE_AFTER)
+    return "release" if released else "style"
+
+
+__all__ = ["YearMention", "YearRange", "YearRole", "find_years", "year_role"]

@@ -17,6 +17,7 @@ from nlrec.request.filters import Filter
 from nlrec.request.plan import RequestPlan
 
 if TYPE_CHECKING:
+    from nlrec.catalog import Track
     from nlrec.index import Index
 
 
@@ -157,10 +158,9 @@ class Pool:
         return dataclasses.replace(self, **changes)
 
 
-def track_hit(index: Index, row: int, *, rank: int, score: float, matched: list[str],
+def track_hit(t: Track, *, rank: int, score: float, matched: list[str],
               negation: dict[str, Any] | None = None, reference: dict[str, Any] | None = None) -> Hit:
-    """The one place a :class:`Hit` is made from a catalog row."""
-    t = index.tracks[row]
+    """The one place a :class:`Hit` is made from a catalog track."""
     return Hit(rank=rank, id=t.id, score=float(score), descriptors=list(t.descriptors), title=t.title,
                artist=t.artist, year=t.year, matched=matched, metadata=t.metadata, negation=negation,
                reference=reference)

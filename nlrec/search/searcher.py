@@ -86,10 +86,12 @@ class Searcher:
         qterms = terms(pool.query)
         for doc, score in zip(pool.ranking.doc_ids.tolist(), pool.ranking.scores.tolist()):
             for row in doc_tracks[doc]:
-                if (hide and index.tracks[row].id in hide) or (allowed is not None and not allowed.allows(index, row)):
+                if allowed is not None and not allowed.allows(index, row):
                     continue
                 t = index.tracks[row]
-                hit = track_hit(index, row, rank=len(hits) + 1, score=score,
+                if hide and t.id in hide:
+                    continue
+                hit = track_hit(t, rank=len(hits) + 1, score=score,
                                 matched=[d for d in t.descriptors if terms(d) & qterms],
                                 negation=pool.notes.get(doc, {}).get("negation"),
                                 reference=_reference_note(request.references, doc, t.descriptors)

@@ -21,7 +21,7 @@ import numpy as np
 from nlrec.encoders.base import Ranking
 from nlrec.errors import NlrecError
 from nlrec.search.options import check_k
-from nlrec.search.results import Hit
+from nlrec.search.results import Hit, track_hit
 
 if TYPE_CHECKING:
     from nlrec.index import Index
@@ -125,12 +125,10 @@ def _hits(index: Index, ranked: list[tuple[int, float]], ref_rows: list[int]) ->
     shared: set[str] = set()
     for r in ref_rows:
         shared.update(index.tracks[r].descriptors)
-    hits = []
+    hits: list[Hit] = []
     for row, score in ranked:
         t = index.tracks[row]
-        hits.append(Hit(rank=len(hits) + 1, id=t.id, score=float(score), descriptors=list(t.descriptors),
-                        title=t.title, artist=t.artist, year=t.year,
-                        matched=[x for x in t.descriptors if x in shared], metadata=t.metadata))
+        hits.append(track_hit(t, rank=len(hits) + 1, score=score, matched=[x for x in t.descriptors if x in shared]))
     return hits
 
 
