@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from nlrec.cli.ui import CONTEXT_SETTINGS, default_eval_dir
+from nlrec.cli.ui import CONTEXT_SETTINGS, default_eval_dir, mode_choice, sparse_choice
 from nlrec.cli.ui import interactive as _interactive
 from nlrec.cli.ui import note as _note
 from nlrec.cli.ui import progress as _progress
@@ -22,7 +22,7 @@ from nlrec.cli.ui import progress as _progress
 BENCHMARK_CHOICES = ("mc", "mc_reco", "mc_human")
 #: MTT / MSD tag benchmarks (nlrec.evaluation.mtt_msd), test and validation splits.
 TAG_BENCHMARK_CHOICES = ("mtt", "msd", "mtt_valid", "msd_valid")
-SYSTEM_CHOICES = ("tfidf", "bm25", "dense", "hybrid")
+SYSTEM_CHOICES = ("tfidf", "bm25", "dense", "hybrid")  # the built-in ones; --system takes any registered mode
 def _seeds(value: str) -> tuple[int, ...]:
     try:
         seeds = tuple(dict.fromkeys(int(s) for s in value.replace(" ", "").split(",") if s))
@@ -151,7 +151,7 @@ def benchmarks_cmd(names, data_dir, out_dir, seeds, no_match, json_out):
     help="Benchmark to run on.",
 )
 @click.option(
-    "--system", required=True, type=click.Choice(SYSTEM_CHOICES), help="Retrieval system."
+    "--system", required=True, type=mode_choice(), help="Retrieval system (a registered retriever or hybrid)."
 )
 @click.option(
     "--model",
@@ -161,7 +161,7 @@ def benchmarks_cmd(names, data_dir, out_dir, seeds, no_match, json_out):
 )
 @click.option(
     "--sparse",
-    type=click.Choice(["bm25", "tfidf"]),
+    type=sparse_choice(),
     default="bm25",
     show_default=True,
     help="Lexical side of hybrid.",

@@ -9,14 +9,12 @@ from typing import Any
 
 import click
 
-from nlrec.cli.ui import CONTEXT_SETTINGS
+from nlrec.cli.ui import CONTEXT_SETTINGS, mode_choice, sparse_choice
 from nlrec.cli.ui import console as _console
 from nlrec.cli.ui import interactive as _interactive
 from nlrec.cli.ui import note as _note
 from nlrec.cli.ui import progress as _progress
 from nlrec.cli.ui import warnings_to_stderr as _warnings_to_stderr
-
-MODES = ("dense", "tfidf", "bm25", "hybrid")
 
 
 # ------------------------------------------------------------------------------------- query
@@ -24,8 +22,9 @@ MODES = ("dense", "tfidf", "bm25", "hybrid")
 @click.argument("text", required=False)
 @click.option("--index", "index_name", metavar="NAME", help="Index to search (default: the built-in demo catalog).")
 @click.option("-k", "--top-k", "k", type=click.IntRange(1, 10_000), default=10, show_default=True, help="Number of tracks.")
-@click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True, help="Ranking method.")
-@click.option("--sparse", type=click.Choice(["bm25", "tfidf"]), default="bm25", show_default=True, help="Lexical side of hybrid.")
+@click.option("--mode", type=mode_choice(), default="hybrid", show_default=True,
+              help="Ranking method: a registered retriever (dense, tfidf, bm25, ...) or hybrid.")
+@click.option("--sparse", type=sparse_choice(), default="bm25", show_default=True, help="Lexical side of hybrid.")
 @click.option("--fusion", type=click.Choice(["rrf", "weighted"]), default="rrf", show_default=True, help="How hybrid fuses rankings.")
 @click.option("--alpha", type=click.FloatRange(0, 1), default=0.5, show_default=True, help="Dense weight for --fusion weighted.")
 @click.option("--model", metavar="PATH|ID", help="Encoder to use; must be the one the index was built with.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -167,3 +168,42 @@ def catalog_options(f: Any) -> Any:
     for option in reversed(_CATALOG_OPTIONS):
         f = option(f)
     return f
+
+
+class LiveChoice(click.Choice):
+    """A :class:`click.Choice` whose choices are read when used (e.g. the registered retriever
+    kinds: a retriever registered after import is a valid ``--mode``)."""
+
+    def __init__(self, source: Callable[[], Sequence[str]], case_sensitive: bool = True) -> None:
+        self._source = source
+        super().__init__((), case_sensitive=case_sensitive)
+
+    @property  # type: ignore[override]
+    def choices(self) -> Sequence[str]:
+        return tuple(self._source())
+
+    @choices.setter
+    def choices(self, value: Sequence[str]) -> None:  # click's __init__ assigns; the source wins
+        pass
+
+
+def _modes() -> tuple[str, ...]:
+    from nlrec.index.retrievers import modes  # read when used: ``nlrec --help`` stays instant
+
+    return modes()
+
+
+def _lexical() -> tuple[str, ...]:
+    from nlrec.index.retrievers import lexical_kinds
+
+    return lexical_kinds()
+
+
+def mode_choice() -> LiveChoice:
+    """``--mode`` / ``--system`` values: every registered retriever kind and ``hybrid``."""
+    return LiveChoice(_modes)
+
+
+def sparse_choice() -> LiveChoice:
+    """``--sparse`` values: the registered lexical kinds."""
+    return LiveChoice(_lexical)

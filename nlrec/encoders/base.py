@@ -60,7 +60,13 @@ class DenseEncoder(Protocol):
 
 @runtime_checkable
 class Retriever(Protocol):
-    """Ranks an index's unique documents for free-text queries."""
+    """Ranks an index's unique documents for free-text queries.
+
+    What else a retriever can do is declared by its kind in the registry
+    (:class:`nlrec.index.retrievers.RetrieverKind`), never probed: ``score`` means it is a
+    :class:`ScoringRetriever`, ``restrict`` a :class:`RestrictingRetriever`, ``vectors`` a
+    :class:`VectorRetriever`.
+    """
 
     name: str
 
@@ -70,6 +76,37 @@ class Retriever(Protocol):
 
     def save(self, directory: Path) -> dict[str, Any]:
         """Write the retriever's files into ``directory``; return its manifest entry."""
+        ...
+
+
+@runtime_checkable
+class ScoringRetriever(Retriever, Protocol):
+    """A retriever that scores every document for a query."""
+
+    def scores(self, query: str) -> np.ndarray:
+        """One score per document row (float32)."""
+        ...
+
+
+@runtime_checkable
+class RestrictingRetriever(Retriever, Protocol):
+    """A retriever that ranks a subset of the documents itself (FAISS ID selector, Milvus filter)."""
+
+    def search(self, queries: Sequence[str], k: int, *, restrict: np.ndarray | None = None) -> list[Ranking]:
+        """Top ``k`` documents per query, among the rows ``restrict`` when given."""
+        ...
+
+
+@runtime_checkable
+class VectorRetriever(RestrictingRetriever, Protocol):
+    """A retriever over stored document vectors: ranks query vectors, gives stored vectors."""
+
+    def search_vectors(self, vectors: np.ndarray, k: int, *, restrict: np.ndarray | None = None) -> list[Ranking]:
+        """Top ``k`` documents per query vector (among the rows ``restrict`` when given)."""
+        ...
+
+    def vectors_of(self, rows: Sequence[int]) -> np.ndarray:
+        """The stored vectors of document rows, ``(len(rows), d)``."""
         ...
 
 

@@ -47,8 +47,10 @@ from nlrec.evaluation.metrics import (
 from nlrec.search.documents import DocumentSearcher, rank_of
 from nlrec.search.options import HYBRID_DEPTH, SearchOptions
 
-SystemName = Literal["tfidf", "bm25", "dense", "hybrid"]
+SystemName = str
+"""A search mode: a registered retriever kind (:mod:`nlrec.index.retrievers`) or ``hybrid``."""
 SYSTEMS: tuple[str, ...] = ("tfidf", "bm25", "dense", "hybrid")
+"""The built-in systems (any registered mode is accepted: :func:`nlrec.index.retrievers.modes`)."""
 LEXICAL: tuple[str, ...] = ("tfidf", "bm25")
 RUN_DEPTH = 100
 CHUNK = 256
@@ -69,15 +71,17 @@ class SystemConfig:
 
     system: SystemName
     model: str = "default"
-    sparse: Literal["bm25", "tfidf"] = "bm25"
+    sparse: str = "bm25"
     fusion: Literal["rrf", "weighted"] = "rrf"
     alpha: float = 0.5
     hybrid_depth: int = HYBRID_DEPTH
 
     def __post_init__(self) -> None:
-        if self.system not in SYSTEMS:
-            raise NlrecError(f"unknown system {self.system!r}; choose one of {', '.join(SYSTEMS)}")
-        if self.sparse not in LEXICAL or self.fusion not in ("rrf", "weighted"):
+        from nlrec.index.retrievers import lexical_kinds, modes
+
+        if self.system not in modes():
+            raise NlrecError(f"unknown system {self.system!r}; choose one of {', '.join(modes())}")
+        if self.sparse not in lexical_kinds() or self.fusion not in ("rrf", "weighted"):
             raise NlrecError(f"unknown hybrid setting {self.sparse!r} / {self.fusion!r}")
         if not 0.0 <= self.alpha <= 1.0:
             raise NlrecError(f"alpha must be in [0, 1], got {self.alpha}")
@@ -86,7 +90,9 @@ class SystemConfig:
 
     @property
     def uses_model(self) -> bool:
-        return self.system in ("dense", "hybrid")
+        from nlrec.index.retrievers import uses_encoder
+
+        return uses_encoder(self.system)
 
     @property
     def label(self) -> str:

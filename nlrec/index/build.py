@@ -19,6 +19,7 @@ from nlrec.errors import NlrecError
 from nlrec.index.generations import GenerationWriter, check_replaceable
 from nlrec.index.manifest import INDEX_FORMAT, INDEX_KIND, MANIFEST, METRIC, file_table
 from nlrec.index.registry import resolve_index_path
+from nlrec.index.retrievers import BuildInputs, RetrieverKind, built_in_index, place
 from nlrec.index.storage import fsync_tree, write_tracks
 from nlrec.index.store import Index
 from nlrec.io import write_json
@@ -94,7 +95,7 @@ def build_index(
         The opened, newly built index.
     """
     from nlrec.encoders.dense import load_encoder
-    from nlrec.encoders.faiss_dense import DenseRetriever, auto_factory, build_faiss
+    from nlrec.encoders.faiss_dense import auto_factory
 
     t0 = time.perf_counter()
     dest = resolve_index_path(name, home)
@@ -107,7 +108,7 @@ def build_index(
         check_factory(factory, len(documents))
     if progress:
         progress("indexing", 0, 1)
-    tfidf, bm25 = sparse_retrievers(documents, bm25_method, normalize=bm25_normalize)  # checked before embedding
+    built = document_retrievers(documents, bm25_method, normalize=bm25_normalize)  # checked before embedding
     enc = encoder if encoder is not None else load_encoder(model)
     with GenerationWriter(dest, on_wait=on_wait) as writer:
         tmp = writer.stage()
@@ -127,10 +128,11 @@ def build_index(
         if progress:
             progress("indexing", 0, 1)
         factory_used = auto_factory(len(documents)) if factory == "auto" else factory
-        dense = DenseRetriever(enc, build_faiss(vectors, factory_used))
-        dense_entry = dense.save(tmp / "dense")
-        tfidf_entry = tfidf.save(tmp / "tfidf")
-        bm25_entry = bm25.save(tmp / "bm25")
+        inputs = BuildInputs(documents, vectors, enc, {"factory": factory_used, "bm25_method": bm25_method,
+                                                       "bm25_normalize": bm25_normalize})
+        built.update({k.name: (k, k.build(inputs)) for k in built_in_index("vectors")})  # type: ignore[misc]
+        entries = save_retrievers(tmp, built)
+        entries.setdefault("faiss", {})["factory"] = factory_used
 
         write_tracks(tmp, catalog.tracks, track_doc)
         write_names(tmp, catalog.tracks, progress)
@@ -160,8 +162,7 @@ def build_index(
             "encoder": enc_entry,
             "dimension": int(enc_entry["dimension"]),
             "metric": METRIC,
-            "faiss": {**dense_entry, "factory": factory_used},
-            "sparse": {"tfidf": tfidf_entry, "bm25": bm25_entry},
+            **entries,
             "corpus": {
                 "sha256": catalog.fingerprint(),
                 "n_tracks": len(catalog),
@@ -184,21 +185,30 @@ def build_index(
     return index
 
 
-def sparse_retrievers(documents: list[str], bm25_method: str = "lucene", *, normalize: bool = False) -> tuple[Any, Any]:
-    """TF-IDF and BM25 over ``documents``, built before anything is embedded.
+def document_retrievers(documents: list[str], bm25_method: str = "lucene", *,
+                        normalize: bool = False) -> dict[str, tuple[RetrieverKind, Any]]:
+    """Every registered retriever built from the documents alone (TF-IDF, BM25, ...), built
+    before anything is embedded so that their errors come first.
 
     Raises:
         NlrecError: when no descriptor has an indexable word (only stop words or single letters).
     """
-    from nlrec.encoders.sparse import BM25Retriever, TfidfRetriever
-
+    inputs = BuildInputs(documents, options={"bm25_method": bm25_method, "bm25_normalize": normalize})
     try:
-        return TfidfRetriever.build(documents), BM25Retriever.build(documents, method=bm25_method, normalize=normalize)
+        return {k.name: (k, k.build(inputs)) for k in built_in_index("documents")}  # type: ignore[misc]
     except ValueError as e:
         raise NlrecError(
             "no descriptor in the catalog has an indexable word (only stop words, single letters or "
             f"punctuation, e.g. {documents[0][:60]!r}); check the descriptor column and --sep ({e})"
         ) from None
+
+
+def save_retrievers(directory: Path, built: dict[str, tuple[RetrieverKind, Any]]) -> dict[str, Any]:
+    """Save built retrievers into their folders of a generation; their manifest entries, placed."""
+    entries: dict[str, Any] = {}
+    for name, (k, retriever) in built.items():
+        place(entries, k, retriever.save(directory / name))
+    return entries
 
 
 def check_factory(factory: str, n_documents: int) -> None:

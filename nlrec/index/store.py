@@ -13,11 +13,12 @@ from typing import Any
 import numpy as np
 
 from nlrec.catalog import Track
+from nlrec.encoders.base import Retriever
 from nlrec.errors import IndexFileError, IndexMismatchError, NlrecError
 from nlrec.index.generations import GenerationLease, current_generation, open_generation
 from nlrec.index.manifest import MANIFEST, Manifest, read_manifest, verify_files
 from nlrec.index.registry import list_indexes, resolve_index_path
-from nlrec.index.storage import DocTracks, LazyTracks, check_unit_vectors
+from nlrec.index.storage import DocTracks, LazyTracks
 from nlrec.io import read_jsonl
 
 
@@ -266,53 +267,28 @@ class Index:
         except NlrecError as e:
             warnings.warn(f"{e}; using PyTorch (slower start)", EncoderFallbackWarning, stacklevel=3)
 
-    def retriever(self, kind: str, model: str | None = None) -> Any:
-        """The ``dense``, ``tfidf`` or ``bm25`` retriever of this index (loaded once)."""
-        if kind == "dense" and model is not None:
+    def retriever(self, kind: str, model: str | None = None) -> Retriever:
+        """The retriever of a registered kind (:mod:`nlrec.index.retrievers`: ``dense``, ``tfidf``,
+        ``bm25``, ...), loaded once.
+
+        Raises:
+            NlrecError: for an unknown kind.
+            IndexFileError: its files are missing or damaged.
+            IndexMismatchError: ``model`` is not the index's encoder.
+        """
+        from nlrec.index.retrievers import kind as retriever_kind
+
+        spec = retriever_kind(kind)
+        if spec.encoder and model is not None:
             self.encoder(model)  # raises on mismatch
-        if kind in self._retrievers:
-            return self._retrievers[kind]
-        from nlrec.encoders.faiss_dense import DenseRetriever
-        from nlrec.encoders.sparse import BM25Retriever, TfidfRetriever
+        if kind not in self._retrievers:
+            self._retrievers[kind] = spec.open(self, model)
+        return self._retrievers[kind]
 
-        if self._memory:
-            if kind == "tfidf":
-                r = TfidfRetriever.build(self.documents)
-            elif kind == "bm25":
-                r = BM25Retriever.build(self.documents)
-            else:
-                raise NlrecError(f"in-memory index {self.name!r} has no {kind} retriever")
-            self._retrievers[kind] = r
-            return r
-        if kind == "dense" and self.backend == "milvus":
-            from nlrec.index.milvus import dense_retriever
-
-            r = dense_retriever(self, lambda: self.encoder(model))  # the collection is checked first
-            self._retrievers[kind] = r
-            return r
-        try:
-            if kind == "dense":
-                faiss_index = DenseRetriever.load_index(self.path / "dense")
-                if faiss_index.d != self.manifest.dimension or faiss_index.ntotal != len(self.documents):
-                    raise IndexFileError(
-                        f"index {self.name!r}: FAISS file does not match its manifest; rebuild it"
-                    )
-                if not self._memory:
-                    check_unit_vectors(faiss_index, self.name)
-                r = DenseRetriever(self.encoder(model), faiss_index)
-            elif kind == "tfidf":
-                r = TfidfRetriever.load(self.path / "tfidf")
-            elif kind == "bm25":
-                r = BM25Retriever.load(self.path / "bm25")
-            else:
-                raise NlrecError(f"unknown retriever {kind!r}")
-        except (OSError, ValueError, KeyError) as e:
-            raise IndexFileError(
-                f"index {self.name!r}: cannot load its {kind} files ({type(e).__name__}: "
-                f"{str(e)[:120]}); rebuild it"
-            ) from None
-        self._retrievers[kind] = r
-        return r
+    @property
+    def memory_only(self) -> bool:
+        """Whether this index is held in memory only (made by :meth:`in_memory`: nothing on disk)."""
+        return self._memory
 
     @property
     def backend(self) -> str:

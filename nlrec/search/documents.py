@@ -16,13 +16,23 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
 import numpy as np
 
-from nlrec.encoders.base import Ranking, Retriever, top_k
+from nlrec.encoders.base import (
+    Ranking,
+    RestrictingRetriever,
+    Retriever,
+    ScoringRetriever,
+    VectorRetriever,
+    top_k,
+)
 from nlrec.search.fusion import FusionMethod, fuse
 from nlrec.search.options import HYBRID_DEPTH
+
+if TYPE_CHECKING:
+    from nlrec.index.retrievers import RetrieverKind
 
 
 @runtime_checkable
@@ -47,20 +57,30 @@ def positive(r: Ranking) -> Ranking:
 
 
 class RetrieverSearcher:
-    """A dense or sparse retriever as a searcher.
+    """A retriever as a searcher, used as its kind's capabilities say.
 
     Args:
-        retriever: a :class:`~nlrec.encoders.base.Retriever` (dense, TF-IDF or BM25).
+        retriever: a :class:`~nlrec.encoders.base.Retriever` (dense, TF-IDF, BM25, ...).
         lexical: documents sharing no word with the request (score 0) are still ranked, after
-            the others, by row; :meth:`matches` drops them.
+            the others, by row; :func:`positive` drops them.
         index_name: named in the error raised when a dense score is not a cosine (a damaged file).
+        kind: the retriever's registered kind (default: looked up by ``retriever.name``; a
+            retriever of no registered kind is searched by text, with scores for a subset).
     """
 
-    def __init__(self, retriever: Retriever, *, lexical: bool = False, index_name: str = "dense") -> None:
+    def __init__(self, retriever: Retriever, *, lexical: bool = False, index_name: str = "dense",
+                 kind: RetrieverKind | None = None) -> None:
         self.retriever = retriever
         self.lexical = lexical
         self.index_name = index_name
         self.name = retriever.name
+        if kind is None:
+            from nlrec.index.retrievers import kind as registered
+            from nlrec.index.retrievers import kinds
+
+            known = {k.name for k in kinds()}
+            kind = registered(retriever.name) if retriever.name in known else None
+        self.kind = kind
 
     def batch_search(self, queries: Sequence[str], k: int, *, lexical: Sequence[str | None] | None = None,
                      vectors: Sequence[Any] | None = None, restrict: Sequence[Any] | None = None) -> list[Ranking]:
@@ -71,7 +91,7 @@ class RetrieverSearcher:
                         for q, lx, v, rows in zip(queries, lexical or [None] * n, vectors or [None] * n, restrict)]
         else:
             rankings = self._rank(queries, k, lexical, vectors)
-        if self.name == "dense":  # a cosine above 1 proves a damaged file: never rank with it
+        if self.kind is not None and self.kind.cosine:  # a cosine above 1 proves a damaged file: never rank with it
             from nlrec.index.storage import check_scores
 
             for r in rankings:
@@ -90,7 +110,8 @@ class RetrieverSearcher:
             return self.retriever.search(list(queries), k)
         out: list[Ranking | None] = [None] * len(queries)
         given = [i for i, v in enumerate(vectors) if v is not None]
-        for i, r in zip(given, self.retriever.search_vectors(np.stack([vectors[i] for i in given]), k)):
+        vr = cast(VectorRetriever, self.retriever)  # a vector is only made for a kind with ``vectors``
+        for i, r in zip(given, vr.search_vectors(np.stack([vectors[i] for i in given]), k)):
             out[i] = r
         rest = [i for i, v in enumerate(vectors) if v is None]
         if rest:
@@ -102,13 +123,13 @@ class RetrieverSearcher:
         """One query ranked among ``rows`` only: by the retriever where it can (FAISS, Milvus),
         else (sparse) from every document's score."""
         rows = np.unique(np.asarray(rows, dtype=np.int64))
-        r = self.retriever
-        if getattr(r, "supports_restrict", False):
+        if self.kind is not None and self.kind.restrict:
             if vector is not None:
-                return r.search_vectors(np.atleast_2d(vector), k, restrict=rows)[0]
-            return r.search([query], k, restrict=rows)[0]
+                return cast(VectorRetriever, self.retriever).search_vectors(np.atleast_2d(vector), k, restrict=rows)[0]
+            return cast(RestrictingRetriever, self.retriever).search([query], k, restrict=rows)[0]
         text = lexical if self.lexical and lexical is not None else query
-        top = top_k(np.asarray(r.scores(text), dtype=np.float32)[rows], min(k, len(rows)))  # type: ignore[attr-defined]
+        scores = cast(ScoringRetriever, self.retriever).scores(text)
+        top = top_k(np.asarray(scores, dtype=np.float32)[rows], min(k, len(rows)))
         keep = np.isfinite(top.scores)
         return Ranking(rows[top.doc_ids[keep]], top.scores[keep])
 

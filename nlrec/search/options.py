@@ -17,10 +17,13 @@ from nlrec.errors import NlrecError, QueryError
 from nlrec.request.filters import Filter, parse_filter
 from nlrec.search.fusion import FusionMethod
 
-Mode = Literal["dense", "tfidf", "bm25", "hybrid"]
-SparseKind = Literal["bm25", "tfidf"]
+Mode = str
+"""A registered retriever kind (:mod:`nlrec.index.retrievers`: ``dense``, ``tfidf``, ``bm25``, ...) or
+``hybrid``."""
+SparseKind = str
 NegationMode = Literal["filter", "penalize", "off"]
 MODES: tuple[str, ...] = ("dense", "tfidf", "bm25", "hybrid")
+"""The built-in modes (every registered one: :func:`nlrec.index.retrievers.modes`)."""
 NEGATION_MODES: tuple[str, ...] = ("filter", "penalize", "off")
 LEXICAL_MODES: tuple[str, ...] = ("tfidf", "bm25")
 MAX_QUERY_CHARS = 1000
@@ -38,9 +41,9 @@ class SearchOptions:
     """How to rank.
 
     Attributes:
-        mode: ``dense`` (bi-encoder + FAISS), ``tfidf``, ``bm25`` or ``hybrid`` (dense fused with
-            the ``sparse`` retriever).
-        sparse: the lexical side of ``hybrid``.
+        mode: a registered retriever kind (:mod:`nlrec.index.retrievers`: ``dense`` = bi-encoder +
+            FAISS, ``tfidf``, ``bm25``, ...) or ``hybrid`` (dense fused with the ``sparse`` retriever).
+        sparse: the lexical side of ``hybrid`` (a lexical kind).
         fusion: ``rrf`` (reciprocal rank fusion) or ``weighted`` (min-max normalised scores).
         alpha: dense weight for ``weighted`` fusion, in [0, 1].
         hybrid_depth: how many documents each side contributes to the fusion (at least ``k``).
@@ -71,10 +74,12 @@ class SearchOptions:
     _filter: Filter | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise NlrecError(f"unknown mode {self.mode!r}; choose one of {', '.join(MODES)}")
-        if self.sparse not in LEXICAL_MODES:
-            raise NlrecError(f"unknown sparse retriever {self.sparse!r}; choose bm25 or tfidf")
+        from nlrec.index.retrievers import lexical_kinds, modes
+
+        if self.mode not in modes():
+            raise NlrecError(f"unknown mode {self.mode!r}; choose one of {', '.join(modes())}")
+        if self.sparse not in lexical_kinds():
+            raise NlrecError(f"unknown sparse retriever {self.sparse!r}; choose one of {', '.join(lexical_kinds())}")
         if self.fusion not in ("rrf", "weighted"):
             raise NlrecError(f"unknown fusion {self.fusion!r}; choose rrf or weighted")
         if not 0.0 <= float(self.alpha) <= 1.0:
@@ -102,7 +107,9 @@ class SearchOptions:
     @property
     def lexical(self) -> bool:
         """Whether ranking is lexical only (documents sharing no word with the request drop)."""
-        return self.mode in LEXICAL_MODES
+        from nlrec.index.retrievers import is_lexical
+
+        return is_lexical(self.mode)
 
     def replace(self, **changes: Any) -> SearchOptions:
         return dataclasses.replace(self, **changes)

@@ -181,21 +181,24 @@ class SearcherWrapper(Searcher):
 
 
 def document_searcher(index: Index, options: SearchOptions) -> DocumentSearcher:
-    """The document searcher for ``options.mode`` over ``index``'s retrievers.
+    """The document searcher of ``options.mode`` over ``index``'s retrievers: the registered kind
+    (:mod:`nlrec.index.retrievers`) alone, or for ``hybrid`` the dense kind fused with the lexical
+    kind ``options.sparse``.
 
     Raises:
         IndexMismatchError: if ``options.model`` is not the index's encoder.
     """
-    mode = options.mode
-    if mode in ("tfidf", "bm25"):
-        return RetrieverSearcher(index.retriever(mode), lexical=True)
-    if mode == "dense":
-        return RetrieverSearcher(index.retriever("dense", model=options.model), index_name=index.name)
+    from nlrec.index.retrievers import HYBRID
+    from nlrec.index.retrievers import kind as retriever_kind
+
+    def side(name: str) -> RetrieverSearcher:
+        spec = retriever_kind(name)
+        model = options.model if spec.encoder else None
+        return RetrieverSearcher(index.retriever(name, model=model), lexical=spec.lexical, index_name=index.name,
+                                 kind=spec)
+
+    if options.mode != HYBRID:
+        return side(options.mode)
     index.load_retrievers(["dense", options.sparse], model=options.model)
-    return HybridSearcher(
-        RetrieverSearcher(index.retriever("dense", model=options.model), index_name=index.name),
-        RetrieverSearcher(index.retriever(options.sparse), lexical=True),
-        fusion=options.fusion,
-        alpha=options.alpha,
-        depth=options.hybrid_depth,
-    )
+    return HybridSearcher(side("dense"), side(options.sparse), fusion=options.fusion, alpha=options.alpha,
+                          depth=options.hybrid_depth)

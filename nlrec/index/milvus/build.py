@@ -290,7 +290,7 @@ def finish_generation(writer: GenerationWriter, tmp: Path, dest: Path, documents
             nested: Sequence[str] | None = None) -> Any:
     """Write the catalog side of a Milvus-backed generation into ``tmp`` (tracks already there
     unless given) and commit it; returns the new version, opened."""
-    from nlrec.index.build import sparse_retrievers, write_names
+    from nlrec.index.build import document_retrievers, save_retrievers, write_names
     from nlrec.index.storage import LazyTracks
     from nlrec.index.store import Index
 
@@ -299,11 +299,10 @@ def finish_generation(writer: GenerationWriter, tmp: Path, dest: Path, documents
         tracks = LazyTracks(tmp / "tracks.jsonl", offsets, dest.name)
     if progress:
         progress("sparse index", 0, 1)
-    tfidf, bm25 = sparse_retrievers(documents, "lucene", normalize=True)
+    built = document_retrievers(documents, "lucene", normalize=True)
     write_json(tmp / "documents.json", documents)
     atomic_write_npy(tmp / "doc_keys.npy", doc_keys(documents))
-    tfidf_entry = tfidf.save(tmp / "tfidf")
-    bm25_entry = bm25.save(tmp / "bm25")
+    entries = save_retrievers(tmp, built)
     write_names(tmp, tracks, progress)
     if extra_files is not None:
         extra_files(tmp)
@@ -313,7 +312,7 @@ def finish_generation(writer: GenerationWriter, tmp: Path, dest: Path, documents
         "encoder": enc_entry, "dimension": int(enc_entry["dimension"]), "metric": METRIC,
         "faiss": {"kind": "milvus", "factory": f"milvus:{build.get('index_type', 'FLAT')}"},
         "backend": {**where.record(), "marker": marker, "list_fields": sorted(nested or ())},
-        "sparse": {"tfidf": tfidf_entry, "bm25": bm25_entry},
+        **entries,
         "corpus": corpus, "build": build, "files": file_table(tmp),
     }
     write_json(tmp / MANIFEST, manifest)
