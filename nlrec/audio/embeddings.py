@@ -149,7 +149,7 @@ def fuse_similar(descriptor_rows: np.ndarray, descriptor_scores: np.ndarray,
                  weights: tuple[float, float] = (1.0, 1.0)) -> tuple[np.ndarray, np.ndarray]:
     """``--by both``: reciprocal rank fusion of a descriptor and an audio ranking (track rows)."""
     from nlrec.encoders.base import Ranking
-    from nlrec.search.fusion import rrf
+    from nlrec.encoders.fusion import rrf
 
     fused = rrf([Ranking(np.asarray(descriptor_rows, dtype=np.int64), np.asarray(descriptor_scores)),
                  Ranking(np.asarray(audio_rows, dtype=np.int64), np.asarray(audio_scores))],

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nlrec.catalog.demo import DEMO_INDEX, demo_catalog
 
+if TYPE_CHECKING:
+    from nlrec.index.store import Index
 
-def ensure_demo_index(*, home: Path | None = None, progress: Any = None, notify: Any = None) -> Any:
+
+def ensure_demo_index(*, home: Path | None = None, progress: Any = None, notify: Any = None) -> Index:
     """Open the demo index, building it first if it is missing, stale or unreadable."""
     from nlrec.errors import IndexFileError
     from nlrec.index.build import build_index

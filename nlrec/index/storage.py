@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -60,7 +60,13 @@ class LazyTracks(Sequence):
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
-    def __getitem__(self, i: Any) -> Any:
+    @overload
+    def __getitem__(self, i: int) -> Track: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Track]: ...
+
+    def __getitem__(self, i: int | slice) -> Track | list[Track]:
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         n = len(self)
@@ -76,7 +82,7 @@ class LazyTracks(Sequence):
                 f"index {self._name!r} is corrupted (track row {i}: {type(e).__name__}); rebuild it"
             ) from None
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Track]:
         return (self[i] for i in range(len(self)))
 
 

@@ -5,21 +5,27 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from nlrec.catalog import Track
-from nlrec.encoders.base import Retriever
+from nlrec.encoders.base import DenseEncoder, Retriever
 from nlrec.errors import IndexFileError, IndexMismatchError, NlrecError
 from nlrec.index.generations import GenerationLease, current_generation, open_generation
 from nlrec.index.manifest import MANIFEST, Manifest, read_manifest, verify_files
 from nlrec.index.registry import list_indexes, resolve_index_path
 from nlrec.index.storage import DocTracks, LazyTracks
 from nlrec.io import read_jsonl
+
+if TYPE_CHECKING:
+    from nlrec.index.milvus.store import MilvusStore
+    from nlrec.request.names import NameIndex
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -203,7 +209,7 @@ class Index:
             self._doc_tracks = DocTracks(self.track_doc, len(self.documents))
         return self._doc_tracks
 
-    def encoder(self, model: str | None = None) -> Any:
+    def encoder(self, model: str | None = None) -> DenseEncoder:
         """The dense encoder this index was built with; refuses a different ``model``.
 
         Raises:
@@ -296,7 +302,7 @@ class Index:
         backend = self.manifest.raw.get("backend")
         return str(backend.get("kind", "local")) if isinstance(backend, dict) else "local"
 
-    def milvus(self) -> Any:
+    def milvus(self) -> MilvusStore:
         """The :class:`~nlrec.index.milvus.MilvusStore` of a Milvus-backed index (connected once)."""
         from nlrec.index.milvus import store_of
 
@@ -340,7 +346,7 @@ class Index:
             "size_bytes": m.size_bytes,
         }
 
-    def names(self) -> Any:
+    def names(self) -> NameIndex | None:
         """The catalog's :class:`~nlrec.request.names.NameIndex` (artists, titles, albums), read
         from ``names.json`` (indexes built before it existed: built from the tracks, in memory),
         or None when no track has an artist or a title."""
@@ -384,7 +390,7 @@ class Index:
                 pass
         return names
 
-    def memo(self, key: Any, compute: Any) -> Any:
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A value derived from this (immutable) index, computed once: searchers keep per-index
         facts here (filter masks, descriptor frequencies) so that each request need not redo them."""
         if key not in self._memo:

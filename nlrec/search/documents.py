@@ -28,7 +28,7 @@ from nlrec.encoders.base import (
     VectorRetriever,
     top_k,
 )
-from nlrec.search.fusion import FusionMethod, fuse
+from nlrec.encoders.fusion import FusionMethod, fuse
 from nlrec.search.options import HYBRID_DEPTH
 
 if TYPE_CHECKING:

@@ -13,9 +13,9 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from nlrec.encoders.fusion import FusionMethod
 from nlrec.errors import NlrecError, QueryError
 from nlrec.request.filters import Filter, parse_filter
-from nlrec.search.fusion import FusionMethod
 
 Mode = str
 """A registered retriever kind (:mod:`nlrec.index.retrievers`: ``dense``, ``tfidf``, ``bm25``, ...) or

@@ -112,7 +112,7 @@ def similar(index: Index, ref: str, k: int = 10, *, by: By = "descriptors", mode
     if by == "audio":
         out.hits = _hits(index, audio, rows)[:k]
         return out
-    from nlrec.search.fusion import rrf
+    from nlrec.encoders.fusion import rrf
 
     desc = _by_descriptors(index, rows, 4 * k, model)
     fused = rrf([Ranking(np.asarray([index.row_of(h.id) for h in desc], np.int64), np.asarray([h.score for h in desc])),

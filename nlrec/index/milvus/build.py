@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -38,6 +38,9 @@ from nlrec.io import atomic_write_npy, write_json
 
 STATE_KIND = "nlrec-milvus-build"
 ProgressCallback = Callable[[str, int, int], None]
+
+if TYPE_CHECKING:
+    from nlrec.index.store import Index
 
 
 # ------------------------------------------------------------------------------ resume state
@@ -104,7 +107,7 @@ def build_milvus_index(
     provenance: dict[str, Any] | None = None,
     onnx: bool = True,
     stop_after_chunks: int | None = None,
-) -> Any:
+) -> Index:
     """Build index ``name`` with its vectors in Milvus, streaming the catalog in chunks.
 
     Args:
@@ -287,7 +290,7 @@ def _identity_sha(identity: dict[str, Any]) -> str:
 def finish_generation(writer: GenerationWriter, tmp: Path, dest: Path, documents: list[str], tracks: Sequence[Track] | None,
             where: MilvusTarget, marker: dict[str, Any], enc_entry: dict[str, Any], corpus: dict[str, Any],
             build: dict[str, Any], progress: ProgressCallback | None, extra_files: Any = None,
-            nested: Sequence[str] | None = None) -> Any:
+            nested: Sequence[str] | None = None) -> Index:
     """Write the catalog side of a Milvus-backed generation into ``tmp`` (tracks already there
     unless given) and commit it; returns the new version, opened."""
     from nlrec.index.build import document_retrievers, save_retrievers, write_names

@@ -8,11 +8,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nlrec.errors import IndexFileError, NlrecError
+
+if TYPE_CHECKING:
+    from pymilvus import MilvusClient
 
 TOKEN_ENV = "NLREC_MILVUS_TOKEN"
 MAX_TOPK = 16384
@@ -81,7 +84,7 @@ def target(uri: str, collection: str, token_env: str = TOKEN_ENV) -> MilvusTarge
     return MilvusTarget(uri, collection, token_env)
 
 
-def connect(uri: str, token_env: str = TOKEN_ENV, *, timeout: float = 10.0) -> Any:
+def connect(uri: str, token_env: str = TOKEN_ENV, *, timeout: float = 10.0) -> MilvusClient:
     """A ``pymilvus.MilvusClient`` for ``uri`` (one per process and URI).
 
     Raises:
