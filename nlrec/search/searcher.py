@@ -121,7 +121,8 @@ class IndexSearcher(Searcher):
 
     def pools(self, requests: Sequence[Request], depth: int, k: int) -> list[Pool]:
         out: list[Pool | None] = [None] * len(requests)
-        live = [i for i, r in enumerate(requests) if not r.nothing_to_match and (r.query or r.vector is not None)]
+        live = [i for i, r in enumerate(requests)
+                if not r.nothing_to_match and (r.query or r.vector is not None or (self.lexical and r.lexical))]
         if live:
             reqs = [requests[i] for i in live]
             # tracks a request hides (the items it names) must not eat into its k

@@ -121,3 +121,13 @@ def test_cli_parse_similar_and_nothing_to_match(index):
     assert r.exit_code == 1 and "no track id, artist or title 'Zorblax'" in r.output
     r = runner.invoke(cli, ["query", "any suggestions?", "--index", "named"])
     assert r.exit_code == 0 and "Nothing to match" in r.stderr
+
+
+@pytest.mark.parametrize("mode", ["bm25", "tfidf"])
+def test_lexical_modes_rank_references(index, mode):
+    """A request that only names an artist ranks in lexical modes too (golden fix 1)."""
+    lookup = search(index, "Portishead", mode=mode)
+    assert [h.artist for h in lookup.hits[:2]] == ["Portishead", "Portishead"]
+    like = search(index, "songs like Portishead", mode=mode)
+    assert like.hits and "Portishead" not in {h.artist for h in like.hits}
+    assert like.hits[0].id == "m1" and like.hits[0].reference["like"] == "Portishead"
