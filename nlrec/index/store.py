@@ -282,6 +282,8 @@ class Index:
             IndexFileError: its files are missing or damaged.
             IndexMismatchError: ``model`` is not the index's encoder.
         """
+        if model is None and kind in self._retrievers:
+            return self._retrievers[kind]
         from nlrec.index.retrievers import kind as retriever_kind
 
         spec = retriever_kind(kind)

@@ -72,14 +72,16 @@ class SearchOptions:
     where: str | None = None
     understand: bool = True
     _filter: Filter | None = field(default=None, init=False, repr=False, compare=False)
+    _lexical: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        from nlrec.index.retrievers import lexical_kinds, modes
+        from nlrec.index.retrievers import is_lexical, lexical_kinds, modes
 
         if self.mode not in modes():
             raise NlrecError(f"unknown mode {self.mode!r}; choose one of {', '.join(modes())}")
         if self.sparse not in lexical_kinds():
             raise NlrecError(f"unknown sparse retriever {self.sparse!r}; choose one of {', '.join(lexical_kinds())}")
+        object.__setattr__(self, "_lexical", is_lexical(self.mode))
         if self.fusion not in ("rrf", "weighted"):
             raise NlrecError(f"unknown fusion {self.fusion!r}; choose rrf or weighted")
         if not 0.0 <= float(self.alpha) <= 1.0:
@@ -107,9 +109,7 @@ class SearchOptions:
     @property
     def lexical(self) -> bool:
         """Whether ranking is lexical only (documents sharing no word with the request drop)."""
-        from nlrec.index.retrievers import is_lexical
-
-        return is_lexical(self.mode)
+        return self._lexical
 
     def replace(self, **changes: Any) -> SearchOptions:
         return dataclasses.replace(self, **changes)
