@@ -143,11 +143,6 @@ def exclusive_lock(path: str | os.PathLike, what: str, *, timeout: float | None 
         tlock.release()
 
 
-def holds_lock(path: str | os.PathLike) -> bool:
-    """Whether this thread holds :func:`exclusive_lock` on ``path``."""
-    return os.path.abspath(path) in (getattr(_state, "held", None) or {})
-
-
 class SharedLease:
     """A shared ``flock`` held on an open file until :meth:`close` (or garbage collection).
 
@@ -184,10 +179,6 @@ class SharedLease:
             os.close(fd)
             raise
         return cls(fd)
-
-    @property
-    def closed(self) -> bool:
-        return self._finalizer is None or not self._finalizer.alive
 
     def close(self) -> None:
         if self._finalizer is not None:

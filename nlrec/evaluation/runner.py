@@ -232,9 +232,8 @@ def results_path(out_dir: str | Path, benchmark: str, config: SystemConfig) -> P
     return Path(out_dir) / "results" / f"{benchmark}__{config.label}__{config.model_slug}.json"
 
 
-def _command(
-    benchmark: str, config: SystemConfig, seeds: Sequence[int], no_match: str | None
-) -> str:
+def command_line(benchmark: str, config: SystemConfig, seeds: Sequence[int] = SEEDS, no_match: str | None = None) -> str:
+    """The ``nlrec eval run`` command that reproduces a result (recorded in its results file)."""
     parts = ["nlrec eval run", f"--benchmark {benchmark}", f"--system {config.system}"]
     if config.uses_model and config.model != "default":
         parts.append(f"--model {config.model}")
@@ -388,7 +387,7 @@ def run_benchmark(
         },
         "nlrec_version": __version__,
         "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-        "command": _command(benchmark, config, seeds, no_match if "+" in name else None),
+        "command": command_line(benchmark, config, seeds, no_match if "+" in name else None),
     }
     write_json(results_path(out_dir, name, config), result)
     return result

@@ -149,7 +149,7 @@ def run_tag_benchmark(
 
     from nlrec import __version__
     from nlrec.encoders.dense import load_encoder
-    from nlrec.evaluation.runner import HYBRID_DEPTH, results_path
+    from nlrec.evaluation.runner import HYBRID_DEPTH, command_line, results_path
     from nlrec.io import atomic_write_bytes, write_json
     from nlrec.trec import format_run
 
@@ -218,21 +218,10 @@ def run_tag_benchmark(
         },
         "nlrec_version": __version__,
         "created_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-        "command": _command(bench.name, config),
+        "command": command_line(bench.name, config),
     }
     write_json(results_path(out_dir, bench.name, config), result)
     return result
-
-
-def _command(benchmark: str, config: Any) -> str:
-    parts = ["nlrec eval run", f"--benchmark {benchmark}", f"--system {config.system}"]
-    if config.uses_model and config.model != "default":
-        parts.append(f"--model {config.model}")
-    if config.system == "hybrid":
-        parts += [f"--sparse {config.sparse}", f"--fusion {config.fusion}"]
-        if config.fusion == "weighted":
-            parts.append(f"--alpha {config.alpha:g}")
-    return " ".join(parts) + " --data-dir $NLREC_DATA"
 
 
 def summary_line(r: dict[str, Any]) -> str:

@@ -29,7 +29,6 @@ import os
 import re
 import secrets
 import shutil
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -362,13 +361,3 @@ def remove_index_dir(root: Path, *, timeout: float | None = None) -> list[str]:
             except OSError:
                 pass
     return held
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float) -> bool:
-    """Poll ``predicate`` until true or ``timeout`` seconds pass (used by tests and servers)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True

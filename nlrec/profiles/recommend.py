@@ -22,7 +22,7 @@ import numpy as np
 from nlrec.profiles.profile import Profile, ProfileError, ProfileSettings
 from nlrec.profiles.prototypes import ItemSpace, Prototypes, build_prototypes, descriptor_key
 from nlrec.profiles.scoring import ProfileScorer, Reason, play_weights, profile_weights
-from nlrec.search.results import Hit
+from nlrec.search.results import Hit, track_hit
 
 if TYPE_CHECKING:
     from nlrec.index import Index
@@ -222,41 +222,19 @@ def recommend(
     return _hits(index, order, scores, k, scorer, reasons, skip=skip, profile=profile)
 
 
-def _hits(
-    index: Index,
-    order: np.ndarray,
-    doc_scores: np.ndarray,
-    k: int,
-    scorer: ProfileScorer | None,
-    n_reasons: int,
-    *,
-    profile: Profile,
-    skip: set[str] | None = None,
-    query: str | None = None,
-    extra: dict[int, tuple[float, float]] | None = None,
-    notes: dict[int, dict[str, Any]] | None = None,
-) -> list[ProfileHit]:
-    from nlrec.text import terms
-
-    qterms = terms(query) if query else frozenset()
+def _hits(index: Index, order: np.ndarray, doc_scores: np.ndarray, k: int, scorer: ProfileScorer | None,
+          n_reasons: int, *, profile: Profile, skip: set[str] | None = None) -> list[ProfileHit]:
     hits: list[ProfileHit] = []
     for doc in order.tolist():
         for row in index.doc_tracks[doc]:
             t = index.tracks[row]
             if skip and t.id in skip:
                 continue
-            q_score, p_score = extra[doc] if extra is not None else (None, float(doc_scores[doc]))
-            if query:
-                matched = [d for d in t.descriptors if terms(d) & qterms]
-            else:
-                matched = [d for d in t.descriptors if descriptor_key(d) in profile.weights]
-            hits.append(ProfileHit(
-                rank=len(hits) + 1, id=t.id, score=float(doc_scores[doc]), descriptors=list(t.descriptors),
-                title=t.title, artist=t.artist, year=t.year, matched=matched, metadata=t.metadata,
-                profile_score=p_score, query_score=q_score,
-                because=scorer.reasons(doc, n_reasons) if scorer is not None else [],
-                negation=notes.get(doc) if notes is not None else None,
-            ))
+            hit = track_hit(t, rank=len(hits) + 1, score=float(doc_scores[doc]),
+                            matched=[d for d in t.descriptors if descriptor_key(d) in profile.weights])
+            hits.append(ProfileHit(**vars(hit), profile_score=float(doc_scores[doc]), query_score=None,
+                                   because=scorer.reasons(doc, n_reasons) if scorer is not None else []))
             if len(hits) == k:
                 return hits
+    return hits
     return hits

@@ -47,18 +47,6 @@ class Similar:
         return {"reference": self.reference, "hits": [h.to_dict() for h in self.hits]}
 
 
-def track_row(index: Index, track_id: str) -> int:
-    """The catalog row of ``track_id``.
-
-    Raises:
-        UnknownTrackError: if no track has that id.
-    """
-    row = index.row_of(track_id)
-    if row is None:
-        raise UnknownTrackError(f"no track with id {str(track_id)[:80]!r} in index {index.name!r}")
-    return row
-
-
 def resolve(index: Index, ref: str) -> dict[str, Any]:
     """A track id, artist, title or "Title - Artist" -> ``{"query", "kind", "name", "ids"}``.
 
