@@ -1,15 +1,20 @@
 """Searching: a request in, ranked tracks with their reasons out.
 
 * :mod:`~nlrec.search.options`: :class:`SearchOptions`, the typed options of every search.
-* :mod:`~nlrec.search.documents`: document searchers (dense, sparse, hybrid = both fused).
+* :mod:`~nlrec.search.planning`: the request planned once (:mod:`nlrec.request.plan`) and made
+  ready for ranking (the named items' vectors).
+* :mod:`~nlrec.search.documents`: document searchers (a registered retriever kind,
+  :mod:`nlrec.index.retrievers`; hybrid = dense and a lexical kind fused).
 * :mod:`~nlrec.search.searcher`: track searchers over an index, and the wrapper interface.
 * :mod:`~nlrec.search.negation`: negation handling as a wrapping searcher.
-* :mod:`~nlrec.search.filtered`, :mod:`~nlrec.search.filters`: metadata filters (``--where``).
+* :mod:`~nlrec.search.filtered`: metadata filters (``--where``, a request's years) over the filter
+  tree of :mod:`nlrec.request.filters`.
 * :mod:`~nlrec.search.rerank`: cross-encoder reranking of the top N as a layer (``--rerank``).
 * :mod:`~nlrec.search.stack`: :func:`build_searcher`, the order of the layers.
 * :mod:`~nlrec.search.similar`: item-to-item neighbours.
-* :mod:`~nlrec.search.fusion`: reciprocal rank fusion and weighted score fusion.
-* :mod:`~nlrec.search.results`: :class:`Hit`, :class:`SearchResult` (hits + parsed request).
+* fusion (reciprocal rank, weighted scores): :mod:`nlrec.encoders.fusion`.
+* :mod:`~nlrec.search.results`: :class:`Hit`, :class:`Pool`, :class:`Request`, :class:`SearchResult`
+  (hits + the request's plan).
 
 Example:
     >>> from nlrec.index import open_index                                   # doctest: +SKIP
