@@ -11,16 +11,18 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nlrec.progress import ProgressCallback, counter
+
 if TYPE_CHECKING:
     from nlrec.encoders.base import DenseEncoder
 
-Progress = Callable[[str, int, int], None]
+Progress = ProgressCallback
 
 
 class EmbeddingCache:
@@ -71,14 +73,7 @@ class EmbeddingCache:
             (t for t in dict.fromkeys(texts) if t not in self._vectors), key=len, reverse=True
         )
         if missing:
-            done = 0
-
-            def tick(n: int) -> None:
-                nonlocal done
-                done += n
-                if progress:
-                    progress("encoding", done, len(missing))
-
+            tick = counter(progress, "encoding", len(missing))
             t0 = time.perf_counter()
             vecs = self.encoder.encode(missing, batch_size=self.batch_size, progress=tick)
             self.seconds += time.perf_counter() - t0

@@ -24,8 +24,8 @@ from nlrec.index.storage import fsync_tree, write_tracks
 from nlrec.index.store import Index
 from nlrec.io import write_json
 from nlrec.paths import ensure_dir
+from nlrec.progress import ProgressCallback, counter
 
-ProgressCallback = Callable[[str, int, int], None]
 """``progress(stage, done, total)``: called while building."""
 
 
@@ -112,14 +112,7 @@ def build_index(
     enc = encoder if encoder is not None else load_encoder(model)
     with GenerationWriter(dest, on_wait=on_wait) as writer:
         tmp = writer.stage()
-        done = 0
-
-        def tick(n: int) -> None:
-            nonlocal done
-            done += n
-            if progress:
-                progress("embedding", done, len(documents))
-
+        tick = counter(progress, "embedding", len(documents))
         if progress:
             progress("embedding", 0, len(documents))
         t_enc = time.perf_counter()
