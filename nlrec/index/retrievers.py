@@ -69,7 +69,9 @@ class RetrieverKind:
         load: loads it from an opened index (``(index, model) -> retriever``); None = from the files
             ``build`` saved, with ``reader``.
         reader: reads the files of a built retriever from its folder (``Class.load``).
-        from_documents: makes it from an index's documents (in-memory indexes, kinds without files).
+        from_documents: makes it from an index's documents (in-memory indexes, kinds without files);
+            without it, an in-memory index builds it with ``build`` (embedding the documents with the
+            index's encoder when ``encoder``).
         lexical: ranks by shared words (a score of 0 means no match; such documents are dropped).
         encoder: ranks with the index's dense encoder (``--model`` applies).
         vectors: ranks query vectors and gives stored document vectors (``search_vectors``,
@@ -122,6 +124,12 @@ class RetrieverKind:
                                      f"({type(e).__name__}: {str(e)[:120]}); rebuild it") from None
         if self.from_documents is not None:
             return self.from_documents(index.documents)
+        if self.build is not None and index.memory_only:  # built here, as index building would
+            if self.encoder and not index.manifest.encoder.weights_sha256:
+                raise NlrecError(f"in-memory index {index.name!r} has no encoder for its {self.name} retriever")
+            enc = index.encoder(model) if self.encoder else None
+            vectors = enc.encode(list(index.documents)) if enc is not None else None
+            return self.build(BuildInputs(list(index.documents), vectors, enc, {"factory": "Flat"}))
         raise NlrecError(f"in-memory index {index.name!r} has no {self.name} retriever")
 
 

@@ -97,3 +97,41 @@ def test_capabilities_are_declared_consistently():
     dense = registry.kind("dense")
     assert dense.encoder and dense.vectors and dense.restrict and not dense.lexical
     assert registry.modes()[:3] == ("tfidf", "bm25", "dense") and registry.modes()[-1] == "hybrid"
+
+
+class Nearest:
+    """Exact cosine over the documents' vectors (a toy encoder kind with only a ``build``)."""
+
+    name = "nearest"
+
+    def __init__(self, encoder, vectors: np.ndarray) -> None:
+        self.encoder, self.vectors = encoder, vectors
+
+    def scores(self, query: str) -> np.ndarray:
+        return self.vectors @ self.encoder.encode([query])[0]
+
+    def search(self, queries: Sequence[str], k: int) -> list[Ranking]:
+        return [top_k(self.scores(q), k) for q in queries]
+
+    def save(self, directory: Path) -> dict:
+        return {"kind": "nearest"}
+
+
+def test_an_encoder_kind_is_an_evaluation_system(fake_encoder):
+    """A kind with only a ``build`` is built for in-memory indexes too, so ``nlrec eval`` systems
+    derive from the registry (the encoder's vectors are handed to ``build``)."""
+    from nlrec.evaluation.runner import SystemConfig, benchmark_searcher
+
+    registry.register(registry.RetrieverKind(name="nearest", summary="exact cosine (a toy)", encoder=True,
+                                             build=lambda i: Nearest(i.encoder, i.vectors)))
+    try:
+        config = SystemConfig("nearest")
+        assert config.uses_model
+        corpus = ["calm piano", "loud metal guitar", "steel drums, tropical"]
+        searcher = benchmark_searcher(config, corpus, embed=fake_encoder.encode)
+        assert searcher.search("steel drums", 1).doc_ids.tolist() == [2]
+        assert _run("eval", "run", "--help").output.count("nearest") >= 1  # a --system choice
+    finally:
+        registry.unregister("nearest")
+    with pytest.raises(NlrecError, match="unknown system"):
+        SystemConfig("nearest")
