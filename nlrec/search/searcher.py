@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nlrec.encoders.base import Ranking
+from nlrec.request.plan import RequestPlan
 from nlrec.search.documents import DocumentSearcher, HybridSearcher, RetrieverSearcher, positive
 from nlrec.search.options import SearchOptions, check_k, clean_query
 from nlrec.search.planning import plan_for, ready
@@ -72,7 +73,16 @@ class Searcher:
             NlrecError: for ``k`` outside ``[1, MAX_K]``.
         """
         check_k(k)
-        requests = [self.request(q) for q in queries]
+        return self.search_plans([plan_for(self.index, self.options, clean_query(q)) for q in queries], k)
+
+    def search_plans(self, plans: Sequence[RequestPlan], k: int = 10) -> list[SearchResult]:
+        """Search requests already planned (``nlrec similar``: a plan naming the items to be like).
+
+        Raises:
+            NlrecError: for ``k`` outside ``[1, MAX_K]``.
+        """
+        check_k(k)
+        requests = [ready(self.index, self.options, p) for p in plans]
         pools = self.pools(requests, k, k) if requests else []
         return [SearchResult(r, self.expand(p, k)) for r, p in zip(requests, pools)]
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from nlrec.encoders.base import Ranking
 from nlrec.errors import NlrecError
-from nlrec.search.options import check_k
+from nlrec.search.options import SearchOptions, check_k
 from nlrec.search.results import Hit, track_hit
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ def similar(index: Index, ref: str, k: int = 10, *, by: By = "descriptors", mode
     rows = [r for r in (index.row_of(i) for i in resolved["ids"]) if r is not None]
     out = Similar(reference={**resolved, "by": by})
     if by == "descriptors":
-        out.hits = _by_descriptors(index, rows, k, model)
+        out.hits = _by_descriptors(index, resolved, k, model)
         return out
     audio = _by_audio(index, rows, k if by == "audio" else 4 * k)
     if by == "audio":
@@ -102,7 +102,7 @@ def similar(index: Index, ref: str, k: int = 10, *, by: By = "descriptors", mode
         return out
     from nlrec.encoders.fusion import rrf
 
-    desc = _by_descriptors(index, rows, 4 * k, model)
+    desc = _by_descriptors(index, resolved, 4 * k, model)
     fused = rrf([Ranking(np.asarray([index.row_of(h.id) for h in desc], np.int64), np.asarray([h.score for h in desc])),
                  Ranking(np.asarray([r for r, _ in audio], np.int64), np.asarray([s for _, s in audio]))], k)
     out.hits = _hits(index, list(zip(fused.doc_ids.tolist(), fused.scores.tolist())), rows)
@@ -143,20 +143,22 @@ def _by_audio(index: Index, rows: list[int], k: int) -> list[tuple[int, float]]:
     return out
 
 
-def _by_descriptors(index: Index, rows: list[int], k: int, model: str | None) -> list[Hit]:
-    skip = set(rows)
-    docs = list(dict.fromkeys(int(index.track_doc[r]) for r in rows))
-    dense = index.retriever("dense", model=model)
-    v = dense.vectors_of(docs).mean(axis=0)
-    vector = (v / (np.linalg.norm(v) or 1.0)).astype(np.float32)[None, :]
-    depth = k + len(skip) + 1
-    while True:
-        ranking = dense.search_vectors(vector, min(depth, len(index.documents)))[0]
-        ranked: list[tuple[int, float]] = []
-        for d, score in zip(ranking.doc_ids.tolist(), ranking.scores.tolist()):
-            ranked += [(r, score) for r in index.doc_tracks[d] if r not in skip]
-            if len(ranked) >= k:
-                return _hits(index, ranked[:k], rows)
-        if len(ranking) < depth or depth >= len(index.documents):
-            return _hits(index, ranked[:k], rows)
-        depth *= 4
+def _by_descriptors(index: Index, resolved: dict[str, Any], k: int, model: str | None) -> list[Hit]:
+    """Neighbours through the search stack: a plan with one ``like`` reference (the resolved items,
+    left out of the hits) and nothing else, ranked in dense mode; ``matched`` is what each hit
+    shares with the items."""
+    from nlrec.request.plan import PlannedReference, RequestPlan
+    from nlrec.request.spans import Reference
+    from nlrec.search.stack import build_searcher
+
+    kind = resolved["kind"] if resolved["kind"] in ("artist", "track", "album") else "track"
+    ref = Reference(span=resolved["query"], start=0, end=len(resolved["query"]), kind=kind,
+                    matches=tuple((i, 1.0) for i in resolved["ids"]), cued=True, name=resolved["name"])
+    plan = RequestPlan(text=resolved["query"], wanted="", matched="", references=(PlannedReference(ref, "like"),))
+    searcher = build_searcher(index, SearchOptions(mode="dense", model=model, negation="off"))
+    hits = searcher.search_plans([plan], k)[0].hits
+    shared = {d for i in resolved["ids"] if (row := index.row_of(i)) is not None for d in index.tracks[row].descriptors}
+    for h in hits:  # explained by what it shares with the items, not by a request's words
+        h.matched, h.reference = [d for d in h.descriptors if d in shared], None
+    return hits
+
