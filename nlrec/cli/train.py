@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from nlrec.cli.train_models import everyday_cmd, report_cmd, ship_cmd, validate_cmd
+from nlrec.cli.train_models import everyday_cmd, interpolate_cmd, report_cmd, ship_cmd, validate_cmd
 from nlrec.cli.train_options import (
     CATALOG_CONFIG,
     DEFAULT_CONFIG,
@@ -396,7 +396,7 @@ def finetune_cmd(
         )
 
 
-for _command in (validate_cmd, everyday_cmd, report_cmd, ship_cmd):
+for _command in (validate_cmd, everyday_cmd, report_cmd, ship_cmd, interpolate_cmd):
     train_group.add_command(_command)
 
 __all__ = ["DEFAULT_CONFIG", "FINETUNE_CONFIG", "NlrecError", "train_group"]

@@ -164,3 +164,30 @@ def ship_cmd(model, out_file, json_out):
         return
     _note(f"Wrote {result.file}: {result.tensors} tensors, {result.parameters:,} parameters, "
           f"{result.bytes / 1e6:.1f} MB; rebuilt model cosine >= {result.min_cosine_rebuilt:.4f}")
+
+
+@click.command("interpolate")
+@click.option("--base", default="minilm", show_default=True, metavar="MODEL",
+              help="The model before fine-tuning: minilm (packaged), music-minilm or a directory.")
+@click.option("--tuned", default="music-minilm", show_default=True, metavar="MODEL",
+              help="The fine-tuned model (same architecture as --base).")
+@click.option("--alpha", type=click.FloatRange(0.0, 1.0), required=True,
+              help="Weight of the tuned model: 0 = base, 1 = tuned (WiSE-FT).")
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="New model directory (usable as --model).")
+@click.option("--overwrite", is_flag=True, help="Replace an interpolation nlrec wrote there before.")
+@json_option
+def interpolate_cmd(base, tuned, alpha, out_dir, overwrite, json_out):
+    """Interpolate a base and a fine-tuned model's weights (WiSE-FT): keeps what the base knew
+    (synonyms, paraphrases) and most of what tuning taught. Pick alpha with `nlrec train validate`."""
+    from nlrec.errors import NlrecError
+    from nlrec.training.interpolate import interpolate_models
+
+    try:
+        out = interpolate_models(base, tuned, alpha, out_dir, overwrite=overwrite)
+    except NlrecError as e:
+        raise click.ClickException(str(e)) from None
+    if json_out:
+        click.echo(json.dumps(out, indent=2))
+    else:
+        _note(f"wrote {out['path']} (alpha {out['alpha']:g}: {out['tensors']} tensors from {base} and {tuned})")

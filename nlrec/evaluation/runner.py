@@ -75,6 +75,7 @@ class SystemConfig:
     fusion: Literal["rrf", "weighted"] = "rrf"
     alpha: float = 0.5
     hybrid_depth: int = HYBRID_DEPTH
+    late_weight: float = 0.0
 
     def __post_init__(self) -> None:
         from nlrec.index.retrievers import lexical_kinds, modes
@@ -100,13 +101,15 @@ class SystemConfig:
         ``hybrid-tfidf`` or ``hybrid-bm25-weighted0.3``."""
         if self.system != "hybrid":
             return self.system
-        if (self.sparse, self.fusion, self.hybrid_depth) == ("bm25", "rrf", HYBRID_DEPTH):
+        if (self.sparse, self.fusion, self.hybrid_depth, self.late_weight) == ("bm25", "rrf", HYBRID_DEPTH, 0.0):
             return "hybrid"
         parts = ["hybrid", self.sparse]
         if self.fusion == "weighted":
             parts.append(f"weighted{self.alpha:g}")
         if self.hybrid_depth != HYBRID_DEPTH:
             parts.append(f"depth{self.hybrid_depth}")
+        if self.late_weight > 0:
+            parts.append(f"late{self.late_weight:g}")
         return "-".join(parts)
 
     @property
@@ -129,7 +132,8 @@ class SystemConfig:
         """The :class:`~nlrec.search.SearchOptions` of ``nlrec query`` for this system. The
         benchmark protocol ranks requests as written (no understanding, negation handling off)."""
         return SearchOptions(mode=self.system, sparse=self.sparse, fusion=self.fusion, alpha=self.alpha,
-                             hybrid_depth=self.hybrid_depth, negation="off", understand=False)
+                             hybrid_depth=self.hybrid_depth, negation="off", understand=False,
+                             late_weight=self.late_weight)
 
     def options(self) -> dict[str, Any]:
         if self.system != "hybrid":
@@ -139,6 +143,7 @@ class SystemConfig:
             "fusion": self.fusion,
             "hybrid_depth": self.hybrid_depth,
             **({"alpha": self.alpha} if self.fusion == "weighted" else {}),
+            **({"late_weight": self.late_weight} if self.late_weight > 0 else {}),
         }
 
 

@@ -266,7 +266,22 @@ def _read_bm25(directory: Path) -> Retriever:
     return BM25Retriever.load(directory)
 
 
-BUILT_IN = ("tfidf", "bm25", "dense")
+def _build_late(inputs: BuildInputs) -> Retriever:
+    from nlrec.encoders.late import LateRetriever
+
+    enc = inputs.encoder
+    return LateRetriever(inputs.documents, lambda texts: enc.encode(list(texts)))
+
+
+def _load_late(index: Index, model: str | None) -> Retriever:
+    from nlrec.encoders.late import LateRetriever
+    from nlrec.negation.semantic import _vector_cache
+
+    cache = _vector_cache(index.encoder(model))  # request n-grams repeat across searches
+    return LateRetriever.open(index.path / "late", index.documents, lambda texts: cache.encode(list(texts)))
+
+
+BUILT_IN = ("tfidf", "bm25", "dense", "late")
 register(RetrieverKind("tfidf", "TF-IDF cosine over descriptor words", build=lambda i: _tfidf(i.documents),
                        reader=_read_tfidf, from_documents=_tfidf, lexical=True, manifest=("sparse", "tfidf")))
 register(RetrieverKind("bm25", "BM25 over stemmed descriptor words (bm25s)", build=_build_bm25, reader=_read_bm25,
@@ -274,3 +289,5 @@ register(RetrieverKind("bm25", "BM25 over stemmed descriptor words (bm25s)", bui
 register(RetrieverKind("dense", "bi-encoder embeddings, cosine (FAISS or Milvus)", build=_build_dense,
                        load=_load_dense, encoder=True, vectors=True, cosine=True, restrict=True, score=False,
                        manifest=("faiss",)))
+register(RetrieverKind("late", "descriptor-level matching: request facets meet descriptors (MaxSim)",
+                       build=_build_late, load=_load_late, encoder=True, lexical=True))

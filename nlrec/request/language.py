@@ -52,6 +52,13 @@ VARIANTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("dubstep", "dubstep", (r"dub[\s-]*step",)),
     ("shoegaze", "shoegaze", (r"shoe[\s-]*gaze", r"shoegazing", r"shoegazey")),
     ("acapella", "a cappella", (r"a[\s-]*cap+el+a",)),
+    # abbreviations people type for genre families and instruments (both sides, like the rest)
+    ("progressive", "progressive", (r"prog", r"progressive")),
+    ("psychedelic", "psychedelic", (r"psych", r"psychedelic")),
+    ("alternative", "alternative", (r"alt(?![\s-]*j(?![a-z0-9]))", r"alternative")),
+    ("traditional", "traditional", (r"trad", r"traditional")),
+    ("saxophone", "saxophone", (r"sax", r"saxophone")),
+    ("soundtrack", "soundtrack", (r"ost", r"soundtrack")),
     ("60s", "60s", (r"sixties", r"(?:19)?60s")),
     ("70s", "70s", (r"seventies", r"(?:19)?70s")),
     ("80s", "80s", (r"eighties", r"(?:19)?80s")),

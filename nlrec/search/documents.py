@@ -153,20 +153,29 @@ class HybridSearcher:
         fusion: FusionMethod = "rrf",
         alpha: float = 0.5,
         depth: int = HYBRID_DEPTH,
+        late: DocumentSearcher | None = None,
+        late_weight: float = 0.0,
     ) -> None:
         self.dense = dense
         self.sparse = sparse
         self.fusion = fusion
         self.alpha = alpha
         self.depth = depth
+        self.late = late if late_weight > 0 else None
+        self.late_weight = float(late_weight)
 
     def batch_search(self, queries: Sequence[str], k: int, *, lexical: Sequence[str | None] | None = None,
                      vectors: Sequence[Any] | None = None, restrict: Sequence[Any] | None = None) -> list[Ranking]:
         deep = max(k, self.depth)
         dense = self.dense.batch_search(queries, deep, vectors=vectors, restrict=restrict)
         sparse = [positive(r) for r in self.sparse.batch_search(queries, deep, lexical=lexical, restrict=restrict)]
-        weights = [self.alpha, 1.0 - self.alpha] if self.fusion == "weighted" else None
-        return [fuse([d, s], k, method=self.fusion, weights=weights) for d, s in zip(dense, sparse)]
+        weights = [self.alpha, 1.0 - self.alpha] if self.fusion == "weighted" else [1.0, 1.0]
+        if self.late is None:
+            return [fuse([d, s], k, method=self.fusion, weights=weights) for d, s in zip(dense, sparse)]
+        # descriptor-level matching (nlrec.encoders.late) ranks the request without filler
+        late = [positive(r) for r in self.late.batch_search(queries, deep, lexical=lexical, restrict=restrict)]
+        weights = [*weights, self.late_weight]
+        return [fuse([d, s, la], k, method=self.fusion, weights=weights) for d, s, la in zip(dense, sparse, late)]
 
     def search(self, query: str, k: int) -> Ranking:
         return self.batch_search([query], k)[0]

@@ -30,6 +30,8 @@ MAX_QUERY_CHARS = 1000
 MAX_K = 10_000
 HYBRID_DEPTH = 100
 """Each side of a hybrid search contributes its top ``max(k, HYBRID_DEPTH)`` documents."""
+LATE_WEIGHT = 0.0
+"""Default RRF weight of descriptor-level matching (:mod:`nlrec.encoders.late`) in ``hybrid``."""
 
 
 class QueryTruncatedWarning(UserWarning):
@@ -55,6 +57,8 @@ class SearchOptions:
         exclude: facets every request must not carry (``--exclude``).
         negation_threshold: cosine above which a descriptor counts as a negated facet by
             embedding (None: the default; 1 = lexical matching only).
+        late_weight: weight of descriptor-level matching (:mod:`nlrec.encoders.late`) as a third
+            ranking of ``hybrid`` (0: off).
         where: a metadata filter (``year >= 1990 and year < 2000``; see
             :mod:`nlrec.request.filters`): only matching tracks are ranked and returned. It is read
             once, here (:attr:`filter`).
@@ -71,6 +75,7 @@ class SearchOptions:
     negation_threshold: float | None = None
     where: str | None = None
     understand: bool = True
+    late_weight: float = LATE_WEIGHT
     _filter: Filter | None = field(default=None, init=False, repr=False, compare=False)
     _lexical: bool = field(default=False, init=False, repr=False, compare=False)
 
@@ -86,6 +91,8 @@ class SearchOptions:
             raise NlrecError(f"unknown fusion {self.fusion!r}; choose rrf or weighted")
         if not 0.0 <= float(self.alpha) <= 1.0:
             raise NlrecError(f"--alpha must be in [0, 1], got {self.alpha}")
+        if not 0.0 <= float(self.late_weight) <= 10.0:
+            raise NlrecError(f"late weight must be in [0, 10], got {self.late_weight}")
         if int(self.hybrid_depth) < 1:
             raise NlrecError("hybrid depth must be positive")
         if self.negation not in NEGATION_MODES:

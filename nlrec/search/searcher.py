@@ -211,5 +211,6 @@ def document_searcher(index: Index, options: SearchOptions) -> DocumentSearcher:
     if options.mode != HYBRID:
         return side(options.mode)
     index.load_retrievers(["dense", options.sparse], model=options.model)
+    late = side("late") if options.late_weight > 0 else None
     return HybridSearcher(side("dense"), side(options.sparse), fusion=options.fusion, alpha=options.alpha,
-                          depth=options.hybrid_depth)
+                          depth=options.hybrid_depth, late=late, late_weight=options.late_weight)

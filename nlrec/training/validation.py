@@ -74,7 +74,7 @@ def evaluate_system(config: SystemConfig, benches: dict[str, list[Benchmark]],
         raise NlrecError(f"{config.system} needs an embedding cache")
     measures = {}
     for name, seeds in benches.items():
-        per_seed = [_measures(rank_seed(config, b, embed=cache.encode if cache else None).relevant_rank.astype(float))
+        per_seed = [_measures(rank_seed(config, b, embed=cache.encode if cache is not None else None).relevant_rank.astype(float))
                     for b in seeds]
         measures[name] = {k: float(np.mean([m[k] for m in per_seed])) for k in per_seed[0]}
     return ValidationResult(config, measures)

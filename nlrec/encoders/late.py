@@ -1,0 +1,229 @@
+"""Descriptor-level matching (late interaction over descriptor sets).
+
+A track *is* a set of descriptors, so instead of one vector for the whole set this retriever
+embeds each unique descriptor of the catalog once and matches a request facet by facet, after
+ColBERT's MaxSim:
+
+1. **Facets.** The request's word n-grams (1 to :data:`MAX_NGRAM` words, not starting or ending
+   with a stop word) are embedded and compared with the catalog's descriptor vocabulary. They
+   are taken greedily, best-matching first, without overlapping words, as long as their best
+   match reaches ``min_facet``: "fast pace vocal renaissance music" becomes *fast pace*,
+   *vocal*, *renaissance*; filler matches nothing and drops out.
+2. **Score.** A document's score is the weighted mean over facets of the facet's best
+   similarity among the document's descriptors (similarities below ``floor`` count as 0), so a
+   set meeting every facet outranks one that meets a single facet very well. A facet's weight
+   is its specificity in the catalog (an IDF of the descriptors it matches), so that a genre
+   noun is not outvoted by "chill" and "music".
+
+Exact matches count: a facet that *is* a descriptor (case and spacing aside) has similarity 1
+with it whatever the encoder says.
+
+Example:
+    >>> from nlrec.encoders.late import LateRetriever, split_descriptors
+    >>> split_descriptors("calm piano, rain sounds")
+    ['calm piano', 'rain sounds']
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlrec.encoders.base import Ranking, top_k
+
+MAX_NGRAM = 3
+"""The longest word n-gram that can be a facet."""
+MAX_FACETS = 12
+"""Facets kept per request (the best-matching ones)."""
+_WORD = re.compile(r"[a-z0-9&]+(?:[-'][a-z0-9]+)*")
+_EDGE_STOP = frozenset(
+    "a an and are as at be but by for from has have i im in is it its me my of on or so some "
+    "something that the this to very want with without into onto like just really please any "
+    "anything give need looking look find recommend suggestions suggest you your can could "
+    "would should songs song music tracks track sound sounds sounding type kind sort stuff "
+    "more less bit little lot lots much great good nice best feel feels".split()
+)
+"""Words a facet never starts or ends with (they may sit inside one: "music for sleeping")."""
+
+VectorsOf = Callable[[Sequence[str]], np.ndarray]
+
+
+def split_descriptors(document: str) -> list[str]:
+    """A document string's descriptors (the catalog joins them with ", ")."""
+    return [d for d in (p.strip() for p in document.split(",")) if d]
+
+
+def _key(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One facet of a request: its words, its weight and its similarity to every descriptor."""
+
+    text: str
+    weight: float
+    sims: np.ndarray  # (vocabulary,) float32
+
+
+class LateRetriever:
+    """Ranks documents by how well their descriptors meet a request's facets (module docstring).
+
+    Args:
+        documents: the unique descriptor-set strings (rows).
+        vectors_of: ``callable(texts) -> (n, d)`` unit vectors from the index's dense encoder
+            (cached: descriptors are embedded once).
+        min_facet: best similarity an n-gram needs to become a facet.
+        floor: similarities under this count as no match.
+    """
+
+    name = "late"
+    supports_restrict = False
+
+    def __init__(self, documents: Sequence[str], vectors_of: VectorsOf, *, vectors: np.ndarray | None = None,
+                 min_facet: float = 0.5,
+                 floor: float = 0.35, coverage: float = 0.0, weighting: str = "idf") -> None:
+        self.vectors_of = vectors_of
+        self.min_facet = float(min_facet)
+        self.floor = float(floor)
+        self.coverage = float(coverage)
+        self.weighting = weighting
+        vocab: dict[str, int] = {}
+        indptr = [0]
+        indices: list[int] = []
+        for doc in documents:
+            row = {vocab.setdefault(_key(d), len(vocab)) for d in split_descriptors(doc) if _key(d)}
+            indices.extend(sorted(row))
+            indptr.append(len(indices))
+        self.vocabulary = list(vocab)
+        self.n_docs = len(documents)
+        self._indptr = np.asarray(indptr, dtype=np.int64)
+        self._indices = np.asarray(indices, dtype=np.int64)
+        df = np.bincount(self._indices, minlength=len(vocab)).astype(np.float32)
+        self._idf = np.log1p(self.n_docs / np.maximum(df, 1.0)).astype(np.float32)
+        self._starts = self._indptr[:-1][np.diff(self._indptr) > 0]
+        self._nonempty = np.diff(self._indptr) > 0
+        self._vectors: np.ndarray | None = None
+        if vectors is not None and len(vectors) == len(self.vocabulary):
+            self._vectors = np.asarray(vectors, dtype=np.float32)
+
+    # -- vocabulary -----------------------------------------------------------------------------
+    @property
+    def vectors(self) -> np.ndarray:
+        """Unit vectors of the descriptor vocabulary (embedded on first use)."""
+        if self._vectors is None:
+            v = np.asarray(self.vectors_of(self.vocabulary), dtype=np.float32) if self.vocabulary else \
+                np.zeros((0, 1), np.float32)
+            self._vectors = v
+        return self._vectors
+
+    # -- files --------------------------------------------------------------------------------
+    def save(self, directory: str | Path) -> dict[str, Any]:
+        """Write the descriptor vocabulary and its vectors (embedded now if they were not), so a
+        search never embeds a catalog's descriptors: ``descriptors.json`` and ``vectors.npy``."""
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        vectors = self.vectors
+        (d / "descriptors.json").write_text(json.dumps(self._forms, ensure_ascii=False), encoding="utf-8")
+        np.save(d / "vectors.npy", vectors.astype(np.float16), allow_pickle=False)
+        return {"descriptors": len(self._forms), "dimension": int(vectors.shape[1]) if vectors.ndim == 2 else 0}
+
+    @classmethod
+    def open(cls, directory: str | Path, documents: Sequence[str], vectors_of: VectorsOf) -> LateRetriever:
+        """The retriever of ``documents`` with the vocabulary vectors saved in ``directory`` (an
+        index built before this retriever existed has none: they are embedded on first use)."""
+        r = cls(documents, vectors_of)
+        d = Path(directory)
+        try:
+            forms = json.loads((d / "descriptors.json").read_text(encoding="utf-8"))
+            vectors = np.load(d / "vectors.npy", allow_pickle=False)
+        except (OSError, ValueError):
+            return r
+        if forms == r._forms and vectors.ndim == 2 and len(vectors) == len(forms):
+            r._vectors = vectors.astype(np.float32)
+        return r
+
+    # -- request ------------------------------------------------------------------------------
+    def facets(self, text: str) -> list[Facet]:
+        """The request's facets (see the module docstring), best-matching first."""
+        words = _WORD.findall(text.lower())
+        spans: list[tuple[int, int, str]] = []
+        for n in range(1, MAX_NGRAM + 1):
+            for i in range(len(words) - n + 1):
+                gram = words[i:i + n]
+                if gram[0] in _EDGE_STOP or gram[-1] in _EDGE_STOP:
+                    continue
+                if n == 1 and len(gram[0]) < 2:
+                    continue
+                spans.append((i, i + n, " ".join(gram)))
+        if not spans or not self.vocabulary:
+            return []
+        texts = list(dict.fromkeys(s for _, _, s in spans))
+        q = np.asarray(self.vectors_of(texts), dtype=np.float32)
+        sims = q @ self.vectors.T
+        where = {t: j for j, t in enumerate(texts)}
+        exact = {t: i for i, t in enumerate(self.vocabulary)}
+        for t, j in where.items():
+            if t in exact:
+                sims[j, exact[t]] = 1.0
+        best = sims.max(axis=1)
+        order = sorted(range(len(spans)), key=lambda s: (-(best[where[spans[s][2]]] + 0.02 * (spans[s][1] - spans[s][0])), s))
+        taken = np.zeros(len(words), dtype=bool)
+        out: list[Facet] = []
+        for s in order:
+            a, b, t = spans[s]
+            j = where[t]
+            if best[j] < self.min_facet or taken[a:b].any():
+                continue
+            taken[a:b] = True
+            row = sims[j]
+            near = row >= max(self.floor, float(best[j]) - 0.1)
+            weight = float(self._idf[near].mean()) if near.any() and self.weighting != "none" else 1.0
+            if self.weighting == "idf*sim":
+                weight *= float(best[j])
+            out.append(Facet(text=t, weight=weight, sims=row))
+            if len(out) == MAX_FACETS:
+                break
+        return out
+
+    # -- scoring ------------------------------------------------------------------------------
+    def scores(self, text: str) -> np.ndarray:
+        """Every document's score for ``text`` (0 for documents meeting no facet)."""
+        total = np.zeros(self.n_docs, dtype=np.float32)
+        facets = self.facets(text)
+        if not facets or not len(self._indices):
+            return total
+        weights = 0.0
+        support = np.zeros(len(self.vocabulary), dtype=np.float32)  # each descriptor's best facet
+        for f in facets:
+            sims = np.where(f.sims >= self.floor, f.sims, 0.0).astype(np.float32)
+            np.maximum(support, sims, out=support)
+            per_doc = np.zeros(self.n_docs, dtype=np.float32)
+            per_doc[self._nonempty] = np.maximum.reduceat(sims[self._indices], self._starts)
+            total += f.weight * per_doc
+            weights += f.weight
+        total /= max(weights, 1e-9)
+        if self.coverage > 0:  # how much of the document the request asks for
+            cover = np.zeros(self.n_docs, dtype=np.float32)
+            counts = np.diff(self._indptr)[self._nonempty]
+            cover[self._nonempty] = np.add.reduceat(support[self._indices], self._starts) / counts
+            total = (1 - self.coverage) * total + self.coverage * cover
+        return total
+
+    def search(self, texts: Sequence[str], k: int, restrict: np.ndarray | None = None) -> list[Ranking]:
+        out = []
+        for t in texts:
+            s = self.scores(t)
+            if restrict is not None:
+                rows = np.asarray(restrict, dtype=np.int64)
+                r = top_k(s[rows], min(k, len(rows)))
+                out.append(Ranking(rows[r.doc_ids], r.scores))
+            else:
+                out.append(top_k(s, min(k, self.n_docs)))
+        return out

@@ -1,0 +1,101 @@
+"""Descriptor-level matching (nlrec.encoders.late): facets, MaxSim scoring, fusion in hybrid."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nlrec.encoders.late import LateRetriever, split_descriptors
+
+# A tiny "semantic" space: words of one concept share a direction (creepy ~ eerie ~ horror).
+CONCEPTS = {
+    "creepy": 0, "eerie": 0, "horror": 0, "spooky": 0,
+    "piano": 1, "keys": 1,
+    "fast": 2, "uptempo": 2, "pace": 2,
+    "vocal": 3, "vocals": 3, "singing": 3,
+    "renaissance": 4, "medieval": 4,
+    "rock": 5, "guitar": 6, "calm": 7, "mellow": 7, "jazz": 8, "drums": 9,
+}
+DIM = 12
+
+
+def vectors_of(texts):
+    out = np.zeros((len(texts), DIM), dtype=np.float32)
+    for i, t in enumerate(texts):
+        for w in t.lower().replace(",", " ").split():
+            out[i, CONCEPTS.get(w, 10 + hash(w) % 2)] += 1.0
+    n = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(n == 0, 1, n)
+
+
+DOCS = [
+    "fast pace, vocal, renaissance",      # 0: meets every facet of the request below
+    "renaissance",                        # 1: one facet, exactly
+    "fast pace, rock, guitar",            # 2: one facet
+    "eerie, drums",                       # 3
+    "calm piano, jazz",                   # 4
+]
+
+
+def test_split_descriptors():
+    assert split_descriptors("calm piano,  rain sounds, ") == ["calm piano", "rain sounds"]
+
+
+def test_facets_split_a_multi_facet_request_and_drop_filler():
+    r = LateRetriever(DOCS, vectors_of)
+    facets = [f.text for f in r.facets("some fast pace vocal renaissance music please")]
+    assert sorted(facets) == ["fast pace", "renaissance", "vocal"]
+
+
+def test_a_set_meeting_every_facet_outranks_one_meeting_one_facet_exactly():
+    r = LateRetriever(DOCS, vectors_of)
+    top = r.search(["fast pace vocal renaissance music"], 3)[0]
+    assert top.doc_ids[0] == 0
+    s = r.scores("fast pace vocal renaissance music")
+    assert s[0] > s[1] > 0 and s[0] > s[2] > 0
+
+
+def test_a_facet_reaches_related_descriptors_the_catalog_uses():
+    r = LateRetriever(DOCS, vectors_of)
+    s = r.scores("creepy music")
+    assert int(np.argmax(s)) == 3 and s[3] > 0.9
+    assert s[4] == 0  # nothing related: no score, so lexical-style fusion drops it
+
+
+def test_exact_descriptor_match_counts_as_one():
+    r = LateRetriever(["Calm Piano, jazz"], lambda t: np.full((len(t), 2), 0.1, np.float32))
+    f = r.facets("calm piano")
+    assert f[0].text == "calm piano" and f[0].sims.max() == pytest.approx(1.0)
+
+
+def test_restrict_and_empty_requests():
+    r = LateRetriever(DOCS, vectors_of)
+    got = r.search(["fast pace"], 5, restrict=np.array([1, 2, 4]))[0]
+    assert set(got.doc_ids.tolist()) <= {1, 2, 4} and got.doc_ids[0] == 2
+    assert not r.scores("the a of").any()
+
+
+def test_hybrid_fuses_late_matching_as_a_third_ranking(fake_encoder):
+    from nlrec.index import Index
+    from nlrec.search import SearchOptions, build_searcher
+
+    index = Index.in_memory(DOCS, encoder=fake_encoder)
+    from nlrec.encoders.faiss_dense import DenseRetriever, build_faiss
+
+    index._retrievers["dense"] = DenseRetriever(fake_encoder, build_faiss(fake_encoder.encode(DOCS), "Flat"))
+    index._retrievers["late"] = LateRetriever(DOCS, vectors_of)
+    from nlrec.search.searcher import document_searcher
+
+    assert document_searcher(index, SearchOptions(mode="hybrid")).late is None
+    assert document_searcher(index, SearchOptions(mode="hybrid", late_weight=1.0)).late is not None
+    late = build_searcher(index, SearchOptions(mode="hybrid", negation="off", late_weight=1.0))
+    hits = late.search("creepy", k=3).hits
+    assert hits[0].id == "d3"  # only descriptor-level matching relates "creepy" to "eerie"
+
+
+def test_late_weight_is_validated():
+    from nlrec.errors import NlrecError
+    from nlrec.search import SearchOptions
+
+    with pytest.raises(NlrecError, match="late weight"):
+        SearchOptions(late_weight=-1)
