@@ -33,9 +33,18 @@ def late_params(opts, index=None):
     kw.clear()
     kw.update(_LATE_DEFAULTS)
     kw.update(opts.get("late_params", {}))
+    import nlrec.search.planning as planning
+
+    for name, value in opts.get("planning", {}).items():  # e.g. {"CONTENT_EXPANSION": 0}
+        if not hasattr(planning, f"_default_{name}"):
+            setattr(planning, f"_default_{name}", getattr(planning, name))
+        setattr(planning, name, value)
+    for name in [n[len("_default_"):] for n in dir(planning) if n.startswith("_default_")]:
+        if name not in opts.get("planning", {}):
+            setattr(planning, name, getattr(planning, f"_default_{name}"))
     if index is not None:
         index._retrievers.pop("late", None)
-    return {k: v for k, v in opts.items() if k != "late_params"}
+    return {k: v for k, v in opts.items() if k not in ("late_params", "planning")}
 
 
 def mc_val(variants, model, cache):
@@ -68,7 +77,8 @@ def mtt_valid(variants, model, cache, work):
         ranked = {}
         for negation in ("off", "filter"):
             qs = [q for q in bench.queries if q.negation == (negation == "filter")]
-            s = build_searcher(index, SearchOptions.from_kwargs(negation=negation, **opts))
+            s = build_searcher(index, SearchOptions.from_kwargs(negation=negation, understand=negation != "off",
+                                                                **opts))
             for q, res in zip(qs, s.batch_search([q.text for q in qs], 10)):
                 ranked[q.qid] = [(h.id, h.score) for h in res.hits]
         ev = evaluate_tag_run(bench.qrels, ranked)
@@ -86,16 +96,37 @@ def hetrec_dev(variants, work):
     index = open_hetrec_index(het, work)
     content = [c for c in read_jsonl("eval/requests/content.jsonl") if content_half(c) == "dev"]
     like = [c for c in read_jsonl("eval/requests/like_x.jsonl") if content_half(c) == "dev"]
+    mixed = [c for c in read_jsonl("eval/requests/mixed.jsonl") if content_half({"id": c["like_id"]}) == "dev"]
     ids = {t.id for t in index.tracks}
     out = {}
     for name, opts in variants.items():
         opts = late_params(opts, index)
         s = build_searcher(index, SearchOptions.from_kwargs(**opts))
-        rank = searcher_ranker(s, [c["text"] for c in (*content, *like)])
+        rank = searcher_ranker(s, [c["text"] for c in (*content, *like, *mixed)])
         c = content_benchmark(rank, content, het)
         lx = like_x_benchmark(rank, like, het, catalog=ids)
-        out[name] = {"het_content": round(100 * c["graded_P@10"], 1), "het_like": round(100 * lx["P@10"], 1)}
+        mx = mixed_benchmark(rank, mixed, het, ids)
+        out[name] = {"het_content": round(100 * c["graded_P@10"], 1), "het_like": round(100 * lx["P@10"], 1),
+                     **{f"het_mixed_{k}": v for k, v in mx.items()}}
     return out
+
+
+def mixed_benchmark(rank, cases, het, ids, k=10):
+    """Content + reference requests (eval/requests/mixed.jsonl): P@10 of carrying the asked genre,
+    of being co-listened with the named artist, and their mean."""
+    from nlrec.evaluation.hetrec_bench import _norm_tag, co_listened
+
+    g_sum = c_sum = 0.0
+    n = 0
+    for c in cases:
+        rel = co_listened(het, c["artist_id"], catalog=ids)
+        got = [a for a in rank(c["text"], k + 1) if a != c["artist_id"]][:k]
+        want = _norm_tag(c["genre"])
+        g_sum += sum(want in {_norm_tag(t) for t in het.descriptors(a, 10)} for a in got) / k
+        c_sum += len(set(got) & rel) / k
+        n += 1
+    g, co = 100 * g_sum / max(n, 1), 100 * c_sum / max(n, 1)
+    return {"genre": round(g, 1), "colisten": round(co, 1), "both": round((g + co) / 2, 1)}
 
 
 def main(argv=None):

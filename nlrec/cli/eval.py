@@ -187,6 +187,13 @@ def benchmarks_cmd(names, data_dir, out_dir, seeds, no_match, json_out):
     show_default=True,
     help="Documents each side gives to the fusion (as `nlrec query`).",
 )
+@click.option(
+    "--late-weight",
+    type=click.FloatRange(0, 10),
+    default=0.0,
+    show_default=True,
+    help="Weight of descriptor-level matching as a third hybrid ranking (as `nlrec query`; 0: off).",
+)
 @data_dir_option
 @out_option
 @seeds_option
@@ -209,6 +216,7 @@ def run_cmd(
     fusion,
     alpha,
     hybrid_depth,
+    late_weight,
     data_dir,
     out_dir,
     seeds,
@@ -232,6 +240,7 @@ def run_cmd(
         fusion=fusion,
         alpha=alpha,
         hybrid_depth=hybrid_depth,
+        late_weight=late_weight,
     )
     shared = encoder_cache(config, out, batch_size, keep=cache)
     with _progress(_interactive(json_out), f"{benchmark} · {config.label}") as update:

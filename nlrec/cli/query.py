@@ -27,6 +27,9 @@ from nlrec.cli.ui import warnings_to_stderr as _warnings_to_stderr
 @click.option("--sparse", type=sparse_choice(), default="bm25", show_default=True, help="Lexical side of hybrid.")
 @click.option("--fusion", type=click.Choice(["rrf", "weighted"]), default="rrf", show_default=True, help="How hybrid fuses rankings.")
 @click.option("--alpha", type=click.FloatRange(0, 1), default=0.5, show_default=True, help="Dense weight for --fusion weighted.")
+@click.option("--late-weight", type=click.FloatRange(0, 10), default=None, metavar="W",
+              help="Weight of descriptor-level matching (request facets meet descriptors) as a third hybrid "
+                   "ranking; 0 turns it off  [default: the library default, see docs/quality.md].")
 @click.option("--model", metavar="PATH|ID", help="Encoder to use; must be the one the index was built with.")
 @click.option("--queries", "queries_file", type=click.Path(dir_okay=False), help="Batch: TSV (qid<TAB>text) or BEIR JSONL; writes a TREC run.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Where to write the TREC run (default stdout).")
@@ -48,7 +51,7 @@ from nlrec.cli.ui import warnings_to_stderr as _warnings_to_stderr
 @click.option("--reranker", metavar="PATH", envvar="NLREC_RERANKER",
               help="Cross-encoder directory for --rerank, e.g. the GPL teacher gpl/runs/mtt-train/teacher "
                    "[env: NLREC_RERANKER].")
-def query(text, index_name, k, mode, sparse, fusion, alpha, model, queries_file, output, json_out, profile, profile_weight,
+def query(text, index_name, k, mode, sparse, fusion, alpha, late_weight, model, queries_file, output, json_out, profile, profile_weight,
           exclude, negation, as_typed, negation_threshold, where, rerank, reranker):
     """Find tracks for a request, e.g. nlrec query "calm piano for studying".
 
@@ -68,7 +71,8 @@ def query(text, index_name, k, mode, sparse, fusion, alpha, model, queries_file,
         raise click.UsageError("--profile works with a request TEXT, not with --queries")
     options = SearchOptions(mode=mode, sparse=sparse, fusion=fusion, alpha=alpha, model=model, negation=negation,
                             exclude=tuple(exclude), negation_threshold=negation_threshold, where=where,
-                            understand=not as_typed)
+                            understand=not as_typed,
+                            **({"late_weight": late_weight} if late_weight is not None else {}))
     layers = _rerank_layers(rerank, reranker)
     if profile is not None:
         return _query_with_profile(text, index_name, k, profile, profile_weight, json_out, options, layers)

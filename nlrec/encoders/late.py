@@ -88,20 +88,31 @@ class LateRetriever:
 
     def __init__(self, documents: Sequence[str], vectors_of: VectorsOf, *, vectors: np.ndarray | None = None,
                  min_facet: float = 0.5,
-                 floor: float = 0.35, coverage: float = 0.0, weighting: str = "idf") -> None:
+                 floor: float = 0.35, coverage: float = 0.3, weighting: str = "none",
+                 saturate: float = 1.0) -> None:
         self.vectors_of = vectors_of
         self.min_facet = float(min_facet)
         self.floor = float(floor)
         self.coverage = float(coverage)
         self.weighting = weighting
+        self.saturate = float(saturate)
         vocab: dict[str, int] = {}
+        forms: list[str] = []  # each key's first spelling: what is embedded (shared with negation's cache)
         indptr = [0]
         indices: list[int] = []
         for doc in documents:
-            row = {vocab.setdefault(_key(d), len(vocab)) for d in split_descriptors(doc) if _key(d)}
+            row = set()
+            for d in split_descriptors(doc):
+                key = _key(d)
+                if key:
+                    if key not in vocab:
+                        vocab[key] = len(vocab)
+                        forms.append(d)
+                    row.add(vocab[key])
             indices.extend(sorted(row))
             indptr.append(len(indices))
         self.vocabulary = list(vocab)
+        self._forms = forms
         self.n_docs = len(documents)
         self._indptr = np.asarray(indptr, dtype=np.int64)
         self._indices = np.asarray(indices, dtype=np.int64)
@@ -118,7 +129,7 @@ class LateRetriever:
     def vectors(self) -> np.ndarray:
         """Unit vectors of the descriptor vocabulary (embedded on first use)."""
         if self._vectors is None:
-            v = np.asarray(self.vectors_of(self.vocabulary), dtype=np.float32) if self.vocabulary else \
+            v = np.asarray(self.vectors_of(self._forms), dtype=np.float32) if self.vocabulary else \
                 np.zeros((0, 1), np.float32)
             self._vectors = v
         return self._vectors
@@ -202,7 +213,7 @@ class LateRetriever:
         weights = 0.0
         support = np.zeros(len(self.vocabulary), dtype=np.float32)  # each descriptor's best facet
         for f in facets:
-            sims = np.where(f.sims >= self.floor, f.sims, 0.0).astype(np.float32)
+            sims = np.where(f.sims >= self.floor, np.minimum(f.sims / self.saturate, 1.0), 0.0).astype(np.float32)
             np.maximum(support, sims, out=support)
             per_doc = np.zeros(self.n_docs, dtype=np.float32)
             per_doc[self._nonempty] = np.maximum.reduceat(sims[self._indices], self._starts)

@@ -86,7 +86,8 @@ def rank_tag_queries(
     mode = config.system
     options: dict[str, Any] = {"mode": mode}
     if mode == "hybrid":
-        options.update(sparse=config.sparse, fusion=config.fusion, alpha=config.alpha)
+        options.update(sparse=config.sparse, fusion=config.fusion, alpha=config.alpha,
+                       late_weight=getattr(config, "late_weight", 0.0))
     out: dict[str, list[tuple[str, float]]] = {}
     for negation in ("off", "filter"):
         qs = [q for q in bench.queries if q.negation == (negation == "filter")]

@@ -30,8 +30,9 @@ MAX_QUERY_CHARS = 1000
 MAX_K = 10_000
 HYBRID_DEPTH = 100
 """Each side of a hybrid search contributes its top ``max(k, HYBRID_DEPTH)`` documents."""
-LATE_WEIGHT = 0.0
-"""Default RRF weight of descriptor-level matching (:mod:`nlrec.encoders.late`) in ``hybrid``."""
+LATE_WEIGHT = 1.0
+"""Default RRF weight of descriptor-level matching (:mod:`nlrec.encoders.late`) in ``hybrid``, the
+same as the dense and the lexical ranking's (chosen on three dev sets: docs/quality.md)."""
 
 
 class QueryTruncatedWarning(UserWarning):
