@@ -58,8 +58,46 @@ def test_a_set_meeting_every_facet_outranks_one_meeting_one_facet_exactly():
 def test_a_facet_reaches_related_descriptors_the_catalog_uses():
     r = LateRetriever(DOCS, vectors_of)
     s = r.scores("creepy music")
-    assert int(np.argmax(s)) == 3 and s[3] > 0.9
+    # every facet met (1.0), half of the set asked for (0.5): 0.7 * 1.0 + 0.3 * 0.5
+    assert int(np.argmax(s)) == 3 and s[3] == pytest.approx(0.85)
     assert s[4] == 0  # nothing related: no score, so lexical-style fusion drops it
+
+
+def test_coverage_prefers_a_set_the_request_fully_describes():
+    docs = ["calm piano, jazz, drums, rock", "calm piano, jazz"]
+    assert LateRetriever(docs, vectors_of, coverage=0.0).scores("calm piano jazz").tolist() == [1.0, 1.0]
+    s = LateRetriever(docs, vectors_of, coverage=0.3).scores("calm piano jazz")
+    assert s[1] > s[0]
+
+
+def test_saved_vectors_are_used_and_stale_ones_ignored(tmp_path):
+    calls = []
+
+    def counting(texts):
+        calls.append(list(texts))
+        return vectors_of(texts)
+
+    LateRetriever(DOCS, vectors_of).save(tmp_path / "late")
+    r = LateRetriever.open(tmp_path / "late", DOCS, counting)
+    r.scores("renaissance")
+    assert all("renaissance" not in c or c == ["renaissance"] for c in calls)  # only the request was embedded
+    assert not any(len(c) > 3 for c in calls)
+    stale = LateRetriever.open(tmp_path / "late", DOCS + ["brand new, descriptors"], counting)
+    _ = stale.vectors
+    assert any("brand new" in c for c in calls)  # another vocabulary: embedded again, not misread
+
+
+def test_index_build_saves_the_late_retriever(tmp_path, fake_encoder):
+    from nlrec.catalog import Catalog
+    from nlrec.index import Index, build_index
+
+    cat = Catalog.from_records([{"id": f"t{i}", "descriptors": d.split(", ")} for i, d in enumerate(DOCS)])
+    build_index(cat, str(tmp_path / "idx"), encoder=fake_encoder, onnx=False)
+    files = {p.name for p in (tmp_path / "idx").rglob("*") if p.parent.name == "late"}
+    assert {"descriptors.json", "vectors.npy"} <= files
+    index = Index.open(str(tmp_path / "idx"))
+    index.use_encoder(fake_encoder)
+    assert index.retriever("late")._vectors is not None
 
 
 def test_exact_descriptor_match_counts_as_one():
@@ -86,11 +124,12 @@ def test_hybrid_fuses_late_matching_as_a_third_ranking(fake_encoder):
     index._retrievers["late"] = LateRetriever(DOCS, vectors_of)
     from nlrec.search.searcher import document_searcher
 
-    assert document_searcher(index, SearchOptions(mode="hybrid")).late is None
-    assert document_searcher(index, SearchOptions(mode="hybrid", late_weight=1.0)).late is not None
-    late = build_searcher(index, SearchOptions(mode="hybrid", negation="off", late_weight=1.0))
-    hits = late.search("creepy", k=3).hits
+    assert document_searcher(index, SearchOptions(mode="hybrid", late_weight=0)).late is None
+    assert document_searcher(index, SearchOptions(mode="hybrid")).late is not None  # on by default
+    hits = build_searcher(index, SearchOptions(mode="hybrid", negation="off")).search("creepy", k=3).hits
     assert hits[0].id == "d3"  # only descriptor-level matching relates "creepy" to "eerie"
+    off = build_searcher(index, SearchOptions(mode="hybrid", negation="off", late_weight=0)).search("creepy", k=3)
+    assert all(h.id != "d3" for h in off.hits) or off.hits[0].score < hits[0].score
 
 
 def test_late_weight_is_validated():
