@@ -88,8 +88,8 @@ def mtt_valid(variants, model, cache, work):
 
 def hetrec_dev(variants, work):
     from nlrec.evaluation.hetrec_bench import content_benchmark, like_x_benchmark
-    from nlrec.evaluation.requests import content_half, open_hetrec_index, searcher_ranker
     from nlrec.evaluation.request_data import load_hetrec_catalog, read_jsonl
+    from nlrec.evaluation.requests import content_half, open_hetrec_index, searcher_ranker
     from nlrec.search import SearchOptions, build_searcher
 
     het = load_hetrec_catalog(DATA)
