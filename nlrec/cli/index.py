@@ -253,9 +253,12 @@ def _build_audio(name, audio_dir, model, windows, json_out) -> None:
     if json_out:
         click.echo(json.dumps(report, indent=2))
         return
+    from nlrec.cli.audio_report import note_skipped_and_warnings
+
+    note_skipped_and_warnings(report)
     skipped = ", ".join(f"{n} {why}" for why, n in report["skipped"].items()) or "none"
-    _note(f"Built index {report['name']!r} from {report['tagged']} audio files ({report['audio_descriptors']} "
-          f"described from the audio; skipped: {skipped}) at {report['files_per_second']:.2f} files/s, "
+    _note(f"Built index {report['name']!r} from {report['tagged']} audio files ({report['file_genres']} with "
+          f"their own genres beside the audio descriptors; skipped: {skipped}) at {report['files_per_second']:.2f} files/s, "
           f"{report['total_seconds']:.1f} s in all -> {report['path']}")
 
 

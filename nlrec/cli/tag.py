@@ -78,7 +78,9 @@ def tag_cmd(paths, json_out, top_k, threshold, windows, backend):
     Both musicnn taggers (MagnaTagATune and Million Song Dataset vocabularies) run on each file;
     the output has every tag probability, the descriptor set chosen from them (synonyms merged,
     at most --top-k per vocabulary at or above --threshold) and the file's own tags (title,
-    artist, album, year, genre). Unreadable, silent or too short files are skipped and counted.
+    artist, album, year, genre). Every file that cannot be tagged (unsupported format such as
+    .mid or .xm, empty, unreadable, silent, too short, a byte-identical duplicate) is named with
+    its reason; files that look truncated are flagged. Exits 1 when nothing could be tagged.
 
     \b
     Examples:
@@ -91,8 +93,9 @@ def tag_cmd(paths, json_out, top_k, threshold, windows, backend):
     max_windows = _windows(windows)
     from nlrec.audio.decode import iter_audio_files
     from nlrec.audio.tagger import AudioTagger, SkippedFile, TagRun
+    from nlrec.cli.audio_report import note_skipped_and_warnings
 
-    files = list(iter_audio_files(paths))
+    files = list(iter_audio_files(paths, unsupported=True))
     tagger = AudioTagger(max_windows=max_windows, top_k=top_k, threshold=threshold,
                          backend=backend)
     run = TagRun()
@@ -104,12 +107,13 @@ def tag_cmd(paths, json_out, top_k, threshold, windows, backend):
             if isinstance(result, SkippedFile):
                 run.skipped.append(result)
                 if not json_out:
-                    note(f"skipped ({result.reason}): {result.path}")
+                    note_skipped_and_warnings({"skipped_files": [result.to_dict()]})
             else:
                 run.tracks.append(result)
                 if not json_out:
                     text = ", ".join(f"{d.text} ({d.probability:.2f})" for d in result.descriptors)
                     click.echo(f"{result.path}\t{text}")
+                    note_skipped_and_warnings({"warnings": run.warned()[-1:] if result.warnings else []})
             advance(path)
     run.seconds = time.perf_counter() - start
     counts = {"files": len(files), "tagged": len(run.tracks), "skipped": len(run.skipped),
@@ -118,6 +122,7 @@ def tag_cmd(paths, json_out, top_k, threshold, windows, backend):
         click.echo(json.dumps({
             "tracks": [t.to_dict() for t in run.tracks],
             "skipped": [s.to_dict() for s in run.skipped],
+            "warnings": run.warned(),
             "counts": counts,
             "seconds": round(run.seconds, 3),
             "files_per_second": round(run.files_per_second, 4),
@@ -125,6 +130,8 @@ def tag_cmd(paths, json_out, top_k, threshold, windows, backend):
     else:
         note(f"{counts['tagged']} tagged, {counts['skipped']} skipped in {run.seconds:.1f} s "
              f"({run.files_per_second:.2f} files/s)")
-    if not files:
-        note("warning: no audio files found (mp3, ogg, opus, flac, wav)")
     sys.stdout.flush()
+    if not files:
+        raise click.ClickException("no audio files found (mp3, ogg, opus, flac, wav, aiff)")
+    if not run.tracks:
+        raise click.ClickException(f"nothing could be tagged: {len(run.skipped)} file(s) skipped")

@@ -68,7 +68,21 @@ def _add_audio(index, audio_dir, windows, json_out) -> None:
     with progress(interactive(json_out), f"tag {audio_dir}") as tick, warnings_to_stderr():
         on_file = (lambda done, total, path: tick("files", done, total)) if tick else None
         report = add_audio(index, audio_dir, windows=windows, on_file=on_file, progress=tick)
-    _report(report, json_out)
+    _audio_report(report, json_out, str(audio_dir))
+
+
+def _audio_report(report, json_out, source: str) -> None:
+    """An audio add's report: skipped files named, nothing-new said plainly (exit 0)."""
+    from nlrec.cli.audio_report import note_skipped_and_warnings
+
+    if not json_out:
+        note_skipped_and_warnings(report)
+    if report["added"] or report["replaced"] or json_out:
+        _report(report, json_out)
+        return
+    report.pop("index").close()
+    note(f"Nothing new in {source}: {report['already_indexed']} file(s) already indexed (by content), "
+         f"{sum(report['skipped'].values())} skipped; index unchanged")
 
 
 def _run(index, json_out, **changes) -> None:
@@ -90,6 +104,9 @@ def _report(report, json_out) -> None:
         echo_json(report)
         return
     missing = f"; not in the index: {', '.join(report['unknown_removals'])}" if report["unknown_removals"] else ""
+    if "tagged" in report:  # an audio add
+        missing += (f"; tagged {report['tagged']} file(s), {report['already_indexed']} already indexed, "
+                    f"{sum(report['skipped'].values())} skipped")
     note(f"Updated index {new.name!r}: {report['added']} added, {report['replaced']} replaced, "
          f"{report['removed']} removed, {report['embedded']} new descriptor sets embedded; now "
          f"{report['tracks']:,} tracks in {report['total_seconds']:.1f} s{missing}")
