@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -40,7 +40,7 @@ from nlrec.audio.descriptors import (
 )
 from nlrec.audio.features import log_mel, patches
 from nlrec.audio.metadata import FileMetadata, read_metadata
-from nlrec.audio.model import VOCABULARIES, LoadedTagger, Vocabulary, load_musicnn
+from nlrec.audio.weights import VOCABULARIES, Vocabulary, labels
 
 DEFAULT_MAX_WINDOWS = 10
 SILENCE_PEAK = 1e-4  # -80 dBFS: nothing a tagger could hear
@@ -167,10 +167,13 @@ class AudioTagger:
         if decode not in ("windows", "full"):
             raise ValueError(f"unknown decode {decode!r} (windows or full)")
         self.decode = decode
-        self._models: dict[Vocabulary, LoadedTagger] = {}
+        self._models: dict[Vocabulary, Any] = {}
         self._sessions: dict[Vocabulary, object] = {}
 
-    def model(self, vocabulary: Vocabulary) -> LoadedTagger:
+    def model(self, vocabulary: Vocabulary) -> Any:
+        """The PyTorch port (:class:`~nlrec.audio.model.LoadedTagger`; imports torch)."""
+        from nlrec.audio.model import load_musicnn
+
         if vocabulary not in self._models:
             self._models[vocabulary] = load_musicnn(vocabulary)
         return self._models[vocabulary]
@@ -191,7 +194,7 @@ class AudioTagger:
         return np.concatenate(probs), np.concatenate(pens)
 
     def _run_onnx(self, batch: np.ndarray, vocabulary: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
-        from nlrec.audio.model import load_onnx_session
+        from nlrec.audio.weights import load_onnx_session
 
         if vocabulary not in self._sessions:
             self._sessions[vocabulary] = load_onnx_session(vocabulary)
@@ -214,8 +217,7 @@ class AudioTagger:
         embedding = []
         for vocabulary in VOCABULARIES:
             probs, pens = self.run_patches(batch, vocabulary)
-            labels = self.model(vocabulary).labels
-            probabilities[vocabulary] = dict(zip(labels, probs.mean(axis=0).tolist()))
+            probabilities[vocabulary] = dict(zip(labels(vocabulary), probs.mean(axis=0).tolist()))
             embedding.append(pens.mean(axis=0))
         return AudioTags(probabilities, np.concatenate(embedding).astype(np.float32), len(batch))
 
