@@ -16,18 +16,26 @@ from nlrec.cli.ui import catalog_options, echo_json, interactive, note, progress
               help="Tracks to add or replace (upsert by id): CSV, TSV, JSONL, JSON or Parquet.")
 @click.option("--audio-dir", type=click.Path(file_okay=False),
               help="Tag and add the audio files of this folder that the index does not hold yet (audio extra).")
+@click.option("--beets-library", type=click.Path(dir_okay=False), metavar="PATH/library.db",
+              help="Tag and add the items of this beets library that the index does not hold yet (audio extra).")
+@click.option("--beets-directory", type=click.Path(file_okay=False),
+              help="With --beets-library: beets' music directory [default: as at build, or the beets config].")
 @click.option("--windows", type=click.IntRange(1), default=10, show_default=True,
-              help="With --audio-dir: 3-second windows analysed per file.")
+              help="With --audio-dir / --beets-library: 3-second windows analysed per file.")
 @catalog_options
 @click.option("--json", "json_out", is_flag=True, help="Print the update report as JSON.")
-def index_add(name, catalog_file, audio_dir, windows, fmt, id_col, descriptors_col, title_col, artist_col, year_col,
+def index_add(name, catalog_file, audio_dir, beets_library, beets_directory, windows, fmt, id_col, descriptors_col, title_col, artist_col, year_col,
               sep, encoding, json_out):
     """Add or replace tracks in an index; only new descriptor sets are embedded."""
     from nlrec.catalog import Catalog
     from nlrec.index import Index
 
-    if (catalog_file is None) == (audio_dir is None):
-        raise click.UsageError("give exactly one of --catalog or --audio-dir")
+    if sum(x is not None for x in (catalog_file, audio_dir, beets_library)) != 1:
+        raise click.UsageError("give exactly one of --catalog, --audio-dir or --beets-library")
+    if beets_library is not None:
+        from nlrec.cli.beets_cmds import add_from_beets
+
+        return add_from_beets(Index.open(name), beets_library, beets_directory, windows, json_out)
     if audio_dir is not None:
         return _add_audio(Index.open(name), audio_dir, windows, json_out)
     catalog = Catalog.from_file(catalog_file, format=fmt, encoding=encoding, id_col=id_col,
