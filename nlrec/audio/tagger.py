@@ -33,9 +33,11 @@ from nlrec.audio.checks import (
 )
 from nlrec.audio.decode import AudioReadError, check_not_empty, iter_audio_files, load_audio
 from nlrec.audio.descriptors import (
+    DEFAULT_LIFT,
     DEFAULT_THRESHOLD,
     DEFAULT_TOP_K,
     AudioDescriptor,
+    Rule,
     descriptor_set,
 )
 from nlrec.audio.features import log_mel, patches
@@ -140,7 +142,10 @@ class AudioTagger:
     Args:
         max_windows: Patches per file (spread evenly), ``None`` for all of them.
         top_k: Descriptors kept per vocabulary (see :mod:`nlrec.audio.descriptors`).
-        threshold: Probability a descriptor needs (the best one is always kept).
+        threshold: Probability a descriptor needs (the best one is always kept; rule ``threshold``).
+        rule: ``threshold`` (one threshold for every tag) or ``calibrated`` (a tag needs ``lift``
+            times its training-data prior; :mod:`nlrec.audio.descriptors`).
+        decode: ``windows`` (only the analysed windows) or ``full`` (the whole file, as before).
         batch_size: Patches per forward pass.
         backend: ``"onnx"`` (the port's export on onnxruntime, cached in
             ``NLREC_HOME/.cache/audio``; a third of torch's CPU time for the networks) or
@@ -154,7 +159,8 @@ class AudioTagger:
 
     def __init__(self, *, max_windows: int | None = DEFAULT_MAX_WINDOWS,
                  top_k: int = DEFAULT_TOP_K, threshold: float = DEFAULT_THRESHOLD,
-                 batch_size: int = 4, backend: Backend = "onnx", decode: Decode = "windows") -> None:
+                 batch_size: int = 4, backend: Backend = "onnx", decode: Decode = "windows",
+                 rule: Rule = "threshold", lift: float = DEFAULT_LIFT) -> None:
         if max_windows is not None and max_windows < 1:
             raise ValueError("max_windows must be at least 1 (or None for every window)")
         self.max_windows = max_windows
@@ -167,6 +173,8 @@ class AudioTagger:
         if decode not in ("windows", "full"):
             raise ValueError(f"unknown decode {decode!r} (windows or full)")
         self.decode = decode
+        self.rule = rule
+        self.lift = lift
         self._models: dict[Vocabulary, Any] = {}
         self._sessions: dict[Vocabulary, object] = {}
 
@@ -250,8 +258,8 @@ class AudioTagger:
             duration=duration,
             windows=tags.windows,
             probabilities=tags.probabilities,
-            descriptors=tuple(descriptor_set(tags.probabilities, top_k=self.top_k,
-                                             threshold=self.threshold)),
+            descriptors=tuple(descriptor_set(tags.probabilities, top_k=self.top_k, threshold=self.threshold,
+                                             rule=self.rule, lift=self.lift)),
             embedding=tags.embedding,
             metadata=read_metadata(path),
             warnings=tuple(warnings),

@@ -68,11 +68,16 @@ def _file_progress(enabled: bool, total: int):
               help="Descriptors kept per vocabulary (MTT, MSD).")
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=0.15, show_default=True,
               help="Probability a descriptor needs (the best of each vocabulary is always kept).")
+@click.option("--rule", type=click.Choice(["threshold", "calibrated"]), default="threshold", show_default=True,
+              help="Descriptor rule: one --threshold for every tag, or per-tag thresholds at --lift times the "
+                   "tag's training-data prior (docs/audio.md).")
+@click.option("--lift", type=click.FloatRange(1.0, 100.0), default=2.0, show_default=True,
+              help="With --rule calibrated: how many times its prior a tag's probability must be.")
 @click.option("--windows", default="10", show_default=True, metavar="N|all",
               help="3-s windows analysed per file, spread evenly over it ('all': every window).")
 @click.option("--backend", type=click.Choice(["onnx", "torch"]), default="onnx", show_default=True,
               help="onnxruntime (the port exported once, cached) or the PyTorch port itself.")
-def tag_cmd(paths, json_out, top_k, threshold, windows, backend):
+def tag_cmd(paths, json_out, top_k, threshold, rule, lift, windows, backend):
     """Tag audio files (mp3, ogg, opus, flac, wav) or folders of them.
 
     Both musicnn taggers (MagnaTagATune and Million Song Dataset vocabularies) run on each file;
@@ -97,7 +102,7 @@ def tag_cmd(paths, json_out, top_k, threshold, windows, backend):
 
     files = list(iter_audio_files(paths, unsupported=True))
     tagger = AudioTagger(max_windows=max_windows, top_k=top_k, threshold=threshold,
-                         backend=backend)
+                         backend=backend, rule=rule, lift=lift)
     run = TagRun()
     import time
 
