@@ -30,7 +30,6 @@ from nlrec.audio.weights import (  # noqa: F401  (re-exported: the names' earlie
     VOCABULARIES,
     Vocabulary,
     labels,
-    load_onnx_session,
     onnx_path,
     weights_metadata,
     weights_path,

@@ -202,7 +202,7 @@ class AudioTagger:
         return np.concatenate(probs), np.concatenate(pens)
 
     def _run_onnx(self, batch: np.ndarray, vocabulary: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
-        from nlrec.audio.weights import load_onnx_session
+        from nlrec.audio.onnx_session import load_onnx_session
 
         if vocabulary not in self._sessions:
             self._sessions[vocabulary] = load_onnx_session(vocabulary)

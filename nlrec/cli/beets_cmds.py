@@ -34,16 +34,13 @@ def build_from_beets(name: str, db: str, music_dir: str | None, model: str, wind
          f"in {report['total_seconds']:.1f} s -> {report['path']}")
 
 
-def add_from_beets(index, db: str, music_dir: str | None, windows: int, json_out: bool) -> None:
-    """``index add NAME --beets-library DB``: add what beets imported since."""
+def add_from_beets(index, db: str, music_dir: str | None, windows: int, json_out: bool) -> dict:
+    """``index add NAME --beets-library DB``: tag and add what beets imported since; returns the
+    report (``nlrec index add`` renders it)."""
     from nlrec.audio.deps import require_audio
     from nlrec.beets.index import add_beets
-    from nlrec.cli.update import _audio_report
 
     require_audio()
     with progress(interactive(json_out), f"tag new items of {db}") as tick:
         on_file = (lambda done, total, path: tick("files", done, total)) if tick else None
-        report = add_beets(index, db, windows=windows, music_dir=music_dir, on_file=on_file, progress=tick)
-    _audio_report(report, json_out, str(db))
-    if not json_out and not report.get("added"):
-        note("(beets items are matched by their beets id)")
+        return add_beets(index, db, windows=windows, music_dir=music_dir, on_file=on_file, progress=tick)

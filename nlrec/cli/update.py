@@ -35,7 +35,8 @@ def index_add(name, catalog_file, audio_dir, beets_library, beets_directory, win
     if beets_library is not None:
         from nlrec.cli.beets_cmds import add_from_beets
 
-        return add_from_beets(Index.open(name), beets_library, beets_directory, windows, json_out)
+        report = add_from_beets(Index.open(name), beets_library, beets_directory, windows, json_out)
+        return _audio_report(report, json_out, f"{beets_library} (beets items, matched by id)")
     if audio_dir is not None:
         return _add_audio(Index.open(name), audio_dir, windows, json_out)
     catalog = Catalog.from_file(catalog_file, format=fmt, encoding=encoding, id_col=id_col,
