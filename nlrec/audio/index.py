@@ -178,11 +178,15 @@ def add_planned(index: Any, plan: AddPlan, *, root: Path | None, windows: int | 
 
     t0 = time.perf_counter() if t0 is None else t0
     base = {"already_indexed": len(plan.known), "changed": len(plan.changed)}
-    if not plan.new:
+
+    def unchanged(run: Any) -> dict[str, Any]:
         return {"added": 0, "replaced": 0, "removed": 0, "unknown_removals": [], "embedded": 0,
                 "tracks": len(index.tracks), "documents": len(index.documents), "generation": index.generation,
-                **base, **tag_report(TagRun()), "tag_seconds": 0.0, "seconds": 0.0,
+                **base, **tag_report(run), "tag_seconds": round(time.perf_counter() - t0, 3), "seconds": 0.0,
                 "total_seconds": round(time.perf_counter() - t0, 3), "index": index}
+
+    if not plan.new:
+        return unchanged(TagRun())
     tagger = AudioTagger(max_windows=windows)
     run = TagRun()
     start = time.perf_counter()
@@ -196,6 +200,8 @@ def add_planned(index: Any, plan: AddPlan, *, root: Path | None, windows: int | 
             on_file(i, len(plan.new), path)
     run.seconds = time.perf_counter() - start
     _dedupe_run(run)
+    if not run.tracks and all(s.reason == "unsupported" for s in run.skipped):
+        return unchanged(run)  # files nlrec can never read: named every time, not an error
     _require_tagged(run, root)
     make = to_track or (lambda t: track_from_audio(t, root=root))
     tracks = [make(t) for t in run.tracks]

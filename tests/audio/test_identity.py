@@ -96,3 +96,14 @@ def test_identical_copies_in_one_folder_are_indexed_once(small_folder, tiny_mode
     (dup,) = report["skipped_files"]
     assert "same bytes as" in dup["detail"]  # the first in walk order is kept: sub/ sorts before tone.wav
     assert dup["path"].endswith("/tone.wav") and dup["detail"].endswith("tone again.wav")
+
+
+def test_unsupported_files_are_named_but_do_not_fail_an_add(built):
+    (built / "theme.mid").write_bytes(b"MThd\x00\x00\x00\x06")
+    r = _invoke("index", "add", "lib", "--audio-dir", str(built), "--json")
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    assert report["added"] == 0 and report["skipped"] == {"unsupported": 1}
+    assert report["skipped_files"][0]["path"].endswith("theme.mid")
+    r = _invoke("index", "add", "lib", "--audio-dir", str(built))
+    assert r.exit_code == 0 and "skipped (unsupported):" in r.stderr and "Nothing new" in r.stderr
