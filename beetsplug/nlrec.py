@@ -32,7 +32,7 @@ class NlrecPlugin(BeetsPlugin):
 
     def __init__(self) -> None:
         super().__init__()
-        self.config.add({"index": "beets", "minutes": 60.0, "max_per_artist": 3, "diversity": 0.3,
+        self.config.add({"index": "beets", "mode": "hybrid", "minutes": 60.0, "max_per_artist": 3, "diversity": 0.3,
                          "windows": 10, "limit": 20})
 
     def commands(self) -> list[ui.Subcommand]:
@@ -46,6 +46,8 @@ class NlrecPlugin(BeetsPlugin):
         cmd.parser.add_option("--max-per-artist", dest="max_per_artist", type="int",
                               help="at most this many tracks of one artist in a playlist (0: no cap)")
         cmd.parser.add_option("--index", dest="index", help="the nlrec index [default: nlrec.index]")
+        cmd.parser.add_option("--mode", dest="mode", choices=["hybrid", "dense", "bm25", "tfidf"],
+                              help="how the request is searched [default: nlrec.mode, hybrid]")
         cmd.parser.add_option("-u", "--update", dest="update", action="store_true",
                               help="build the nlrec index from this library, or add what beets imported since")
         cmd.func = self.run
@@ -65,10 +67,11 @@ class NlrecPlugin(BeetsPlugin):
                 return
             index = self._open(name)
             try:
+                mode = opts.mode or self.config["mode"].as_str()
                 if opts.playlist:
-                    self._playlist(lib, index, request, opts)
+                    self._playlist(lib, index, request, opts, mode)
                 else:
-                    self._list(lib, index, request, opts.limit or self.config["limit"].get(int))
+                    self._list(lib, index, request, opts.limit or self.config["limit"].get(int), mode)
             finally:
                 index.close()
         except NlrecError as exc:
@@ -101,25 +104,26 @@ class NlrecPlugin(BeetsPlugin):
         for skipped in report.get("skipped_files", []):
             self._log.warning("{0} ({1}): {2}", skipped["path"], skipped["reason"], skipped["detail"])
 
-    def _list(self, lib, index, request: str, limit: int) -> None:
+    def _list(self, lib, index, request: str, limit: int, mode: str) -> None:
         from nlrec.search import search
 
-        for hit in search(index, request, k=limit):
+        for hit in search(index, request, k=limit, mode=mode):
             item = _item_of(lib, hit)
             if item is not None:
                 ui.print_(format(item))  # beets' own format_item
             else:
                 ui.print_(f"{hit.artist or ''} - {hit.title or hit.id}  (not in this beets library)")
 
-    def _playlist(self, lib, index, request: str, opts) -> None:
+    def _playlist(self, lib, index, request: str, opts, mode: str) -> None:
         from pathlib import Path
 
         from nlrec.playlists import PlaylistSpec, make_playlist, write_playlist
+        from nlrec.search import SearchOptions
 
         cap = opts.max_per_artist if opts.max_per_artist is not None else self.config["max_per_artist"].get(int)
         spec = PlaylistSpec(minutes=opts.minutes or self.config["minutes"].as_number(), max_per_artist=cap or None,
                             diversity=self.config["diversity"].as_number())
-        playlist = make_playlist(index, request, spec)
+        playlist = make_playlist(index, request, spec, options=SearchOptions(mode=mode))
         out = Path(opts.playlist).expanduser()
         write_playlist(playlist, out)
         for note in playlist.notes:

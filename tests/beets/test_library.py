@@ -52,7 +52,7 @@ def test_beets_round_trip(beets_env, tiny_model):
         assert metal.descriptors[0] == "Heavy Metal" and len(metal.descriptors) > 1
         assert tracks["Evening Keys"].metadata["descriptor_sources"]["beets"] == []
 
-    r = _invoke("query", "heavy metal", "--index", "beets", "--json", "-k", "4")
+    r = _invoke("query", "heavy metal", "--index", "beets", "--json", "-k", "4", "--mode", "bm25")
     assert r.exit_code == 0, r.output
     hits = json.loads(r.stdout)["hits"]
     assert hits[0]["title"] == "Iron Fist" and all(h["id"].startswith("beets:") for h in hits)
