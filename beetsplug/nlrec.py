@@ -86,19 +86,21 @@ class NlrecPlugin(BeetsPlugin):
         return Index.open(name)
 
     def _update(self, lib, name: str) -> None:
+        import os
+
         from nlrec.beets.index import add_beets, build_beets_index
         from nlrec.index import Index
         from nlrec.index.registry import resolve_index_path
 
-        music_dir = lib.directory.decode() if isinstance(lib.directory, bytes) else str(lib.directory)
+        music_dir, db = os.fsdecode(lib.directory), os.fsdecode(lib.path)
         windows = self.config["windows"].get(int)
         if resolve_index_path(name).exists():
             with Index.open(name) as index:
-                report = add_beets(index, lib.path, windows=windows, music_dir=music_dir)
+                report = add_beets(index, db, windows=windows, music_dir=music_dir)
             report.pop("index").close()
             ui.print_(f"nlrec: {report['added']} new item(s) indexed, {report['already_indexed']} already there")
         else:
-            index, report = build_beets_index(lib.path, name, windows=windows, music_dir=music_dir)
+            index, report = build_beets_index(db, name, windows=windows, music_dir=music_dir)
             index.close()
             ui.print_(f"nlrec: indexed {report['indexed']} of {report['items']} item(s) as {name!r}")
         for skipped in report.get("skipped_files", []):

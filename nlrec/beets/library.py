@@ -78,7 +78,10 @@ def music_directory(config: str | os.PathLike | None = None) -> Path | None:
             continue
         try:
             import yaml
-
+        except ImportError:
+            raise BeetsLibraryError(f"reading the beets configuration {path} needs PyYAML: "
+                                    f"pip install 'nlrec[beets]', or give --beets-directory") from None
+        try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except Exception as exc:  # a broken config: say which file
             raise BeetsLibraryError(f"cannot read the beets configuration {path}: {exc}") from None
