@@ -55,3 +55,13 @@ def test_every_window_of_a_long_file_in_bounded_groups(tmp_path):
     full = patches(log_mel(load_audio(path).samples), None)
     win = load_windows(path, None)
     assert win.patches.shape == full.shape and np.abs(win.patches - full).max() < 1e-3
+
+
+def test_cut_flac_is_flagged_as_truncated(tmp_path):
+    path = _write(tmp_path / "whole.flac", _music(40.0, 16000), 16000, format="FLAC")
+    cut = tmp_path / "cut.flac"
+    cut.write_bytes(path.read_bytes()[: int(path.stat().st_size * 0.6)])
+    win = load_windows(cut, 6)
+    assert win.patches.shape == (6, 187, 96)  # the header's length: the missing end counts as silence
+    assert win.warnings and win.warnings[0].startswith("truncated: the header promises 40.0 s")
+    assert load_windows(path, 6).warnings == []
