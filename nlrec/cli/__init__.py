@@ -18,6 +18,7 @@ from nlrec.cli.eval_profiles import eval_profiles
 from nlrec.cli.eval_tags import eval_tags
 from nlrec.cli.index import index
 from nlrec.cli.parse import parse_cmd
+from nlrec.cli.playlist import playlist_cmd
 from nlrec.cli.profile import profile_group
 from nlrec.cli.query import query
 from nlrec.cli.serve import serve
@@ -47,5 +48,5 @@ eval_group.add_command(eval_profiles, "profiles")
 eval_group.add_command(eval_tags, "tags")
 index.add_command(index_add)
 index.add_command(index_remove)
-for _command in (query, similar_cmd, index, parse_cmd, tag_cmd, eval_group, profile_group, train_group, bench, serve):
+for _command in (query, similar_cmd, playlist_cmd, index, parse_cmd, tag_cmd, eval_group, profile_group, train_group, bench, serve):
     cli.add_command(_command)

@@ -209,6 +209,10 @@ def create_app(index_name: str, *, api_key: str | None = None, home: Path | None
             hits = recommend(state.index, load_profile(name), k, context=state.profiles())
         return {"profile": name, "hits": [h.to_dict() for h in hits]}
 
+    from nlrec.server.playlists import playlists_router  # POST /playlists
+
+    app.include_router(playlists_router())
+
     @app.get("/", include_in_schema=False)
     def page() -> Any:
         return FileResponse(STATIC / "index.html", media_type="text/html")
