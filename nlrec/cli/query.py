@@ -15,6 +15,7 @@ from nlrec.cli.ui import interactive as _interactive
 from nlrec.cli.ui import note as _note
 from nlrec.cli.ui import progress as _progress
 from nlrec.cli.ui import warnings_to_stderr as _warnings_to_stderr
+from nlrec.limits import LIMITS
 
 MODES = ("dense", "tfidf", "bm25", "hybrid")
 
@@ -23,7 +24,7 @@ MODES = ("dense", "tfidf", "bm25", "hybrid")
 @click.command("query", context_settings=CONTEXT_SETTINGS)
 @click.argument("text", required=False)
 @click.option("--index", "index_name", metavar="NAME", help="Index to search (default: the built-in demo catalog).")
-@click.option("-k", "--top-k", "k", type=click.IntRange(1, 10_000), default=10, show_default=True, help="Number of tracks.")
+@click.option("-k", "--top-k", "k", type=click.IntRange(1, LIMITS.k), default=10, show_default=True, help="Number of tracks.")
 @click.option("--mode", type=click.Choice(MODES), default="hybrid", show_default=True, help="Ranking method.")
 @click.option("--sparse", type=click.Choice(["bm25", "tfidf"]), default="bm25", show_default=True, help="Lexical side of hybrid.")
 @click.option("--fusion", type=click.Choice(["rrf", "weighted"]), default="rrf", show_default=True, help="How hybrid fuses rankings.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ class Index:
     root: Path | None = field(default=None)
     """The index directory (holding the generations); ``path`` is the generation's files."""
     _lease: GenerationLease | None = field(default=None, repr=False)
+    _locks: dict[Any, threading.Lock] = field(default_factory=dict, repr=False)
+    _locks_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def name(self) -> str:
@@ -199,7 +202,9 @@ class Index:
     def doc_tracks(self) -> DocTracks:
         """For each unique document, the catalog rows of the tracks carrying it."""
         if self._doc_tracks is None:
-            self._doc_tracks = DocTracks(self.track_doc, len(self.documents))
+            with self._once("doc_tracks"):
+                if self._doc_tracks is None:
+                    self._doc_tracks = DocTracks(self.track_doc, len(self.documents))
         return self._doc_tracks
 
     def encoder(self, model: str | None = None) -> Any:
@@ -211,6 +216,10 @@ class Index:
         """
         if self._encoder is not None and model is None:
             return self._encoder
+        with self._once("encoder"):
+            return self._load_encoder(model)
+
+    def _load_encoder(self, model: str | None) -> Any:
         from nlrec.encoders.dense import load_encoder
 
         rec = self.manifest.encoder
@@ -272,6 +281,12 @@ class Index:
             self.encoder(model)  # raises on mismatch
         if kind in self._retrievers:
             return self._retrievers[kind]
+        with self._once(("retriever", kind)):
+            if kind in self._retrievers:
+                return self._retrievers[kind]
+            return self._load_retriever(kind, model)
+
+    def _load_retriever(self, kind: str, model: str | None) -> Any:
         from nlrec.encoders.faiss_dense import DenseRetriever
         from nlrec.encoders.sparse import BM25Retriever, TfidfRetriever
 
@@ -369,17 +384,21 @@ class Index:
         from ``names.json`` (indexes built before it existed: built from the tracks, in memory),
         or None when no track has an artist or a title."""
         if self._names is None:
-            from nlrec.request.names import NameIndex, NameIndexError
-
-            path = self.path / "names.json"
-            if not self._memory and path.is_file():
-                try:
-                    self._names = NameIndex.load(path)
-                except NameIndexError as e:
-                    raise IndexFileError(f"index {self.name!r}: names.json is corrupted ({e}); rebuild it") from None
-            else:
-                self._names = self._legacy_names()
+            with self._once("names"):
+                if self._names is None:
+                    self._names = self._load_names()
         return self._names or None
+
+    def _load_names(self) -> Any:
+        from nlrec.request.names import NameIndex, NameIndexError
+
+        path = self.path / "names.json"
+        if not self._memory and path.is_file():
+            try:
+                return NameIndex.load(path)
+            except NameIndexError as e:
+                raise IndexFileError(f"index {self.name!r}: names.json is corrupted ({e}); rebuild it") from None
+        return self._legacy_names()
 
     def _legacy_names(self) -> Any:
         """Names of an index built before ``names.json`` existed (or held in memory): built from
@@ -411,17 +430,39 @@ class Index:
     def memo(self, key: Any, compute: Any) -> Any:
         """A value derived from this (immutable) index, computed once: searchers keep per-index
         facts here (filter masks, descriptor frequencies) so that each request need not redo them."""
-        if key not in self._memo:
-            if len(self._memo) > 256:
-                self._memo.clear()
-            self._memo[key] = compute()
-        return self._memo[key]
+        memo = self._memo
+        if key in memo:
+            try:
+                return memo[key]
+            except KeyError:  # cleared meanwhile
+                pass
+        with self._once(("memo", key)):
+            if key in memo:
+                return memo[key]
+            value = compute()
+            with self._locks_guard:
+                if len(memo) > 256:
+                    memo.clear()
+                memo[key] = value
+                self._locks.pop(("memo", key), None)  # threads already waiting hold the lock object
+            return value
 
     def row_of(self, track_id: str) -> int | None:
         """The catalog row of a track id, or None (the id column is indexed on first use)."""
         if self._rows_by_id is None:
-            self._rows_by_id = {t.id: r for r, t in enumerate(self.tracks)}
+            with self._once("rows_by_id"):
+                if self._rows_by_id is None:
+                    self._rows_by_id = {t.id: r for r, t in enumerate(self.tracks)}
         return self._rows_by_id.get(str(track_id))
+
+    def _once(self, key: Any) -> threading.Lock:
+        """The lock under which the lazy value ``key`` is computed once, even when several threads
+        (the server's concurrent searches) ask for it at the same time."""
+        with self._locks_guard:
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = self._locks[key] = threading.Lock()
+            return lock
 
     def use_encoder(self, encoder: Any) -> None:
         """Search with an already-loaded encoder (e.g. the one that just built the index).

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from nlrec.errors import NlrecError, QueryError
+from nlrec.limits import LIMITS, check_excludes
 from nlrec.search.fusion import FusionMethod
 
 Mode = Literal["dense", "tfidf", "bm25", "hybrid"]
@@ -22,8 +23,8 @@ NegationMode = Literal["filter", "penalize", "off"]
 MODES: tuple[str, ...] = ("dense", "tfidf", "bm25", "hybrid")
 NEGATION_MODES: tuple[str, ...] = ("filter", "penalize", "off")
 LEXICAL_MODES: tuple[str, ...] = ("tfidf", "bm25")
-MAX_QUERY_CHARS = 1000
-MAX_K = 10_000
+MAX_QUERY_CHARS = LIMITS.request_chars
+MAX_K = LIMITS.k
 HYBRID_DEPTH = 100
 """Each side of a hybrid search contributes its top ``max(k, HYBRID_DEPTH)`` documents."""
 
@@ -80,6 +81,7 @@ class SearchOptions:
         if isinstance(self.exclude, str):
             object.__setattr__(self, "exclude", (self.exclude,))
         object.__setattr__(self, "exclude", tuple(str(e) for e in self.exclude))
+        check_excludes(self.exclude)
         if self.negation == "off" and self.exclude:
             raise NlrecError("exclusions need negation handling: use filter or penalize, not off")
         if self.where is not None:

@@ -64,9 +64,13 @@ class Searcher:
             QueryError: for an empty request.
             NlrecError: for ``k`` outside ``[1, MAX_K]``.
         """
+        from nlrec.limits import check_time
+
         check_k(k)
         requests = [self.prepare(clean_query(q)) for q in queries]
+        check_time()  # between stages: a request over the server's time budget stops here
         pools = self.pools(requests, k, k) if requests else []
+        check_time()
         return [SearchResult(r, self.expand(p, k)) for r, p in zip(requests, pools)]
 
     def expand(self, pool: Pool, k: int) -> list[Hit]:
