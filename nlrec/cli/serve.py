@@ -25,7 +25,7 @@ def serve(index_name, host, port, log_level):
     try:
         import uvicorn
 
-        from nlrec.server.app import create_app
+        from nlrec.server.app import create_app, server_options
     except ImportError as e:
         raise NlrecError(f"the server needs the serve extra: pip install 'nlrec[serve]' ({e.name} is missing)") from None
     if index_name == "demo":
@@ -36,4 +36,4 @@ def serve(index_name, host, port, log_level):
     if host not in ("127.0.0.1", "localhost", "::1"):
         note(f"warning: serving on {host}, reachable from other machines; set NLREC_API_KEY to guard writes")
     note(f"nlrec serving index {index_name!r} on http://{host}:{port}/ (API docs: /docs)")
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, **server_options())

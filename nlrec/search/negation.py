@@ -90,8 +90,7 @@ class NegationSearcher(SearcherWrapper):
             exhausted = len(ranking) < depth or depth >= cap
             docs = ranking.doc_ids.tolist()
             new = [d for d in docs if d not in verdicts]
-            verdicts.update(zip(new, matcher.judge_many(
-                index.tracks[index.doc_tracks[d][0]].descriptors for d in new)))
+            verdicts.update(zip(new, _judge(index, matcher, new)))
             clean = sum(len(index.doc_tracks[d]) for d in docs if not verdicts[d].is_violation)
             if clean >= k or exhausted:
                 break
@@ -110,10 +109,19 @@ def _append_unranked(index: Any, ranking: Ranking, verdicts: dict[int, Any], mat
     seen = set(ranking.doc_ids.tolist())
     room = max(0, LIMITS.negation_documents - len(seen))  # judged documents stay bounded
     rest = [d for d in range(len(index.documents)) if d not in seen][:room]
-    verdicts.update(zip(rest, matcher.judge_many(index.tracks[index.doc_tracks[d][0]].descriptors for d in rest)))
+    verdicts.update(zip(rest, _judge(index, matcher, rest)))
     ok = [d for d in rest if not verdicts[d].is_violation]
     ok.sort(key=lambda d: (not verdicts[d].absent, d))
     return Ranking(
         np.concatenate([ranking.doc_ids, np.asarray(ok, dtype=np.int64)]),
         np.concatenate([ranking.scores, np.zeros(len(ok), dtype=np.float32)]),
     )
+
+
+def _judge(index: Any, matcher: Any, docs: list[int], chunk: int = 200) -> list[Any]:
+    """Verdicts for documents, judged in chunks with a time-budget check between them."""
+    out: list[Any] = []
+    for start in range(0, len(docs), chunk):
+        check_time()
+        out += matcher.judge_many(index.tracks[index.doc_tracks[d][0]].descriptors for d in docs[start:start + chunk])
+    return out

@@ -19,6 +19,8 @@ has a key (``NLREC_API_KEY``).
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +58,15 @@ def create_app(index_name: str, *, api_key: str | None = None, home: Path | None
     state = ServerState(Index.open(index_name, home=home))
     if warm:
         state.warm()
+        state.warm_vectors()
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        yield
+        state.close()
 
     app = FastAPI(title="nlrec", summary="Natural-language music search over song descriptor sets",
-                  version=_version(), docs_url=None, redoc_url=None,
+                  version=_version(), docs_url=None, redoc_url=None, lifespan=lifespan,
                   responses={400: {"model": ErrorOut}, 404: {"model": ErrorOut}, 422: {"model": ErrorOut},
                              503: {"model": ErrorOut, "description": "over the time budget"}})
     app.state.nlrec = state
@@ -81,6 +89,13 @@ def create_app(index_name: str, *, api_key: str | None = None, home: Path | None
         return FileResponse(STATIC / "index.html", media_type="text/html")
 
     return app
+
+
+def server_options() -> dict[str, Any]:
+    """Options for ``uvicorn.run`` / ``uvicorn.Config`` that the limits need: request lines up to
+    4 MiB are read whole, so that one over :attr:`~nlrec.limits.Limits.url_chars` gets a 414 answer
+    instead of a dropped connection."""
+    return {"h11_max_incomplete_event_size": 4 * 1024 * 1024}
 
 
 def _version() -> str:

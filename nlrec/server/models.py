@@ -20,7 +20,11 @@ class SearchBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    q: str = Field(..., max_length=LIMITS.request_chars, description="the request")
+    q: str = Field("", max_length=LIMITS.request_chars,
+                   description="the request (may be empty with ``like``)")
+    like: str | None = Field(None, max_length=1000,
+                             description="a track id: rank tracks like it, keeping this request's "
+                                         "exclusions, filter and profile (\"more like this\")")
     k: int = Field(10, ge=1, le=LIMITS.k)
     mode: Mode = "hybrid"
     sparse: Literal["bm25", "tfidf"] = "bm25"

@@ -62,6 +62,8 @@ class ServerState:
         self._swap_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._follow_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._warming: threading.Thread | None = None
 
     @property
     def index(self) -> Any:
@@ -80,6 +82,38 @@ class ServerState:
         for mode in modes:
             searcher = snap.searcher(SearchOptions(mode=mode))
             searcher.search("warm up without vocals", 1)
+
+    def warm_vectors(self, chunk: int = 256) -> threading.Thread | None:
+        """Embed the catalog's descriptors for negation matching in a background thread (kept on
+        disk under ``NLREC_HOME/.cache/vectors``, so only the first start of an index pays), so
+        that no request embeds them under load. Returns the thread (None without a local encoder)."""
+        index = self._current.index
+        if index.backend != "local":
+            return None
+
+        def run() -> None:
+            from nlrec.negation.semantic import SemanticMatcher
+
+            try:
+                matcher = SemanticMatcher(index.encoder())
+                terms = sorted({d.strip().lower() for doc in index.documents for d in doc.split(", ") if d.strip()})
+                for start in range(0, len(terms), chunk):
+                    if self._stop.is_set():
+                        return
+                    matcher.embed(terms[start:start + chunk])
+            except Exception:  # noqa: BLE001 - warming is an optimisation: requests embed what they need
+                return
+
+        thread = threading.Thread(target=run, name="nlrec-warm-vectors", daemon=True)
+        thread.start()
+        self._warming = thread
+        return thread
+
+    def close(self, timeout: float = 60.0) -> None:
+        """Stop background work (at server shutdown) and release the generation served."""
+        self._stop.set()
+        if self._warming is not None:
+            self._warming.join(timeout)
 
     def acquire(self) -> Snapshot:
         """The current generation for one request (following another process's commit first);

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from nlrec.limits import LIMITS, time_budget
 from nlrec.server.deps import Snap
-from nlrec.server.errors import Unprocessable
+from nlrec.server.errors import NotFound, Unprocessable
 from nlrec.server.listen import render_hits
 from nlrec.server.models import Mode, NegationMode, Parsed, SearchBody, SearchOut, SimilarOut
 
@@ -26,6 +26,16 @@ def run_search(snap: Any, body: SearchBody) -> dict[str, Any]:
                                 negation=body.negation, exclude=tuple(body.exclude),
                                 negation_threshold=body.negation_threshold, where=body.where)
         index = snap.index
+        layers = []
+        text = body.q
+        if body.like is not None:
+            from nlrec.server.like import like_layer
+
+            row = index.row_of(body.like)
+            if row is None:
+                raise NotFound(f"no track with id {body.like[:80]!r}")
+            layers.append(like_layer(row))
+            text = text if text.strip() else "more like this"
         if body.profile:
             from nlrec.profiles import DEFAULT_PROFILE_WEIGHT
             from nlrec.profiles.searcher import profile_searcher
@@ -33,10 +43,15 @@ def run_search(snap: Any, body: SearchBody) -> dict[str, Any]:
 
             profile = existing_profile(body.profile)
             weight = DEFAULT_PROFILE_WEIGHT if body.profile_weight is None else body.profile_weight
-            searcher = profile_searcher(index, profile, options, weight=weight, context=snap.profile_context())
+            searcher = profile_searcher(index, profile, options, weight=weight, context=snap.profile_context(),
+                                        layers=layers)
+        elif layers:
+            from nlrec.search import build_searcher
+
+            searcher = build_searcher(index, options, layers=layers)
         else:
             searcher = snap.searcher(options)
-        result = searcher.search(body.q, body.k)
+        result = searcher.search(text, body.k)
         hits = render_hits(index, [h.to_dict() for h in result.hits])
     return {"parsed": result.request.parsed_dict(), "hits": hits,
             "took_ms": round((time.perf_counter() - t0) * 1000, 2),
@@ -56,7 +71,8 @@ def _body(**fields: Any) -> SearchBody:
 @router.get("/search", response_model=SearchOut)
 def search_get(
     snap: Snap,
-    q: Annotated[str, Query(max_length=LIMITS.request_chars, description="the request")],
+    q: Annotated[str, Query(max_length=LIMITS.request_chars, description="the request")] = "",
+    like: Annotated[str | None, Query(max_length=1000, description="a track id: more like it")] = None,
     k: Annotated[int, Query(ge=1, le=LIMITS.k)] = 10,
     mode: Mode = "hybrid",
     negation: NegationMode = "filter",
@@ -67,7 +83,7 @@ def search_get(
 ) -> dict[str, Any]:
     """Search: the request as understood (``parsed``) and ranked tracks, each with why it is there
     and where to listen."""
-    return run_search(snap, _body(q=q, k=k, mode=mode, negation=negation, exclude=exclude, where=where,
+    return run_search(snap, _body(q=q, like=like, k=k, mode=mode, negation=negation, exclude=exclude, where=where,
                                   profile=profile, profile_weight=profile_weight))
 
 
