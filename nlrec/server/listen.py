@@ -19,8 +19,10 @@ _YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 
 def audio_roots(index: Any) -> list[str]:
     """The folders this index was built from (``index build --audio-dir``), resolved."""
-    source = index.manifest.source if isinstance(index.manifest.source, dict) else {}
-    roots = [source.get("audio_dir"), *(source.get("audio_dirs") or ())]
+    corpus = index.manifest.raw.get("corpus")
+    corpus = corpus if isinstance(corpus, dict) else {}
+    more = corpus.get("audio_dirs")
+    roots = [corpus.get("audio_dir"), *(more if isinstance(more, list) else ())]
     return [os.path.realpath(r) for r in roots if isinstance(r, str) and r]
 
 
