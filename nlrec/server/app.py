@@ -27,6 +27,7 @@ from typing import Any
 from nlrec.server.deps import API_KEY_ENV
 
 STATIC = Path(__file__).parent / "static"
+INDEX_ENV = "NLREC_SERVE_INDEX"
 MAX_BODY_BYTES = 8 * 1024 * 1024  # kept for callers; the limit in force is LIMITS.body_bytes
 
 
@@ -89,6 +90,12 @@ def create_app(index_name: str, *, api_key: str | None = None, home: Path | None
         return FileResponse(STATIC / "index.html", media_type="text/html")
 
     return app
+
+
+def app_from_env() -> Any:
+    """The application for one worker process of ``nlrec serve --workers N`` (the index named in
+    ``NLREC_SERVE_INDEX``)."""
+    return create_app(os.environ[INDEX_ENV])
 
 
 def server_options() -> dict[str, Any]:
