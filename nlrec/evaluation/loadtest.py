@@ -192,18 +192,19 @@ def _serve(index: str, *, workers: int = 1) -> tuple[Any, str]:
         cmd += ["--workers", str(workers)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 600
+    deadline = time.time() + 1800  # the first start of an index embeds its descriptors
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"the server exited: {proc.stderr.read()[-500:] if proc.stderr else ''}")
         try:
-            if httpx.get(url + "/health", timeout=5).status_code == 200:
+            r = httpx.get(url + "/health", timeout=5)
+            if r.status_code == 200 and not r.json().get("warming"):  # measured warm, as it serves
                 return proc, url
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
     proc.kill()
-    raise RuntimeError("the server did not start within 600 s")
+    raise RuntimeError("the server did not start (and warm up) within 1800 s")
 
 
 async def _timed(http: Any, method: str, url: str, **kw: Any) -> tuple[int, float]:

@@ -86,6 +86,7 @@ class Health(BaseModel):
     index: str
     tracks: int
     generation: int | None = None
+    warming: bool = False
 
 
 class IndexInfo(_Open):

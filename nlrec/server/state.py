@@ -95,12 +95,15 @@ class ServerState:
             from nlrec.negation.semantic import SemanticMatcher
 
             try:
-                matcher = SemanticMatcher(index.encoder())
+                cache = SemanticMatcher(index.encoder())._cache  # the process-wide vector cache
                 terms = sorted({d.strip().lower() for doc in index.documents for d in doc.split(", ") if d.strip()})
-                for start in range(0, len(terms), chunk):
+                for i, start in enumerate(range(0, len(terms), chunk)):
                     if self._stop.is_set():
-                        return
-                    matcher.embed(terms[start:start + chunk])
+                        break
+                    cache.encode(terms[start:start + chunk])
+                    if i % 40 == 39:
+                        cache.save()  # now and then, not after each chunk: the file holds them all
+                cache.save()
             except Exception:  # noqa: BLE001 - warming is an optimisation: requests embed what they need
                 return
 
@@ -108,6 +111,11 @@ class ServerState:
         thread.start()
         self._warming = thread
         return thread
+
+    @property
+    def warming(self) -> bool:
+        """Whether the background warm-up is still embedding descriptors."""
+        return self._warming is not None and self._warming.is_alive()
 
     def close(self, timeout: float = 60.0) -> None:
         """Stop background work (at server shutdown) and release the generation served."""

@@ -7,17 +7,19 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from nlrec.server.deps import Snap
+from nlrec.server.deps import Snap, State
 from nlrec.server.models import Health, IndexInfo
 
 router = APIRouter(tags=["index"])
 
 
 @router.get("/health", response_model=Health)
-def health(snap: Snap) -> dict[str, Any]:
-    """Liveness: the index is open (its newest generation, also after another process's commit)."""
+def health(snap: Snap, state: State) -> dict[str, Any]:
+    """Liveness: the index is open (its newest generation, also after another process's commit);
+    ``warming`` while descriptor vectors are still being embedded in the background."""
     index = snap.index
-    return {"status": "ok", "index": index.name, "tracks": len(index.tracks), "generation": index.generation}
+    return {"status": "ok", "index": index.name, "tracks": len(index.tracks), "generation": index.generation,
+            "warming": state.warming}
 
 
 @router.get("/index", response_model=IndexInfo)
