@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from nlrec.cli.ui import CONTEXT_SETTINGS, note
@@ -13,9 +15,12 @@ from nlrec.cli.ui import CONTEXT_SETTINGS, note
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Server processes; each holds the index (searches also run concurrently within one).")
+@click.option("--request-threads", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Native threads one request may use (ONNX, BLAS, FAISS); 1 lets concurrent requests share "
+                   "the cores.")
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), default="info",
               show_default=True)
-def serve(index_name, host, port, workers, log_level):
+def serve(index_name, host, port, workers, request_threads, log_level):
     """Serve an index over HTTP: JSON API (docs at /docs) and a web page at /.
 
     \b
@@ -27,18 +32,24 @@ def serve(index_name, host, port, workers, log_level):
     try:
         import uvicorn
 
-        from nlrec.server.app import INDEX_ENV, create_app, server_options
+        from nlrec.server.app import (
+            INDEX_ENV,
+            THREADS_ENV,
+            create_app,
+            limit_native_threads,
+            server_options,
+        )
     except ImportError as e:
         raise NlrecError(f"the server needs the serve extra: pip install 'nlrec[serve]' ({e.name} is missing)") from None
     if index_name == "demo":
         from nlrec.index.demo import ensure_demo_index
 
         ensure_demo_index(notify=note)
+    limit_native_threads(request_threads)
+    os.environ[THREADS_ENV] = str(request_threads)  # for worker processes
     if host not in ("127.0.0.1", "localhost", "::1"):
         note(f"warning: serving on {host}, reachable from other machines; set NLREC_API_KEY to guard writes")
     if workers > 1:  # each worker process opens (and warms) the index itself
-        import os
-
         from nlrec.index import Index
 
         Index.open(index_name).close()  # a bad name fails here, once, with a one-line error

@@ -28,6 +28,7 @@ from nlrec.server.deps import API_KEY_ENV
 
 STATIC = Path(__file__).parent / "static"
 INDEX_ENV = "NLREC_SERVE_INDEX"
+THREADS_ENV = "NLREC_SERVE_THREADS"
 MAX_BODY_BYTES = 8 * 1024 * 1024  # kept for callers; the limit in force is LIMITS.body_bytes
 
 
@@ -95,7 +96,36 @@ def create_app(index_name: str, *, api_key: str | None = None, home: Path | None
 def app_from_env() -> Any:
     """The application for one worker process of ``nlrec serve --workers N`` (the index named in
     ``NLREC_SERVE_INDEX``)."""
+    threads = os.environ.get(THREADS_ENV)
+    if threads:
+        limit_native_threads(int(threads))
     return create_app(os.environ[INDEX_ENV])
+
+
+def limit_native_threads(n: int) -> None:
+    """Let one request use at most ``n`` native threads (the ONNX encoder, BLAS, FAISS).
+
+    A server runs many requests at once: with one thread each, concurrent requests spread over
+    the cores instead of each spreading over all of them and waiting for one another (on a busy
+    machine, BLAS and OpenMP threads that spin-wait for each other make a single 1 x 384 dot
+    product take tens of milliseconds). Process-wide: call it before the index is opened.
+    """
+    os.environ["NLREC_ONNX_THREADS"] = str(n)  # encoders created from now on
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(n)
+    try:
+        import numpy  # noqa: F401 - loads BLAS, so that the limit below reaches it
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(n)
+    except ImportError:
+        pass
+    try:
+        import faiss
+
+        faiss.omp_set_num_threads(n)
+    except ImportError:
+        pass
 
 
 def server_options() -> dict[str, Any]:
