@@ -21,6 +21,8 @@ from nlrec.index.registry import list_indexes, resolve_index_path
 from nlrec.index.storage import DocTracks, LazyTracks, check_unit_vectors
 from nlrec.io import read_jsonl
 
+_MISSING = object()
+
 
 @dataclass
 class Index:
@@ -431,14 +433,13 @@ class Index:
         """A value derived from this (immutable) index, computed once: searchers keep per-index
         facts here (filter masks, descriptor frequencies) so that each request need not redo them."""
         memo = self._memo
-        if key in memo:
-            try:
-                return memo[key]
-            except KeyError:  # cleared meanwhile
-                pass
+        value = memo.get(key, _MISSING)  # one dict read: safe while another thread inserts or clears
+        if value is not _MISSING:
+            return value
         with self._once(("memo", key)):
-            if key in memo:
-                return memo[key]
+            value = memo.get(key, _MISSING)
+            if value is not _MISSING:
+                return value
             value = compute()
             with self._locks_guard:
                 if len(memo) > 256:

@@ -29,7 +29,6 @@ from nlrec.server.deps import API_KEY_ENV
 STATIC = Path(__file__).parent / "static"
 INDEX_ENV = "NLREC_SERVE_INDEX"
 THREADS_ENV = "NLREC_SERVE_THREADS"
-MAX_BODY_BYTES = 8 * 1024 * 1024  # kept for callers; the limit in force is LIMITS.body_bytes
 
 
 def create_app(index_name: str, *, api_key: str | None = None, home: Path | None = None,
