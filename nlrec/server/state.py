@@ -11,9 +11,11 @@ whatever is swapped in meanwhile; the old generation is closed when its last req
 from __future__ import annotations
 
 import threading
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+from nlrec.errors import NlrecError
 from nlrec.search import SearchOptions
 
 
@@ -80,8 +82,10 @@ class ServerState:
         kinds = {"dense", "bm25"} if index.backend == "local" else {"bm25"}
         index.load_retrievers(sorted(kinds))
         for mode in modes:
-            searcher = snap.searcher(SearchOptions(mode=mode))
-            searcher.search("warm up without vocals", 1)
+            try:
+                snap.searcher(SearchOptions(mode=mode)).search("warm up without vocals", 1)
+            except NlrecError as e:  # requests will say the same; the server still serves the rest
+                warnings.warn(f"warming up {mode} search failed: {e}", stacklevel=2)
 
     def warm_vectors(self, chunk: int = 256) -> threading.Thread | None:
         """Embed the catalog's descriptors for negation matching in a background thread (kept on
