@@ -15,13 +15,14 @@ from nlrec.cli.ui import interactive as _interactive
 from nlrec.cli.ui import note as _note
 from nlrec.cli.ui import progress as _progress
 from nlrec.cli.ui import warnings_to_stderr as _warnings_to_stderr
+from nlrec.limits import LIMITS
 
 
 # ------------------------------------------------------------------------------------- query
 @click.command("query", context_settings=CONTEXT_SETTINGS)
 @click.argument("text", required=False)
 @click.option("--index", "index_name", metavar="NAME", help="Index to search (default: the built-in demo catalog).")
-@click.option("-k", "--top-k", "k", type=click.IntRange(1, 10_000), default=10, show_default=True, help="Number of tracks.")
+@click.option("-k", "--top-k", "k", type=click.IntRange(1, LIMITS.k), default=10, show_default=True, help="Number of tracks.")
 @click.option("--mode", type=mode_choice(), default="hybrid", show_default=True,
               help="Ranking method: a registered retriever (dense, tfidf, bm25, ...) or hybrid.")
 @click.option("--sparse", type=sparse_choice(), default="bm25", show_default=True, help="Lexical side of hybrid.")

@@ -7,6 +7,7 @@ Both are stored as plain files (JSON vocabularies and ``.npy`` arrays loaded wit
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -125,6 +126,7 @@ class BM25Retriever:
         self.stem = stem
         self.normalize = normalize
         self._stemmer = _stemmer() if stem else None
+        self._stem_lock = threading.Lock()  # a Snowball stemmer keeps state: one thread at a time
 
     def tokenize(self, texts: Sequence[str]) -> list[list[str]]:
         import bm25s
@@ -133,13 +135,14 @@ class BM25Retriever:
             from nlrec.request.language import normalize_terms
 
             texts = [normalize_terms(t) for t in texts]
-        return bm25s.tokenize(
-            list(texts),
-            stopwords="en",
-            stemmer=self._stemmer,
-            return_ids=False,
-            show_progress=False,
-        )
+        with self._stem_lock:
+            return bm25s.tokenize(
+                list(texts),
+                stopwords="en",
+                stemmer=self._stemmer,
+                return_ids=False,
+                show_progress=False,
+            )
 
     @classmethod
     def build(

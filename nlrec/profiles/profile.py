@@ -34,6 +34,7 @@ from datetime import datetime, timezone
 from typing import Any, Literal
 
 from nlrec.errors import NlrecError
+from nlrec.limits import LIMITS
 from nlrec.profiles.prototypes import descriptor_key
 
 PROFILE_FORMAT = "nlrec-profile"
@@ -292,8 +293,8 @@ class Profile:
         for op, d, value in ops:
             before = weights.get(d, 0.0)
             if op == "set":
-                if value is None or not _is_number(value) or value < 0:
-                    raise ProfileError(f"--set {d}={value}: the weight must be a finite number >= 0")
+                if value is None or not _is_number(value) or not 0 <= value <= LIMITS.profile_weight:
+                    raise ProfileError(f"--set {d}={value}: the weight must be a number in [0, {LIMITS.profile_weight:g}]")
                 after = float(value)
             elif op == "more":
                 after = before + MORE_STEP
