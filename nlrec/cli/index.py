@@ -20,7 +20,7 @@ from nlrec.cli.ui import note as _note
 from nlrec.cli.ui import progress as _progress
 from nlrec.errors import NlrecError
 
-DATASETS = ("musiccaps", "mtt", "msd")
+DATASETS = ("musiccaps", "mtt", "msd", "hetrec")  # nlrec.catalog.datasets.DATASETS (not imported: --help stays instant)
 
 
 # ------------------------------------------------------------------------------------- index

@@ -144,6 +144,7 @@ def build_index(
             enc_entry["onnx"] = "disabled"
         if extra_files is not None:
             extra_files(tmp)
+        _precompute_negation_vectors(enc, catalog.tracks, progress)
         stats = BuildStats(
             seconds=round(time.perf_counter() - t0, 3),
             encode_seconds=round(encode_seconds, 3),
@@ -240,6 +241,18 @@ def write_names(directory: Path, tracks: Any, progress: ProgressCallback | None 
         if progress:
             progress("names", 0, 1)
         NameIndex.from_tracks(tracks).save(directory / "names.json")
+
+
+def _precompute_negation_vectors(enc: Any, tracks: Any, progress: ProgressCallback | None) -> None:
+    """Cache the vectors the negation matcher needs (each distinct descriptor), while the
+    encoder is loaded: the first negated request on the index then embeds nothing but its facet."""
+    from nlrec.negation.semantic import precompute_vectors
+
+    def update(stage: str, done: int, total: int) -> None:
+        if progress:
+            progress("negation vectors", done, total)
+
+    precompute_vectors(enc, (t.descriptors for t in tracks), update)
 
 
 def _try_export_onnx(enc: Any) -> str:
