@@ -106,6 +106,19 @@ class OnnxEncoder:
     def fingerprint(self) -> str:
         return str(self.meta["weights_sha256"])
 
+    def describe(self) -> dict[str, Any]:
+        """Manifest entry: the same as the exported sentence-transformers model's (an index built
+        with the export is searched with either)."""
+        return {
+            "kind": "sentence-transformers",
+            "id": self.id,
+            "weights_sha256": self.fingerprint(),
+            "dimension": self.dimension,
+            "max_seq_length": int(self.meta["max_seq_length"]),
+            "normalized": True,
+            "built_with": "onnx",
+        }
+
     def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: Any = None) -> np.ndarray:
         texts = list(texts)
         out = np.empty((len(texts), self.dimension), dtype=np.float32)

@@ -259,6 +259,10 @@ def _try_export_onnx(enc: Any) -> str:
     """Export ``enc`` for the fast query path; returns ``"ok"`` or why not (never raises)."""
     from nlrec.encoders.onnx import EncoderFallbackWarning, export_onnx, onnx_export_available
 
+    from nlrec.encoders.onnx import OnnxEncoder
+
+    if isinstance(enc, OnnxEncoder):
+        return "ok"  # built with the export itself
     if not hasattr(enc, "model"):
         return "not a sentence-transformers encoder"
     if not onnx_export_available():

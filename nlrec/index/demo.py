@@ -24,4 +24,28 @@ def ensure_demo_index(*, home: Path | None = None, progress: Any = None, notify:
         reason = "first use"
     if notify:
         notify(f"Indexing the built-in demo catalog ({len(cat)} fictional tracks; {reason})...")
-    return build_index(cat, DEMO_INDEX, home=home, progress=progress, source={"dataset": "demo"})
+    return build_index(cat, DEMO_INDEX, home=home, progress=progress, source={"dataset": "demo"},
+                       encoder=cached_fast_encoder("default"))
+
+
+def cached_fast_encoder(model: str) -> Any:
+    """The ONNX export of ``model`` when one is cached (then a build needs no PyTorch: the demo
+    rebuilds in a few seconds), else ``None``. Never imports torch: a local model is fingerprinted
+    from its files."""
+    import warnings
+
+    from nlrec.encoders.dense import load_encoder
+    from nlrec.encoders.models import weights_fingerprint
+    from nlrec.encoders.onnx import fast_encoder, onnx_dir
+
+    try:
+        enc = load_encoder(model)
+        path = getattr(enc, "_name_or_path", None)
+        fp = weights_fingerprint(Path(path)) if path and Path(path).is_dir() else None
+        if fp is None or not (onnx_dir(fp) / "nlrec_onnx.json").is_file():
+            return None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fast_encoder(fp)
+    except Exception:  # noqa: BLE001 - any doubt: build with PyTorch as usual
+        return None
