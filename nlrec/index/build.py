@@ -257,9 +257,12 @@ def _precompute_negation_vectors(enc: Any, tracks: Any, progress: ProgressCallba
 
 def _try_export_onnx(enc: Any) -> str:
     """Export ``enc`` for the fast query path; returns ``"ok"`` or why not (never raises)."""
-    from nlrec.encoders.onnx import EncoderFallbackWarning, export_onnx, onnx_export_available
-
-    from nlrec.encoders.onnx import OnnxEncoder
+    from nlrec.encoders.onnx import (
+        EncoderFallbackWarning,
+        OnnxEncoder,
+        export_onnx,
+        onnx_export_available,
+    )
 
     if isinstance(enc, OnnxEncoder):
         return "ok"  # built with the export itself
