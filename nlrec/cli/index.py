@@ -37,7 +37,8 @@ def index() -> None:
 @click.option("--from-hub", is_flag=True, help="Load --dataset musiccaps from the Hugging Face hub (needs network).")
 @click.option("--catalog", "catalog_file", type=click.Path(dir_okay=False), help="A catalog file: CSV, TSV, JSONL, JSON or Parquet.")
 @catalog_options
-@click.option("--model", default="default", show_default=True, metavar="PATH|ID", help="Dense encoder: 'default' (packaged all-MiniLM-L6-v2), a local directory or a hub id.")
+@click.option("--model", default="default", show_default=True, metavar="PATH|ID", help="Dense encoder: 'default' (= music-minilm, all-MiniLM-L6-v2 tuned on MusicCaps, shipped in the package), "
+              "'minilm' (the untuned all-MiniLM-L6-v2), a local directory or a hub id.")
 @click.option("--factory", default="auto", show_default=True, help="FAISS factory string; auto = exact up to 50k documents, HNSW32 beyond.")
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=64, show_default=True)
 @click.option("--audio-dir", type=click.Path(file_okay=False), help="A folder of audio files: tagged from the audio "
@@ -68,6 +69,10 @@ def index_build(name, dataset, data_dir, split, from_hub, catalog_file, fmt, id_
     from nlrec.index.registry import resolve_index_path
 
     check_replaceable(resolve_index_path(name))  # before loading anything: refuse a foreign folder
+    from nlrec.encoders.models import is_clap_spec, resolve_model
+
+    if not is_clap_spec(model):
+        resolve_model(model)  # a mistyped --model is refused at once ("did you mean"), not after loading
     if audio_dir is not None:
         if backend != "local":
             raise click.UsageError("--audio-dir builds a local index; add its tracks to a Milvus index with nlrec index add")
