@@ -69,10 +69,6 @@ def index_build(name, dataset, data_dir, split, from_hub, catalog_file, fmt, id_
     from nlrec.index.registry import resolve_index_path
 
     check_replaceable(resolve_index_path(name))  # before loading anything: refuse a foreign folder
-    from nlrec.encoders.models import is_clap_spec, resolve_model
-
-    if not is_clap_spec(model):
-        resolve_model(model)  # a mistyped --model is refused at once ("did you mean"), not after loading
     if audio_dir is not None:
         if backend != "local":
             raise click.UsageError("--audio-dir builds a local index; add its tracks to a Milvus index with nlrec index add")

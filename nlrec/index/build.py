@@ -105,6 +105,11 @@ def build_index(
         raise NlrecError("the catalog has no track with descriptors; nothing to index")
     if factory != "auto":
         check_factory(factory, len(documents))
+    if encoder is None:
+        from nlrec.encoders.models import is_clap_spec, resolve_model
+
+        if not is_clap_spec(model):
+            resolve_model(model)  # a mistyped --model is refused now ("did you mean"), not after seconds
     if progress:
         progress("indexing", 0, 1)
     tfidf, bm25 = sparse_retrievers(documents, bm25_method, normalize=bm25_normalize)  # checked before embedding

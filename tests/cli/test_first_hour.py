@@ -17,10 +17,12 @@ from nlrec.index.store import Index
 
 
 def test_mistyped_model_refused_before_loading(tmp_path, tiny_catalog_file, monkeypatch):
-    def boom(*a, **k):
-        raise AssertionError("the catalog was read before --model was checked")
+    import nlrec.index.build
 
-    monkeypatch.setattr(Catalog, "from_file", boom)
+    def boom(*a, **k):
+        raise AssertionError("the sparse side was built (seconds) before --model was checked")
+
+    monkeypatch.setattr(nlrec.index.build, "sparse_retrievers", boom)
     res = CliRunner().invoke(cli, ["index", "build", "--catalog", str(tiny_catalog_file), "--name", "x",
                                    "--model", "minlm"])
     assert res.exit_code == 1
