@@ -251,7 +251,7 @@ def write_names(directory: Path, tracks: Any, progress: ProgressCallback | None 
 def _precompute_negation_vectors(enc: Any, tracks: Any, progress: ProgressCallback | None) -> None:
     """Cache the vectors the negation matcher needs (each distinct descriptor), while the
     encoder is loaded: the first negated request on the index then embeds nothing but its facet."""
-    from nlrec.negation.semantic import precompute_vectors
+    from nlrec.negation.matching import precompute_vectors
 
     def update(stage: str, done: int, total: int) -> None:
         if progress:

@@ -58,31 +58,6 @@ def _vector_cache(encoder: Any) -> EmbeddingCache:
     return _CACHES[key]
 
 
-def precompute_vectors(encoder: Any, descriptor_sets: Any, progress: Any = None) -> int:
-    """Embed every distinct descriptor of a catalog, and the lexicon's facets, into the vector
-    cache (on disk unless ``NLREC_VECTOR_CACHE=off``), as the negation matcher will ask for them.
-
-    Called at build time, while the encoder is loaded, so that the first negated request on a new
-    index does not pay for it. Returns the number of texts newly embedded.
-    """
-    from nlrec.negation.matching import polarity
-
-    texts: dict[str, None] = dict.fromkeys(load_lexicon().facets)
-    for ds in descriptor_sets:
-        for d in ds:
-            key = d.strip().lower()
-            if key and len(texts) < _MAX_CACHED and not polarity(d).is_negative:
-                texts[key] = None
-    cache = _vector_cache(encoder)
-    before = cache.encoded
-    cache.encode(list(texts), progress=progress)
-    try:
-        cache.save()
-    except OSError:  # a read-only or full home: the first negated request embeds them instead
-        pass
-    return cache.encoded - before
-
-
 def clear_vector_caches() -> None:
     """Forget the vectors this process holds (as a new process would start)."""
     _CACHES.clear()
