@@ -180,8 +180,12 @@ def precompute_vectors(encoder: Any, descriptor_sets: Any, progress: Any = None)
     Called at build time, while the encoder is loaded, so that the first negated request on a new
     index does not pay for it. Returns the number of texts newly embedded.
     """
+    import os
+
     from nlrec.negation.semantic import _MAX_CACHED, _vector_cache
 
+    if os.environ.get("NLREC_VECTOR_CACHE", "").strip().lower() in ("off", "0", "no", "false"):
+        return 0  # vectors kept in memory only (nlrec bench): they would not outlive the build
     texts: dict[str, None] = dict.fromkeys(load_lexicon().facets)
     for ds in descriptor_sets:
         for d in ds:
