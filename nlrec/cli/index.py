@@ -20,7 +20,7 @@ from nlrec.cli.ui import note as _note
 from nlrec.cli.ui import progress as _progress
 from nlrec.errors import NlrecError
 
-DATASETS = ("musiccaps", "mtt", "msd")
+DATASETS = ("musiccaps", "mtt", "msd", "hetrec")  # nlrec.catalog.datasets.DATASETS (not imported: --help stays instant)
 
 
 # ------------------------------------------------------------------------------------- index
@@ -37,7 +37,8 @@ def index() -> None:
 @click.option("--from-hub", is_flag=True, help="Load --dataset musiccaps from the Hugging Face hub (needs network).")
 @click.option("--catalog", "catalog_file", type=click.Path(dir_okay=False), help="A catalog file: CSV, TSV, JSONL, JSON or Parquet.")
 @catalog_options
-@click.option("--model", default="default", show_default=True, metavar="PATH|ID", help="Dense encoder: 'default' (packaged all-MiniLM-L6-v2), a local directory or a hub id.")
+@click.option("--model", default="default", show_default=True, metavar="PATH|ID", help="Dense encoder: 'default' (= music-minilm, all-MiniLM-L6-v2 tuned on MusicCaps, shipped in the package), "
+              "'minilm' (the untuned all-MiniLM-L6-v2), a local directory or a hub id.")
 @click.option("--factory", default="auto", show_default=True, help="FAISS factory string; auto = exact up to 50k documents, HNSW32 beyond.")
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=64, show_default=True)
 @click.option("--audio-dir", type=click.Path(file_okay=False), help="A folder of audio files: tagged from the audio "

@@ -182,6 +182,31 @@ def _batch(searcher, queries_file, output, k, json_out) -> None:
         click.echo(run, nl=False)
 
 
+def _ignored_filler(index, filler, positive: str, *, max_documents: int = 200_000) -> list[str]:
+    """The filler words to report as ignored: not those inside a descriptor of this catalog that the
+    request spells out ("music" in "sleep music" when a track carries "sleep music"; the dense side
+    reads the whole request anyway)."""
+    import re
+
+    filler = list(filler)
+    try:
+        documents = index.documents if filler else None
+    except Exception:  # noqa: BLE001 - a display nicety: never fail a query over it
+        documents = None
+    if not documents or len(documents) > max_documents:
+        return filler
+    words = re.findall(r"[\w&'-]+", positive.lower())
+    joined = "\n".join(f", {d.lower()}," for d in documents)
+    kept = set()
+    for i, w in enumerate(words):
+        if w in filler and any(
+            f", {' '.join(words[a:b])}," in joined
+            for a, b in ((i - 1, i + 1), (i, i + 2), (i - 2, i + 1), (i - 1, i + 2), (i, i + 3)) if a >= 0 and b <= len(words)
+        ):
+            kept.add(w)
+    return [f for f in filler if f not in kept]
+
+
 def _print_hits(index, result, mode: str, elapsed: float, *, negation: str = "off") -> None:
     from rich.markup import escape
     from rich.table import Table
@@ -207,8 +232,9 @@ def _print_hits(index, result, mode: str, elapsed: float, *, negation: str = "of
             r = y.mention.range
             how = "filter" if y.filtered else "matched as decade descriptors"
             console.print(f"[dim]years:[/] {'not ' if r.negated else ''}{r.lo or '…'}–{r.hi or '…'} [dim]({how})[/]")
-        if plan.filler:
-            console.print(f"[dim]ignored: {escape(', '.join(plan.filler))}[/]")
+        ignored = _ignored_filler(index, plan.filler, plan.positive)
+        if ignored:
+            console.print(f"[dim]ignored: {escape(', '.join(ignored))}[/]")
         if plan.nothing_to_match:
             console.print(f"Nothing to match in {escape(repr(text))}: no description, no name this catalog knows, "
                           "no year. Say what it should sound like, e.g. \"calm piano\".")

@@ -11,6 +11,8 @@ from typing import Any
 
 import click
 
+from nlrec.progress import LineProgress, line_progress_wanted
+
 
 def console() -> Any:
     """A rich console on stderr (tables and progress never mix with data on stdout)."""
@@ -37,10 +39,20 @@ def interactive(json_out: bool) -> bool:
 
 @contextmanager
 def progress(enabled: bool, description: str, *, rate: bool = False):
-    """A rich progress bar on stderr; yields ``update(stage, done, total)``, or None if disabled.
-    ``rate`` adds items per second."""
+    """A rich progress bar on stderr; yields ``update(stage, done, total)``.
+
+    When the bar is off and stderr is a file or a pipe (:func:`nlrec.progress.line_progress_wanted`), yields a
+    :class:`nlrec.progress.LineProgress` instead, so long work in a log still says how far it got; otherwise
+    None. ``rate`` adds items per second to the bar."""
     if not enabled:
-        yield None
+        if not line_progress_wanted():
+            yield None
+            return
+        lines = LineProgress(description)
+        try:
+            yield lines
+        finally:
+            lines.close()
         return
     from rich.progress import (
         BarColumn,

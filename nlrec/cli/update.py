@@ -112,6 +112,9 @@ def _report(report, json_out) -> None:
     if json_out:
         echo_json(report)
         return
+    if report.get("unchanged"):
+        note(f"Index {new.name!r} unchanged: no track has the id(s) {', '.join(report['unknown_removals'])}")
+        return
     missing = f"; not in the index: {', '.join(report['unknown_removals'])}" if report["unknown_removals"] else ""
     if "tagged" in report:  # an audio add
         missing += (f"; tagged {report['tagged']} file(s), {report['already_indexed']} already indexed, "
