@@ -99,7 +99,7 @@ class Index:
                 track_doc = np.array([int(r["doc"]) for r in rows], dtype=np.int64)
         except IndexFileError:
             raise
-        except (OSError, ValueError, KeyError, TypeError) as e:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as e:
             raise IndexFileError(f"index {name!r} is corrupted ({type(e).__name__}: {str(e)[:120]}); rebuild it") from None
         if (not isinstance(documents, list) or len(tracks) != manifest.n_tracks
                 or len(documents) != manifest.n_documents
@@ -140,8 +140,12 @@ class Index:
 
     def close(self) -> None:
         """Release the generation (a writer may then delete it). Searching afterwards may fail."""
-        if self._lease is not None:
+        if self._lease is not None and not self._lease.lease.closed:
             self._lease.close()
+            if self.root is not None and not self.is_current():
+                from nlrec.index.generations import collect_if_idle
+
+                collect_if_idle(self.root)  # the last reader of an old generation removes it
 
     def __enter__(self) -> Index:
         return self
@@ -306,7 +310,7 @@ class Index:
                 r = BM25Retriever.load(self.path / "bm25")
             else:
                 raise NlrecError(f"unknown retriever {kind!r}")
-        except (OSError, ValueError, KeyError) as e:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
             raise IndexFileError(
                 f"index {self.name!r}: cannot load its {kind} files ({type(e).__name__}: "
                 f"{str(e)[:120]}); rebuild it"
@@ -377,6 +381,10 @@ class Index:
                     self._names = NameIndex.load(path)
                 except NameIndexError as e:
                     raise IndexFileError(f"index {self.name!r}: names.json is corrupted ({e}); rebuild it") from None
+                except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as e:
+                    # null, a list, or thousands of levels where an object belongs
+                    raise IndexFileError(f"index {self.name!r}: names.json is corrupted ({type(e).__name__}); "
+                                         "rebuild it") from None
             else:
                 self._names = self._legacy_names()
         return self._names or None

@@ -45,7 +45,8 @@ def _pushed_down(index: Any, expression: str) -> Allowed | None:
 
     backend = index.manifest.raw.get("backend") or {}
     try:
-        milvus_expr = to_milvus(expression, list_fields=frozenset(backend.get("list_fields") or ()))
+        milvus_expr = to_milvus(expression, list_fields=frozenset(backend.get("list_fields") or ()),
+                                meta_format=int(backend.get("meta_format") or 1))
     except Untranslatable:
         return None
     # a margin: the collection may hold tracks a newer version added (ignored below)

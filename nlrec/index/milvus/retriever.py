@@ -12,6 +12,18 @@ from nlrec.index.milvus.client import MAX_TOPK, PUSHDOWN_MAX_KEYS, MilvusError, 
 from nlrec.index.milvus.store import MilvusStore
 
 
+def pushdown_max_keys() -> int:
+    """How many allowed descriptor sets one Milvus search takes as ``key in [...]``
+    (:data:`PUSHDOWN_MAX_KEYS`; ``NLREC_MILVUS_PUSHDOWN_MAX`` lowers it, for tests and tuning)."""
+    import os
+
+    raw = os.environ.get("NLREC_MILVUS_PUSHDOWN_MAX", "")
+    try:
+        return max(1, min(PUSHDOWN_MAX_KEYS, int(raw))) if raw.strip() else PUSHDOWN_MAX_KEYS
+    except ValueError:
+        return PUSHDOWN_MAX_KEYS
+
+
 class KeyMap:
     """Document rows of descriptor-set keys (``doc_keys.npy``), by binary search."""
 
@@ -72,8 +84,10 @@ class MilvusDenseRetriever:
     def search_vectors(self, vectors: np.ndarray, k: int, *, restrict: np.ndarray | None = None) -> list[Any]:
         """Top ``k`` rows per vector, ordered like the exact local search: (-score, row).
 
-        ``restrict``: only these document rows (pushed down as ``key in [...]`` when there are at
-        most :data:`PUSHDOWN_MAX_KEYS`, otherwise ranked deeper and dropped here).
+        ``restrict``: only these document rows: pushed down as ``key in [...]`` when there are at
+        most :func:`pushdown_max_keys`; otherwise ranked deeper unfiltered and the others dropped
+        here, and when that leaves fewer than ``k``, searched exactly in batches of allowed keys
+        (so a filter allowing many sets still returns its ``k`` best, as locally).
         """
         from nlrec.encoders.base import Ranking
 
@@ -85,7 +99,7 @@ class MilvusDenseRetriever:
         allowed = None
         if restrict is not None:
             restrict = np.asarray(restrict, dtype=np.int64)
-            if len(restrict) <= PUSHDOWN_MAX_KEYS:
+            if len(restrict) <= pushdown_max_keys():
                 keys = self.keys[restrict]
             else:
                 allowed = np.zeros(n, bool)
@@ -94,13 +108,33 @@ class MilvusDenseRetriever:
         # a few more than k: rows this version does not hold (a newer writer's) are dropped
         results = self.store.search(np.atleast_2d(vectors), min(MAX_TOPK, depth + 16), keys=keys, total=n)
         out = []
-        for found, scores in results:
+        vectors = np.atleast_2d(vectors)
+        for i, (found, scores) in enumerate(results):
             rows = self.rows_of(found)
             keep = rows >= 0 if allowed is None else (rows >= 0) & allowed[np.maximum(rows, 0)]
             rows, scores = rows[keep], scores[keep]
+            if allowed is not None and len(rows) < k and len(rows) < int(allowed.sum()):
+                rows, scores = self._batched(vectors[i], k, restrict)  # type: ignore[arg-type]
             order = np.lexsort((rows, -scores))[:k]
             out.append(Ranking(rows[order], scores[order]))
         return out
+
+    def _batched(self, vector: np.ndarray, k: int, restrict: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The best ``k`` of the allowed rows, searched batch by batch (each batch pushed down as
+        ``key in [...]``) and merged: exact, however many rows are allowed."""
+        step = pushdown_max_keys()
+        limit = min(MAX_TOPK, k + 16)
+        all_rows, all_scores = [], []
+        for s in range(0, len(restrict), step):
+            batch = restrict[s:s + step]
+            found, scores = self.store.search(vector[None, :], limit, keys=self.keys[batch], total=len(self.keys))[0]
+            rows = self.rows_of(found)
+            keep = rows >= 0
+            all_rows.append(rows[keep])
+            all_scores.append(scores[keep])
+        rows, scores = np.concatenate(all_rows), np.concatenate(all_scores)
+        order = np.lexsort((rows, -scores))[:k]
+        return rows[order], scores[order]
 
     def search(self, queries: Sequence[str], k: int, *, restrict: np.ndarray | None = None) -> list[Any]:
         return self.search_vectors(self.encoder.encode(list(queries)), k, restrict=restrict)
@@ -123,7 +157,8 @@ class MilvusDenseRetriever:
 # ------------------------------------------------------------------------------ an opened index
 def store_of(index: Any) -> MilvusStore:
     """The collections of a Milvus-backed :class:`~nlrec.index.store.Index` (connected once)."""
-    return index.memo("_milvus", lambda: MilvusStore(MilvusTarget.from_record(index.manifest.raw["backend"], index.name)))
+    return index.memo("_milvus", lambda: MilvusStore(MilvusTarget.from_record(index.manifest.raw["backend"], index.name),
+                                                     create=False))
 
 
 def dense_retriever(index: Any, encoder: Any) -> MilvusDenseRetriever:
