@@ -62,8 +62,8 @@ def open_nofollow(path: str | os.PathLike, flags: int, mode: int = 0o666, *, wha
         if e.errno == errno.ELOOP or path.is_symlink():
             refuse_symlink(path, what)
         if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            raise NlrecError(f"cannot open {what} {path}: {e.strerror} (is {path.parent} read-only? "
-                             "nlrec needs to write there)") from None
+            raise NlrecError(f"cannot open {what} {path}: {e.strerror} (nlrec needs write access to "
+                             f"{path.parent})") from None
         raise NlrecError(f"cannot open {what} {path}: {e.strerror or e}") from None
 
 

@@ -405,8 +405,8 @@ class Index:
             if cached.is_file():
                 try:
                     return NameIndex.load(cached)
-                except NameIndexError:
-                    pass
+                except (NameIndexError, ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError):
+                    pass  # a damaged cache is rebuilt
         names = NameIndex.from_tracks(self.tracks)
         if cached is not None:
             try:
