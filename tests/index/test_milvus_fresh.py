@@ -1,0 +1,219 @@
+"""The Milvus backend as the CLI uses it: a FRESH process (collections released) against a real
+Milvus Lite file, compared with the local backend (issue 26). Also: which index owns collections."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+pytest.importorskip("pymilvus")
+pytest.importorskip("milvus_lite")
+
+from click.testing import CliRunner  # noqa: E402
+
+from nlrec.catalog import Catalog  # noqa: E402
+from nlrec.cli import cli  # noqa: E402
+from nlrec.index import build_index  # noqa: E402
+from nlrec.index.milvus import disconnect_all, target  # noqa: E402
+from nlrec.index.milvus.build import build_milvus_index  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+WORDS = ["calm", "piano", "jazz", "heavy", "metal", "synth", "folk", "upbeat", "drums", "guitar", "night", "sad"]
+LABELS = ["7", "007", "1.5", "1.50", "Warp", "ECM"]
+QUERIES = {"q1": "calm piano", "q2": "heavy metal guitar", "q3": "jazz at night", "q4": "rock from the 90s"}
+
+
+@pytest.fixture(autouse=True)
+def _stop_milvus_lite():
+    yield
+    disconnect_all()
+
+
+def rows(n: int = 60) -> list[dict]:
+    out = []
+    for i in range(n):
+        row = {"id": f"t{i}", "title": f"Song {i}", "artist": f"Artist {i % 7}", "label": LABELS[i % len(LABELS)],
+               "descriptors": [WORDS[i % 12], WORDS[(i * 5 + 1) % 12], WORDS[(i * 7 + 3) % 12]]}
+        if i % 9:
+            row["year"] = 1960 + (i * 3) % 60
+        if i % 4:
+            row["bpm"] = str(70 + (i * 11) % 100)  # a number written as text
+        out.append(row)
+    return out
+
+
+def build_pair(home: Path, model: Path) -> Path:
+    """The same catalog as a local index ``loc`` and a Milvus Lite one ``mv`` under ``home``;
+    nothing left open. Returns the queries file."""
+    cat = Catalog.from_records(rows(), source="test")
+    build_index(cat, "loc", model=str(model), onnx=False, home=home).close()
+    build_milvus_index(cat, "mv", target(str(home.parent / "m.db"), "mv"), model=str(model), onnx=False,
+                       home=home).close()
+    disconnect_all()  # a Milvus Lite file is served by one process at a time: the CLI's, below
+    queries = home.parent / "q.tsv"
+    queries.write_text("".join(f"{q}\t{t}\n" for q, t in QUERIES.items()))
+    return queries
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory, tiny_model):
+    """One pair for the read-only tests (each runs the CLI with ``NLREC_HOME`` set to it)."""
+    home = tmp_path_factory.mktemp("milvus-fresh") / "home"
+    queries = build_pair(home, tiny_model)
+    yield home, queries
+    disconnect_all()
+
+
+@pytest.fixture
+def built(tiny_model, nlrec_home):
+    """A pair of the test's own under its ``NLREC_HOME`` (for tests that change it)."""
+    return build_pair(nlrec_home, tiny_model)
+
+
+def fresh(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``nlrec ARGS`` in a new Python process, as a user runs it."""
+    full = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1", "GRPC_VERBOSITY": "NONE", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "nlrec", *args], env=full, capture_output=True, text=True,
+                          timeout=300)
+
+
+def run_ids(text: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {q: [] for q in QUERIES}
+    for line in text.splitlines():
+        qid, _, doc, *_ = line.split()
+        out[qid].append(doc)
+    return out
+
+
+def local_run(shared: tuple[Path, Path], mode: str, where: str | None) -> dict[str, list[str]]:
+    home, queries = shared
+    args = ["query", "--queries", str(queries), "--index", "loc", "--mode", mode, "-k", "10"]
+    r = CliRunner().invoke(cli, args + (["--where", where] if where else []), env={"NLREC_HOME": str(home)})
+    assert r.exit_code == 0, (r.output, r.exception)
+    return run_ids(r.stdout)
+
+
+def milvus_run(shared: tuple[Path, Path], mode: str, where: str | None,
+               env: dict[str, str] | None = None) -> dict[str, list[str]]:
+    home, queries = shared
+    args = ["query", "--queries", str(queries), "--index", "mv", "--mode", mode, "-k", "10"]
+    r = fresh(*args, *(["--where", where] if where else []), env={"NLREC_HOME": str(home), **(env or {})})
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr[-2000:]
+    return run_ids(r.stdout)
+
+
+# each fresh process costs seconds (torch, Milvus Lite): one expression checks several kinds at once
+NUMBER_LIKE = "label = '007' or label = '1.5' or year > 99999999999999999999 or bpm >= 99999999999999999999"
+
+
+@pytest.mark.parametrize("where", [
+    None,  # "rock from the 90s": the request's years are a filter too
+    NUMBER_LIKE,  # text compared as text ('007' never matches "7"), out-of-range numbers: no error
+    pytest.param("year > 99999999999999999999", marks=pytest.mark.slow),
+    pytest.param("label != '7' and bpm < 120", marks=pytest.mark.slow),  # numbers held in texts
+    pytest.param("year >= 1990", marks=pytest.mark.slow),
+])
+def test_filters_in_a_fresh_process_match_the_local_backend(shared, where):
+    expected = local_run(shared, "hybrid", where)
+    assert milvus_run(shared, "hybrid", where) == expected
+    if where == NUMBER_LIKE:  # only the labels "007" and "1.5" (rows 1 and 2 of every 6)
+        assert all(expected.values()) and all(int(d[1:]) % len(LABELS) in (1, 2) for v in expected.values() for d in v)
+
+
+@pytest.mark.parametrize("mode", ["dense", pytest.param("hybrid", marks=pytest.mark.slow)])
+def test_filters_allowing_more_sets_than_one_search_takes(shared, mode):
+    """Above the push-down limit (16,384 sets; lowered here through NLREC_MILVUS_PUSHDOWN_MAX), the
+    filtered search is still exact."""
+    where = "label = 'warp' or year >= 1980"
+    expected = local_run(shared, mode, where)
+    assert sum(map(len, expected.values())) > 10
+    assert milvus_run(shared, mode, where, env={"NLREC_MILVUS_PUSHDOWN_MAX": "3"}) == expected
+
+
+def test_batched_search_over_many_allowed_sets_is_exact(tmp_path, fake_encoder, monkeypatch):
+    """The batch strategy itself: the best k among allowed rows, whatever the batch size."""
+    import numpy as np
+
+    from nlrec.index.milvus import dense_retriever
+
+    cat = Catalog.from_records(rows(80), source="test")
+    idx = build_milvus_index(cat, "mvb", target(str(tmp_path / "b.db"), "mvb"), encoder=fake_encoder, onnx=False)
+    dense = dense_retriever(idx, fake_encoder)
+    vec = fake_encoder.encode(["calm piano night"])[0]
+    allowed = np.arange(0, len(idx.documents), 2)
+    vectors = dense.stored_vectors()
+    scores = vectors[allowed] @ vec
+    order = np.lexsort((allowed, -scores))[:7]
+    monkeypatch.setenv("NLREC_MILVUS_PUSHDOWN_MAX", "5")
+    rows_, got = dense._batched(vec, 7, allowed)
+    assert rows_.tolist() == allowed[order].tolist()
+    assert got == pytest.approx(scores[order], abs=1e-5)
+    idx.close()
+
+
+# ---------------------------------------------------------------------- ownership
+def cli_run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_removing_a_copy_keeps_the_originals_collections(built, nlrec_home):
+    import shutil
+
+    shutil.copytree(nlrec_home / "mv", nlrec_home / "mvcopy", symlinks=True)
+    adds = built.parent / "adds.jsonl"
+    adds.write_text(json.dumps({"id": "n1", "descriptors": ["jazz"]}) + "\n")
+    r = cli_run("index", "add", "mvcopy", "--catalog", str(adds))
+    assert r.exit_code == 1 and "shares collection 'mv'" in r.stderr, (r.output, r.exception)
+    r = cli_run("index", "rm", "mvcopy", "-y")
+    assert r.exit_code == 0, r.output
+    assert not (nlrec_home / "mvcopy").exists()
+    r = cli_run("index", "info", "mv", "--verify")
+    assert r.exit_code == 0, r.output  # the original's collections are all there
+    assert cli_run("index", "rm", "mv", "-y").exit_code == 0  # the original still drops its own
+
+
+def test_rm_never_creates_a_database_where_a_manifest_points(built, nlrec_home, tmp_path):
+    import hashlib
+
+    from nlrec.index.generations import read_pointer
+
+    root = nlrec_home / "mv"
+    ptr = read_pointer(root)
+    manifest = root / ptr.directory / "manifest.json"
+    raw = json.loads(manifest.read_text())
+    raw["backend"]["uri"] = str(tmp_path / "elsewhere" / "x.db")
+    manifest.write_text(json.dumps(raw))
+    current = json.loads((root / "CURRENT").read_text())
+    current["manifest_sha256"] = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    (root / "CURRENT").write_text(json.dumps(current))
+    r = cli_run("query", "jazz", "--index", "mv", "--mode", "dense")
+    assert r.exit_code == 1 and "does not exist" in r.stderr, r.output
+    r = cli_run("index", "rm", "mv", "-y")
+    assert r.exit_code == 0, r.output
+    assert not (tmp_path / "elsewhere").exists()
+
+
+@pytest.mark.slow
+def test_forty_thousand_sets_half_allowed_in_a_fresh_process(tmp_path, tiny_model):
+    """The audit's case: 40,000 descriptor sets, 20,000 tagged metal, a request for jazz."""
+    home = tmp_path / "home"
+    words = ["calm", "piano", "night", "synth", "folk", "drums", "guitar", "sad", "upbeat"]
+    big = [{"id": f"t{i}", "descriptors": ["metal" if i % 2 else "jazz", words[i % 9], words[(i // 9) % 9],
+                                          f"take {i}"]} for i in range(40_000)]
+    cat = Catalog.from_records(big, source="test")
+    build_index(cat, "loc", model=str(tiny_model), onnx=False, home=home).close()
+    build_milvus_index(cat, "mv", target(str(tmp_path / "big.db"), "mv"), model=str(tiny_model), onnx=False,
+                       home=home).close()
+    disconnect_all()
+    queries = tmp_path / "q.tsv"
+    queries.write_text("q1\tjazz\n")
+    for mode in ("dense", "hybrid"):
+        expected = local_run((home, queries), mode, "descriptors = 'metal'")
+        assert len(expected["q1"]) == 10
+        assert milvus_run((home, queries), mode, "descriptors = 'metal'") == expected
