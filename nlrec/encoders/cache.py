@@ -96,6 +96,9 @@ class EmbeddingCache:
         from nlrec.io import atomic_write_npy, atomic_write_text
 
         texts = list(self._vectors)
-        atomic_write_npy(self.directory / "vectors.npy", np.stack([self._vectors[t] for t in texts]))
-        atomic_write_text(self.directory / "texts.json", json.dumps(texts, ensure_ascii=False))
+        try:
+            atomic_write_npy(self.directory / "vectors.npy", np.stack([self._vectors[t] for t in texts]))
+            atomic_write_text(self.directory / "texts.json", json.dumps(texts, ensure_ascii=False))
+        except OSError:  # a read-only NLREC_HOME: the vectors stay in memory (a cache, never needed)
+            return
         self._dirty = False
