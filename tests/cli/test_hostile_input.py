@@ -25,7 +25,6 @@ def run(*args, env=None):
 
 def one_line_error(result, pattern):
     import re
-
     import traceback
 
     assert result.exit_code == 1, (result.exit_code, result.output, result.exception)
@@ -223,8 +222,7 @@ def test_csv_cells_longer_than_the_csv_modules_limit_are_cut_with_a_warning(tmp_
 def test_audio_with_nan_samples_is_skipped_not_tagged_nan(tmp_path):
     sf = pytest.importorskip("soundfile")
     np = pytest.importorskip("numpy")
-    from nlrec.audio.decode import load_audio
-    from nlrec.audio.decode import AudioReadError
+    from nlrec.audio.decode import AudioReadError, load_audio
 
     x = np.sin(np.arange(16000) / 10).astype(np.float32)
     x[100:200] = np.nan
