@@ -132,7 +132,7 @@ def remove_index(name: str, home: Path | None = None) -> Path:
         IndexFileError: if there is no index of that name.
         NlrecError: if the path is not verifiably an nlrec index.
     """
-    from nlrec.index.generations import remove_index_dir
+    from nlrec.index.removal import remove_index_dir
 
     path = resolve_index_path(name, home)
     if not path.is_dir():

@@ -143,7 +143,7 @@ class Index:
         if self._lease is not None and not self._lease.lease.closed:
             self._lease.close()
             if self.root is not None and not self.is_current():
-                from nlrec.index.generations import collect_if_idle
+                from nlrec.index.removal import collect_if_idle
 
                 collect_if_idle(self.root)  # the last reader of an old generation removes it
 

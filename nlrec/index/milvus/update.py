@@ -28,7 +28,7 @@ def update_milvus(current: Any, tracks: list[Track], changed: list[Track], remov
     from nlrec.index.build import unique_documents
 
     where = MilvusTarget.from_record(current.manifest.raw["backend"], current.name)
-    store = MilvusStore(where)
+    store = MilvusStore(where, create=False)
     marker = current.manifest.raw["backend"].get("marker") or {}
     store.check(current.manifest.dimension, marker=marker)
     root = current.root or current.path
