@@ -53,6 +53,8 @@ OWNER_KIND = "nlrec-index-folder"
 POINTER_KIND = "nlrec-index-pointer"
 _GEN_RE = re.compile(r"^gen-(\d{6,})$")
 _GEN_LOCK_RE = re.compile(r"^gen-(\d{6,})\.lock$")
+_TMP_RE = re.compile(r"^\.(CURRENT|\.nlrec-index)\..+\.tmp$")
+"""A layout file being replaced atomically (``nlrec.io.atomic_write_bytes``' temporary file)."""
 _STAGING_RE = re.compile(r"^\.staging-(\d+)-([0-9a-f]{16})(\.owner)?$")
 RESUME_DIR = ".resume"
 """An unfinished streaming build's files and checkpoint (:mod:`nlrec.index.milvus_build`)."""
@@ -167,7 +169,7 @@ def current_generation(root: Path) -> int | None:
 # ------------------------------------------------------------------------------ ownership
 def _layout_name(n: str) -> bool:
     return bool(n in (POINTER, WRITER_LOCK, OWNER_MARKER, RESUME_DIR) or _GEN_RE.match(n)
-                or _GEN_LOCK_RE.match(n) or _STAGING_RE.match(n))
+                or _GEN_LOCK_RE.match(n) or _STAGING_RE.match(n) or _TMP_RE.match(n))
 
 
 def generation_entries(root: Path) -> list[str]:
@@ -183,6 +185,7 @@ def generation_entries(root: Path) -> list[str]:
         if _layout_name(n):
             refuse_symlink(p, f"{n} of index {root.name!r}")
         if n in (POINTER, WRITER_LOCK, OWNER_MARKER) or _GEN_LOCK_RE.match(n) or _STAGING_RE.match(n) or \
+                _TMP_RE.match(n) or \
                 (n == RESUME_DIR and (p / "state.json").is_file()):
             continue
         if _GEN_RE.match(n) and (p.is_dir() or not os.path.lexists(p)):  # or collected meanwhile
@@ -243,7 +246,7 @@ def check_replaceable(root: Path) -> str:
         raise NlrecError(f"cannot read {root}: permission denied") from None
     pointer = read_pointer(root) if (root / POINTER).exists() else None  # a malformed pointer is refused
     if not foreign:
-        names = [p.name for p in root.iterdir() if p.name != WRITER_LOCK]
+        names = [p.name for p in root.iterdir() if p.name != WRITER_LOCK and not _TMP_RE.match(p.name)]
         if not names or pointer is not None or read_owner(root) is not None:
             return "generations"
         raise NlrecError(
@@ -390,6 +393,8 @@ class GenerationWriter:
                 finally:
                     os.close(fd)
             elif _GEN_LOCK_RE.match(p.name) and not (self.root / p.name[: -len(".lock")]).is_dir():
+                remove_file(p)
+            elif _TMP_RE.match(p.name) and not p.is_symlink():  # left by a killed writer (we hold the lock)
                 remove_file(p)
             elif p.name.startswith(".staging-") and not p.name.endswith(".owner") and p not in self._staged:
                 _remove_staging(p)
