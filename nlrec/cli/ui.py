@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_STYLE = re.compile(r"(\x1b\[[0-9;]*m)")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def printable(text: str) -> str:
@@ -20,25 +20,32 @@ def printable(text: str) -> str:
     not reach the terminal); tabs and newlines stay. Invalid UTF-8 from the shell (surrogate
     escapes) shows as U+FFFD."""
     text = _CONTROL.sub("", text)
-    if any("\ud800" <= c <= "\udfff" for c in text):
+    if _SURROGATE.search(text):
         text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     return text
 
 
+class _PrintableHook:
+    """A rich render hook: text segments lose their control characters (an ESC sequence in a
+    request or a catalog title never reaches the terminal); rich's own control segments (cursor
+    moves of progress bars) and styles are kept."""
+
+    def process_renderables(self, renderables: list[Any]) -> list[Any]:
+        return [_Printable(r) for r in renderables]
+
+
 class _Printable:
-    """A text stream that drops control characters on the way to the terminal, except the colour
-    sequences rich itself writes (``ESC [ ... m``)."""
+    def __init__(self, renderable: Any) -> None:
+        self.renderable = renderable
 
-    def __init__(self, stream: Any) -> None:
-        self._stream = stream
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.segment import Segment
 
-    def write(self, text: str) -> int:
-        parts = _STYLE.split(text)
-        self._stream.write("".join(p if i % 2 else printable(p) for i, p in enumerate(parts)))
-        return len(text)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
+        for seg in console.render(self.renderable, options):
+            if seg.control or not seg.text or not (_CONTROL.search(seg.text) or _SURROGATE.search(seg.text)):
+                yield seg
+            else:
+                yield Segment(printable(seg.text), seg.style)
 
 
 def console() -> Any:
@@ -46,7 +53,9 @@ def console() -> Any:
     characters from requests and catalogs never reach the terminal."""
     from rich.console import Console
 
-    return Console(file=_Printable(sys.stderr), highlight=False, soft_wrap=False)
+    c = Console(stderr=True, highlight=False, soft_wrap=False)
+    c.push_render_hook(_PrintableHook())
+    return c
 
 
 def note(message: str) -> None:
@@ -102,7 +111,7 @@ def clean_args(args: list[str]) -> list[str]:
 
     out = []
     for a in args:
-        if isinstance(a, str) and (_CONTROL.search(a) or any("\ud800" <= c <= "\udfff" for c in a)):
+        if isinstance(a, str) and (_CONTROL.search(a) or _SURROGATE.search(a)):
             try:
                 exists = os.path.lexists(a)
             except (ValueError, OSError):
