@@ -278,8 +278,9 @@ def _add_chunk(store: MilvusStore, resume: _Resume, state: dict[str, Any], docs:
 
 
 def list_fields(tracks: Sequence[Track]) -> set[str]:
-    """Metadata fields holding lists or objects (``--where`` on them is evaluated locally)."""
-    return {k for t in tracks for k, v in (t.metadata or {}).items() if isinstance(v, (list, tuple, dict))}
+    """Metadata fields holding lists, objects or booleans (``--where`` on them is evaluated locally:
+    a local filter compares a boolean with a text by value, never as the text "true")."""
+    return {k for t in tracks for k, v in (t.metadata or {}).items() if isinstance(v, (list, tuple, dict, bool))}
 
 
 def _identity_sha(identity: dict[str, Any]) -> str:

@@ -79,11 +79,8 @@ def _metadata(metadata: dict[str, Any] | None, meta_format: int) -> dict[str, An
         k = str(k)
         if v is None or k == NUM_KEY:
             continue
-        if isinstance(v, (list, tuple)):
-            meta[k] = [_fold(x) for x in v]  # list fields are filtered locally
-            continue
-        if isinstance(v, dict):
-            meta[k] = v
+        if isinstance(v, (list, tuple, dict, bool)):  # filtered locally (build.list_fields)
+            meta[k] = _fold(v)
             continue
         meta[k] = str(v).casefold()
         number = _as_number(v)
