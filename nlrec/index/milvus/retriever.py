@@ -13,15 +13,17 @@ from nlrec.index.milvus.store import MilvusStore
 
 
 def pushdown_max_keys() -> int:
-    """How many allowed descriptor sets one Milvus search takes as ``key in [...]``
-    (:data:`PUSHDOWN_MAX_KEYS`; ``NLREC_MILVUS_PUSHDOWN_MAX`` lowers it, for tests and tuning)."""
+    """How many allowed descriptor sets one Milvus search takes as ``key in [...]``, and how many
+    hits it returns at most (:data:`PUSHDOWN_MAX_KEYS`, :data:`MAX_TOPK`: both 16,384).
+    ``NLREC_MILVUS_PUSHDOWN_MAX`` lowers both, as if Milvus took less: tests reach the strategies
+    for large filters with small catalogs."""
     import os
 
     raw = os.environ.get("NLREC_MILVUS_PUSHDOWN_MAX", "")
     try:
-        return max(1, min(PUSHDOWN_MAX_KEYS, int(raw))) if raw.strip() else PUSHDOWN_MAX_KEYS
+        return max(1, min(PUSHDOWN_MAX_KEYS, MAX_TOPK, int(raw))) if raw.strip() else min(PUSHDOWN_MAX_KEYS, MAX_TOPK)
     except ValueError:
-        return PUSHDOWN_MAX_KEYS
+        return min(PUSHDOWN_MAX_KEYS, MAX_TOPK)
 
 
 class KeyMap:
@@ -97,16 +99,18 @@ class MilvusDenseRetriever:
             return [Ranking(np.empty(0, np.int64), np.empty(0, np.float32)) for _ in vectors]
         keys = None
         allowed = None
+        window = pushdown_max_keys()
         if restrict is not None:
             restrict = np.asarray(restrict, dtype=np.int64)
-            if len(restrict) <= pushdown_max_keys():
+            if len(restrict) <= window:
                 keys = self.keys[restrict]
             else:
                 allowed = np.zeros(n, bool)
                 allowed[restrict] = True
-        depth = k if allowed is None else min(MAX_TOPK, max(k, int(k * n / max(1, int(allowed.sum())) * 2)))
+        depth = k if allowed is None else min(window, max(k, int(k * n / max(1, int(allowed.sum())) * 2)))
         # a few more than k: rows this version does not hold (a newer writer's) are dropped
-        results = self.store.search(np.atleast_2d(vectors), min(MAX_TOPK, depth + 16), keys=keys, total=n)
+        limit = min(MAX_TOPK, depth + 16) if allowed is None else min(window, depth + 16)
+        results = self.store.search(np.atleast_2d(vectors), limit, keys=keys, total=n)
         out = []
         vectors = np.atleast_2d(vectors)
         for i, (found, scores) in enumerate(results):
@@ -123,7 +127,7 @@ class MilvusDenseRetriever:
         """The best ``k`` of the allowed rows, searched batch by batch (each batch pushed down as
         ``key in [...]``) and merged: exact, however many rows are allowed."""
         step = pushdown_max_keys()
-        limit = min(MAX_TOPK, k + 16)
+        limit = min(step, k + 16)
         all_rows, all_scores = [], []
         for s in range(0, len(restrict), step):
             batch = restrict[s:s + step]
