@@ -99,7 +99,9 @@ class Index:
                 track_doc = np.array([int(r["doc"]) for r in rows], dtype=np.int64)
         except IndexFileError:
             raise
-        except (OSError, ValueError, KeyError, TypeError, RecursionError) as e:
+        except RecursionError:
+            raise IndexFileError(f"index {name!r} is corrupted (a file nested too deeply); rebuild it") from None
+        except (OSError, ValueError, KeyError, TypeError) as e:
             raise IndexFileError(f"index {name!r} is corrupted ({type(e).__name__}: {str(e)[:120]}); rebuild it") from None
         if (not isinstance(documents, list) or len(tracks) != manifest.n_tracks
                 or len(documents) != manifest.n_documents
@@ -310,7 +312,10 @@ class Index:
                 r = BM25Retriever.load(self.path / "bm25")
             else:
                 raise NlrecError(f"unknown retriever {kind!r}")
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
+        except RecursionError:
+            raise IndexFileError(f"index {self.name!r}: cannot load its {kind} files (nested too deeply); "
+                                 "rebuild it") from None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
             raise IndexFileError(
                 f"index {self.name!r}: cannot load its {kind} files ({type(e).__name__}: "
                 f"{str(e)[:120]}); rebuild it"
@@ -383,8 +388,8 @@ class Index:
                     raise IndexFileError(f"index {self.name!r}: names.json is corrupted ({e}); rebuild it") from None
                 except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as e:
                     # null, a list, or thousands of levels where an object belongs
-                    raise IndexFileError(f"index {self.name!r}: names.json is corrupted ({type(e).__name__}); "
-                                         "rebuild it") from None
+                    why = "nested too deeply" if isinstance(e, RecursionError) else "not a name index"
+                    raise IndexFileError(f"index {self.name!r}: names.json is corrupted ({why}); rebuild it") from None
             else:
                 self._names = self._legacy_names()
         return self._names or None

@@ -229,3 +229,33 @@ def test_audio_with_nan_samples_is_skipped_not_tagged_nan(tmp_path):
     sf.write(tmp_path / "nan.wav", x, 16000, subtype="FLOAT")
     with pytest.raises(AudioReadError, match="not numbers"):
         load_audio(tmp_path / "nan.wav")
+
+
+def forge(root, rel: str, body: str) -> None:
+    """Replace an index file and update its manifest and pointer, as a careful attacker would."""
+    import hashlib
+
+    from nlrec.index.generations import write_pointer
+    from nlrec.io import sha256_file
+
+    ptr = read_pointer(root)
+    gen = root / ptr.directory
+    (gen / rel).write_text(body)
+    manifest = json.loads((gen / "manifest.json").read_text())
+    entry = manifest["files"][rel]
+    entry["size"] = (gen / rel).stat().st_size
+    for key in [k for k in entry if "sha" in k]:
+        entry[key] = hashlib.sha256((gen / rel).read_bytes()).hexdigest()
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+    write_pointer(root, type(ptr)(ptr.generation, ptr.directory, sha256_file(gen / "manifest.json")))
+
+
+@pytest.mark.parametrize(("rel", "body", "pattern"), [
+    ("names.json", "null", "names.json is corrupted \\(not a name index\\)"),
+    ("names.json", deep(), "names.json is corrupted \\(nested too deeply\\)"),
+    ("documents.json", deep(), "is corrupted \\(a file nested too deeply\\)"),
+    ("tfidf/vocab.json", deep(), "cannot load its tfidf files \\(nested too deeply\\)"),
+])
+def test_forged_index_files_are_one_line_errors(idx, rel, body, pattern):
+    forge(idx, rel, body)
+    one_line_error(run("query", "Quiet Keys", "--index", "idx", "--mode", "tfidf"), pattern)
