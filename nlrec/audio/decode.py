@@ -67,6 +67,8 @@ def load_audio(path: str | os.PathLike, sample_rate: int = SAMPLE_RATE) -> Decod
     mono = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
     if mono.size == 0:
         raise AudioReadError(f"{path} holds no audio samples")
+    if not np.isfinite(mono).all():  # a float file with NaN or infinite samples: not audio
+        raise AudioReadError(f"{path} holds samples that are not numbers (NaN or infinite)")
     if rate != sample_rate:
         n_out = math.ceil(mono.size * sample_rate / rate)
         mono = soxr.resample(mono, rate, sample_rate, quality="HQ").astype(np.float32, copy=False)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from typing import Any
 
 import click
 
-from nlrec.cli.ui import CONTEXT_SETTINGS, mode_choice, sparse_choice
+from nlrec.cli.ui import CONTEXT_SETTINGS, dumps_json, mode_choice, sparse_choice, tsv_cell
 from nlrec.cli.ui import console as _console
 from nlrec.cli.ui import interactive as _interactive
 from nlrec.cli.ui import note as _note
@@ -84,7 +83,7 @@ def query(text, index_name, k, mode, sparse, fusion, alpha, model, queries_file,
         result = searcher.search(text, k)
     elapsed = time.perf_counter() - t0
     if json_out:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(dumps_json(result.to_dict()))
         return
     _print_hits(searcher.index, result, mode, elapsed, negation=negation)
     if not sys.stdout.isatty():
@@ -111,7 +110,7 @@ def _echo_tsv(hits: list[Any], extra: Any = None) -> None:
         cells = [str(h.rank), f"{h.score:.4f}", h.id, name, ", ".join(h.descriptors)]
         if extra is not None:
             cells.append(extra(h))
-        click.echo("\t".join(cells))
+        click.echo("\t".join(tsv_cell(c) for c in cells))
 
 
 def _query_with_profile(text, index_name, k, profile_name, profile_weight, json_out, options, layers=()) -> None:
@@ -130,7 +129,7 @@ def _query_with_profile(text, index_name, k, profile_name, profile_weight, json_
     with _warnings_to_stderr():
         result = profile_searcher(index, profile, options, weight=weight, layers=layers).search(text, k)
     if json_out:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(dumps_json(result.to_dict()))
         return
     title = (f"[bold]{escape(text)}[/]  [dim]{options.mode} + profile {escape(profile.name)} "
              f"(weight {weight:g}) · {escape(index.name)} · {(time.perf_counter() - t0) * 1000:.0f} ms[/]")
@@ -159,6 +158,10 @@ def _batch(searcher, queries_file, output, k, json_out) -> None:
     from nlrec.io import atomic_write_text
     from nlrec.trec import format_run, read_queries
 
+    if output:
+        from nlrec.index.registry import refuse_index_folder
+
+        refuse_index_folder(output, "the run")
     if output and not Path(output).expanduser().parent.is_dir():
         raise click.ClickException(f"cannot write {output}: directory {Path(output).expanduser().parent} does not exist")
     queries = read_queries(queries_file)

@@ -5,13 +5,12 @@ Needs the ``audio`` extra; torch and the taggers are imported only when the comm
 
 from __future__ import annotations
 
-import json
 import sys
 from contextlib import contextmanager
 
 import click
 
-from nlrec.cli.ui import CONTEXT_SETTINGS, console, interactive, note
+from nlrec.cli.ui import CONTEXT_SETTINGS, console, dumps_json, interactive, note
 
 
 def _windows(value: str) -> int | None:
@@ -124,14 +123,14 @@ def tag_cmd(paths, json_out, top_k, threshold, rule, lift, windows, backend):
     counts = {"files": len(files), "tagged": len(run.tracks), "skipped": len(run.skipped),
               **{f"skipped_{k.replace(' ', '_')}": v for k, v in run.skipped_counts().items()}}
     if json_out:
-        click.echo(json.dumps({
+        click.echo(dumps_json({
             "tracks": [t.to_dict() for t in run.tracks],
             "skipped": [s.to_dict() for s in run.skipped],
             "warnings": run.warned(),
             "counts": counts,
             "seconds": round(run.seconds, 3),
             "files_per_second": round(run.files_per_second, 4),
-        }, ensure_ascii=False, indent=2))
+        }))
     else:
         note(f"{counts['tagged']} tagged, {counts['skipped']} skipped in {run.seconds:.1f} s "
              f"({run.files_per_second:.2f} files/s)")

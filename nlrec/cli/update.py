@@ -98,8 +98,11 @@ def _run(index, json_out, **changes) -> None:
     from nlrec.index.update import update_index
 
     t0 = time.perf_counter()
-    with progress(interactive(json_out), f"update {index.name}") as update, warnings_to_stderr():
-        report = update_index(index, progress=update, **changes)
+    try:
+        with progress(interactive(json_out), f"update {index.name}") as update, warnings_to_stderr():
+            report = update_index(index, progress=update, **changes)
+    finally:
+        index.close()  # the version updated: closing it lets its generation be removed now
     report["total_seconds"] = round(time.perf_counter() - t0, 3)
     _report(report, json_out)
 

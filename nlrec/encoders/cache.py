@@ -111,5 +111,9 @@ class EmbeddingCache:
                 texts = list(self._vectors)
                 vectors = np.stack([self._vectors[t] for t in texts])
                 self._dirty = False
-            atomic_write_npy(self.directory / "vectors.npy", vectors)
-            atomic_write_text(self.directory / "texts.json", json.dumps(texts, ensure_ascii=False))
+            try:
+                atomic_write_npy(self.directory / "vectors.npy", vectors)
+                atomic_write_text(self.directory / "texts.json", json.dumps(texts, ensure_ascii=False))
+            except OSError:  # a read-only NLREC_HOME: the vectors stay in memory (a cache, never needed)
+                with self._lock:
+                    self._dirty = True

@@ -109,6 +109,8 @@ class Index:
                 track_doc = np.array([int(r["doc"]) for r in rows], dtype=np.int64)
         except IndexFileError:
             raise
+        except RecursionError:
+            raise IndexFileError(f"index {name!r} is corrupted (a file nested too deeply); rebuild it") from None
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise IndexFileError(f"index {name!r} is corrupted ({type(e).__name__}: {str(e)[:120]}); rebuild it") from None
         if (not isinstance(documents, list) or len(tracks) != manifest.n_tracks
@@ -150,8 +152,12 @@ class Index:
 
     def close(self) -> None:
         """Release the generation (a writer may then delete it). Searching afterwards may fail."""
-        if self._lease is not None:
+        if self._lease is not None and not self._lease.lease.closed:
             self._lease.close()
+            if self.root is not None and not self.is_current():
+                from nlrec.index.removal import collect_if_idle
+
+                collect_if_idle(self.root)  # the last reader of an old generation removes it
 
     def __enter__(self) -> Index:
         return self
@@ -378,6 +384,10 @@ class Index:
                 return NameIndex.load(path)
             except NameIndexError as e:
                 raise IndexFileError(f"index {self.name!r}: names.json is corrupted ({e}); rebuild it") from None
+            except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as e:
+                # null, a list, or thousands of levels where an object belongs
+                why = "nested too deeply" if isinstance(e, RecursionError) else "not a name index"
+                raise IndexFileError(f"index {self.name!r}: names.json is corrupted ({why}); rebuild it") from None
         return self._legacy_names()
 
     def _legacy_names(self) -> Any:
@@ -396,8 +406,8 @@ class Index:
             if cached.is_file():
                 try:
                     return NameIndex.load(cached)
-                except NameIndexError:
-                    pass
+                except (NameIndexError, ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError):
+                    pass  # a damaged cache is rebuilt
         names = NameIndex.from_tracks(self.tracks)
         if cached is not None:
             try:

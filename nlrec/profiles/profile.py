@@ -243,6 +243,8 @@ class Profile:
             raise ProfileError(f"{where} is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
         except ValueError as e:  # duplicate keys
             raise ProfileError(f"{where} is malformed: {e}") from None
+        except RecursionError:
+            raise ProfileError(f"{where} is malformed: nested too deeply") from None
         return cls.from_dict(data, where=where)
 
     # ------------------------------------------------------------------------- adjusting
