@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from nlrec.errors import NlrecError
+from nlrec.safefs import open_nofollow
 
 DEFAULT_TIMEOUT = 3600.0
 POLL_SECONDS = 0.02
@@ -35,7 +36,10 @@ def lock_timeout() -> float:
         value = float(raw) if raw else DEFAULT_TIMEOUT
     except ValueError:
         raise NlrecError(f"NLREC_LOCK_TIMEOUT must be a number of seconds, got {raw!r}") from None
-    return max(0.0, value)
+    if value != value:  # NaN
+        raise NlrecError(f"NLREC_LOCK_TIMEOUT must be a number of seconds, got {raw!r}")
+    # 'inf' or 1e308 mean "wait for ever": the longest wait threading accepts (about 136 years)
+    return min(max(0.0, value), threading.TIMEOUT_MAX)
 
 
 _state = threading.local()
@@ -50,9 +54,15 @@ def _thread_lock(key: str) -> threading.Lock:
 
 def _holder(path: Path) -> str:
     try:
-        pid = path.read_text(encoding="ascii").strip()
+        fd = open_nofollow(path, os.O_RDONLY)
+    except (OSError, NlrecError):
+        return ""
+    try:
+        pid = os.read(fd, 32).decode("ascii").strip()
     except (OSError, UnicodeDecodeError):
         return ""
+    finally:
+        os.close(fd)
     return f" (held by process {pid})" if pid.isdigit() else ""
 
 
@@ -98,23 +108,26 @@ def exclusive_lock(path: str | os.PathLike, what: str, *, timeout: float | None 
         finally:
             held[key] -= 1
         return
-    timeout = lock_timeout() if timeout is None else timeout
+    timeout = lock_timeout() if timeout is None else min(max(0.0, timeout), threading.TIMEOUT_MAX)
     deadline = time.monotonic() + timeout
     tlock = _thread_lock(key)
-    if not tlock.acquire(timeout=timeout if timeout > 0 else -1):
+    if not (tlock.acquire(timeout=timeout) if timeout > 0 else tlock.acquire(blocking=False)):
         raise LockTimeout(f"{what} is being changed by another thread; gave up after {timeout:g} s")
     fd = -1
     try:
         warned = False
         while True:
-            try:
-                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+            try:  # never through a symbolic link (nlrec.safefs): a link is refused in one line
+                fd = open_nofollow(path, os.O_RDWR | os.O_CREAT, 0o666, what=f"lock file of {what}")
             except FileNotFoundError:  # the directory was removed while we waited: recreate it
-                path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as e:
+                    raise NlrecError(f"cannot create {path.parent}: {e.strerror or e}") from None
                 continue
             if _try_flock(fd, fcntl.LOCK_EX):
                 try:
-                    same = os.fstat(fd).st_ino == os.stat(path).st_ino
+                    same = os.fstat(fd).st_ino == os.lstat(path).st_ino
                 except FileNotFoundError:
                     same = False
                 if same:
@@ -167,7 +180,7 @@ class SharedLease:
         import fcntl
 
         try:
-            fd = os.open(path, os.O_RDONLY)
+            fd = open_nofollow(path, os.O_RDONLY, what="generation lock file")
         except FileNotFoundError:
             return None
         try:
@@ -180,6 +193,10 @@ class SharedLease:
             raise
         return cls(fd)
 
+    @property
+    def closed(self) -> bool:
+        return self._finalizer is None or not self._finalizer.alive
+
     def close(self) -> None:
         if self._finalizer is not None:
             self._finalizer()
@@ -190,7 +207,7 @@ def try_exclusive(path: str | os.PathLike) -> int | None:
     import fcntl
 
     try:
-        fd = os.open(path, os.O_RDWR)
+        fd = open_nofollow(path, os.O_RDWR, what="generation lock file")
     except FileNotFoundError:
         return None
     if _try_flock(fd, fcntl.LOCK_EX):

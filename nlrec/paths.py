@@ -17,8 +17,12 @@ def repo_root() -> Path | None:
 def nlrec_home() -> Path:
     """The user directory: ``$NLREC_HOME``, else ``indexes/`` of a source checkout, else ``~/.nlrec``."""
     env = os.environ.get("NLREC_HOME")
+    if env is not None and not env.strip():
+        # set but empty (``NLREC_HOME= nlrec ...``, an unset shell variable): an error, never a
+        # silent fall-back to another folder's indexes
+        raise NlrecError("NLREC_HOME is set but empty; point it at a directory, or unset it for the default")
     if env:
-        home = Path(env).expanduser()
+        home = Path(os.path.abspath(Path(env).expanduser()))
         if home.exists() and not home.is_dir():
             raise NlrecError(f"NLREC_HOME={env} is not a directory; point it at a directory")
         return home

@@ -97,6 +97,9 @@ def nlrec_home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("NLREC_HOME", str(home))
     monkeypatch.delenv("NLREC_DATA", raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # CliRunner's stderr is no terminal: no periodic progress lines among the output tests parse
+    # (tests/cli/test_progress.py turns them on)
+    monkeypatch.setenv("NLREC_PROGRESS", "off")
     return home
 
 

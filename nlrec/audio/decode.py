@@ -19,7 +19,7 @@ from nlrec.audio.deps import require_audio
 from nlrec.errors import NlrecError
 
 SAMPLE_RATE = 16000
-AUDIO_EXTENSIONS = (".mp3", ".ogg", ".oga", ".opus", ".flac", ".wav")
+AUDIO_EXTENSIONS = (".mp3", ".ogg", ".oga", ".opus", ".flac", ".wav", ".aif", ".aiff")
 _BLOCK = 1 << 18  # frames read at once (bounded memory for long files)
 
 
@@ -52,6 +52,7 @@ def load_audio(path: str | os.PathLike, sample_rate: int = SAMPLE_RATE) -> Decod
     import soxr
 
     path = Path(path)
+    check_not_empty(path)
     try:
         with sf.SoundFile(str(path)) as handle:
             rate, channels = handle.samplerate, handle.channels
@@ -66,6 +67,8 @@ def load_audio(path: str | os.PathLike, sample_rate: int = SAMPLE_RATE) -> Decod
     mono = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
     if mono.size == 0:
         raise AudioReadError(f"{path} holds no audio samples")
+    if not np.isfinite(mono).all():  # a float file with NaN or infinite samples: not audio
+        raise AudioReadError(f"{path} holds samples that are not numbers (NaN or infinite)")
     if rate != sample_rate:
         n_out = math.ceil(mono.size * sample_rate / rate)
         mono = soxr.resample(mono, rate, sample_rate, quality="HQ").astype(np.float32, copy=False)
@@ -80,17 +83,33 @@ def load_audio(path: str | os.PathLike, sample_rate: int = SAMPLE_RATE) -> Decod
     )
 
 
-def iter_audio_files(paths, extensions=AUDIO_EXTENSIONS):
+def check_not_empty(path: Path) -> None:
+    """Raise a clear :class:`AudioReadError` for a missing or zero-byte file (libsndfile would
+    say "possibly a pipe?")."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise AudioReadError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if size == 0:
+        raise AudioReadError(f"{path} is an empty file (0 bytes)")
+
+
+def iter_audio_files(paths, extensions=AUDIO_EXTENSIONS, *, unsupported: bool = False):
     """Audio files named by ``paths`` (files, or folders searched recursively), sorted per folder.
 
     Files given explicitly are yielded whatever their extension; folders contribute the files
-    whose extension is in ``extensions``. Missing paths raise :class:`AudioReadError`.
+    whose extension is in ``extensions``, and with ``unsupported`` also music files of formats
+    nlrec cannot decode (:data:`~nlrec.audio.checks.UNSUPPORTED_EXTENSIONS`), so that they can be
+    reported. Missing paths raise :class:`AudioReadError`.
     """
+    from nlrec.audio.checks import UNSUPPORTED_EXTENSIONS
+
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in extensions:
+                ext = child.suffix.lower()
+                if child.is_file() and (ext in extensions or (unsupported and ext in UNSUPPORTED_EXTENSIONS)):
                     yield child
         elif path.is_file():
             yield path

@@ -136,7 +136,7 @@ class AudioEmbeddings:
 
 def weights_info() -> dict:
     """SHA-256 of the packaged weights, for a manifest (an index refuses other weights later)."""
-    from nlrec.audio.model import VOCABULARIES, weights_path
+    from nlrec.audio.weights import VOCABULARIES, weights_path
 
     return {
         f"{v}_weights_sha256": hashlib.sha256(weights_path(v).read_bytes()).hexdigest()

@@ -19,21 +19,24 @@ Batch norms use TensorFlow's epsilon (1e-3). ``tools/musicnn/convert.py`` writes
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from importlib import resources
-from typing import Literal
+from pathlib import Path
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from nlrec.audio.weights import (  # noqa: F401  (re-exported: the names' earlier home)
+    VOCABULARIES,
+    Vocabulary,
+    labels,
+    onnx_path,
+    weights_metadata,
+    weights_path,
+)
 from nlrec.errors import NlrecError
 
-Vocabulary = Literal["mtt", "msd"]
-VOCABULARIES: tuple[Vocabulary, ...] = ("mtt", "msd")
 _EPS = 1e-3
-_WEIGHTS = {"mtt": "mtt_musicnn.safetensors", "msd": "msd_musicnn.safetensors"}
 
 
 class _Block(nn.Module):
@@ -126,29 +129,18 @@ class LoadedTagger:
     metadata: dict[str, str]
 
 
-def weights_path(vocabulary: Vocabulary):
-    """The packaged safetensors file of ``vocabulary`` (``mtt`` or ``msd``)."""
-    if vocabulary not in _WEIGHTS:
-        raise NlrecError(f"unknown tag vocabulary {vocabulary!r} (expected mtt or msd)")
-    return resources.files("nlrec") / "data" / "audio" / _WEIGHTS[vocabulary]
-
-
 def load_musicnn(vocabulary: Vocabulary) -> LoadedTagger:
     """Load the packaged port of ``MTT_musicnn`` (``"mtt"``) or ``MSD_musicnn`` (``"msd"``).
 
     Every parameter and buffer must be in the file (strict): a partial load is an error, never a
     model with random weights.
     """
-    from safetensors import safe_open
     from safetensors.torch import load_file
 
     path = weights_path(vocabulary)
-    if not path.is_file():
-        raise NlrecError(f"musicnn weights missing from the install: {path}")
-    with safe_open(str(path), framework="pt") as handle:
-        metadata = dict(handle.metadata() or {})
-    labels = tuple(json.loads(metadata["labels"]))
-    model = MusiCNN(n_tags=len(labels))
+    metadata = weights_metadata(vocabulary)  # raises when the file is missing
+    names = labels(vocabulary)
+    model = MusiCNN(n_tags=len(names))
     state = load_file(str(path))
     expected = {k for k in model.state_dict() if not k.endswith("num_batches_tracked")}
     if set(state) != expected:
@@ -158,7 +150,7 @@ def load_musicnn(vocabulary: Vocabulary) -> LoadedTagger:
         )
     model.load_state_dict(state, strict=False)
     model.eval()
-    return LoadedTagger(vocabulary=vocabulary, model=model, labels=labels, metadata=metadata)
+    return LoadedTagger(vocabulary=vocabulary, model=model, labels=names, metadata=dict(metadata))
 
 
 class _Outputs(nn.Module):
@@ -173,40 +165,17 @@ class _Outputs(nn.Module):
         return out.logits, out.penultimate
 
 
-def onnx_path(vocabulary: Vocabulary):
-    """Where the ONNX export of a port is cached (keyed by the weights' SHA-256)."""
-    import hashlib
-
-    from nlrec.paths import cache_dir
-
-    digest = hashlib.sha256(weights_path(vocabulary).read_bytes()).hexdigest()[:16]
-    return cache_dir() / "audio" / f"musicnn-{vocabulary}-{digest}.onnx"
-
-
-def load_onnx_session(vocabulary: Vocabulary, threads: int | None = None):
-    """An onnxruntime session of the port, exported once from the packaged weights and cached.
-
-    onnxruntime needs a third of torch's CPU time for these convolutions. The export runs
-    the TorchScript exporter on the module in eval mode (batch norm on running statistics);
-    ``tests/audio/test_model.py`` checks the two backends agree.
-    """
+def export_onnx(vocabulary: Vocabulary, path: Path) -> None:
+    """Export the port of ``vocabulary`` to ONNX at ``path`` (written atomically)."""
     import os
     import warnings
 
-    import onnxruntime as ort
-
-    path = onnx_path(vocabulary)
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        wrapper = _Outputs(load_musicnn(vocabulary).model).eval()
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # constant-folding notes from the exporter
-            torch.onnx.export(wrapper, (torch.zeros(1, 187, 96),), str(tmp), input_names=["x"],
-                              output_names=["logits", "penultimate"],
-                              dynamic_axes={"x": {0: "batch", 1: "frames"}}, dynamo=False)
-        os.replace(tmp, path)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads or int(
-        os.environ.get("NLREC_ONNX_THREADS", 0)) or torch.get_num_threads()
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wrapper = _Outputs(load_musicnn(vocabulary).model).eval()
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # constant-folding notes from the exporter
+        torch.onnx.export(wrapper, (torch.zeros(1, 187, 96),), str(tmp), input_names=["x"],
+                          output_names=["logits", "penultimate"],
+                          dynamic_axes={"x": {0: "batch", 1: "frames"}}, dynamo=False)
+    os.replace(tmp, path)

@@ -77,6 +77,10 @@ def _decode(data: bytes, encoding: str, path: Path) -> str:
 
 
 def _read_delimited(text: str, delimiter: str, path: Path) -> tuple[list[dict], list[str]]:
+    # a cell may be as long as the file (the csv module's default cap is 131,072 characters); an
+    # over-long descriptor cell is then cut with a warning like any other (nlrec.catalog.tracks)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))
     try:
         reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
         columns = list(reader.fieldnames or [])
@@ -90,6 +94,8 @@ def _read_delimited(text: str, delimiter: str, path: Path) -> tuple[list[dict], 
             rows.append(row)
     except csv.Error as e:
         raise CatalogError(f"{path}: malformed {'TSV' if delimiter == chr(9) else 'CSV'}: {e}") from None
+    finally:
+        csv.field_size_limit(limit)
     if not columns:
         raise CatalogError(f"{path}: empty file (no header row)")
     return rows, columns
@@ -106,6 +112,8 @@ def _read_jsonl(text: str, path: Path) -> tuple[list[dict], list[str] | None]:
             raise CatalogError(f"{path}: line {lineno} is not valid JSON ({e.msg})") from None
         except ValueError as e:  # e.g. an integer of more than 4300 digits
             raise CatalogError(f"{path}: line {lineno} cannot be read ({str(e)[:80]})") from None
+        except RecursionError:
+            raise CatalogError(f"{path}: line {lineno} is nested too deeply to be a track") from None
         if not isinstance(row, dict):
             raise CatalogError(f"{path}: line {lineno} is not a JSON object")
         rows.append(row)
@@ -119,6 +127,8 @@ def _read_json(text: str, path: Path) -> tuple[list[dict], list[str] | None]:
         raise CatalogError(f"{path}: not valid JSON ({e.msg} at line {e.lineno})") from None
     except ValueError as e:  # e.g. an integer of more than 4300 digits
         raise CatalogError(f"{path}: cannot be read ({str(e)[:80]})") from None
+    except RecursionError:
+        raise CatalogError(f"{path}: nested too deeply to be a catalog") from None
     if isinstance(data, dict) and isinstance(data.get("tracks"), list):
         data = data["tracks"]
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):

@@ -1,7 +1,7 @@
 """Checks on catalog cells: ids, years and descriptor caps (one-line errors, warnings naming the
 track).
 
-Rules (see the README's catalog section):
+Rules (see the Catalog part of docs/architecture.md):
 
 - A track id is any text without a tab, newline or other control character (those break TREC
   runs and the tab-separated output); such an id is refused, naming the row. Ids with spaces are

@@ -16,8 +16,10 @@ from nlrec.cli.bench import bench
 from nlrec.cli.eval import eval_group
 from nlrec.cli.eval_profiles import eval_profiles
 from nlrec.cli.eval_tags import eval_tags
+from nlrec.cli.eval_verify import eval_verify
 from nlrec.cli.index import index
 from nlrec.cli.parse import parse_cmd
+from nlrec.cli.playlist import playlist_cmd
 from nlrec.cli.profile import profile_group
 from nlrec.cli.query import query
 from nlrec.cli.serve import serve
@@ -45,7 +47,8 @@ def cli() -> None:
 
 eval_group.add_command(eval_profiles, "profiles")
 eval_group.add_command(eval_tags, "tags")
+eval_group.add_command(eval_verify, "verify")
 index.add_command(index_add)
 index.add_command(index_remove)
-for _command in (query, similar_cmd, index, parse_cmd, tag_cmd, eval_group, profile_group, train_group, bench, serve):
+for _command in (query, similar_cmd, playlist_cmd, index, parse_cmd, tag_cmd, eval_group, profile_group, train_group, bench, serve):
     cli.add_command(_command)

@@ -118,6 +118,9 @@ def bench(data_dir, sizes, embed_up_to, build_docs, bm25_docs, open_tracks, cold
         "targets": TARGETS,
         "load": f"{os.getloadavg()[0]:.1f}",
     }
+    from nlrec.index.registry import refuse_index_folder
+
+    refuse_index_folder(output, "the report")
     if update and os.path.isfile(output):
         before = B.load_report(output)
         for part in ("cold", "latency", "build", "bm25", "open", "real_descriptor_sets"):

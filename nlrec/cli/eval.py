@@ -156,8 +156,8 @@ def benchmarks_cmd(names, data_dir, out_dir, seeds, no_match, json_out):
 @click.option(
     "--model",
     metavar="PATH",
-    help="Dense encoder for dense / hybrid: 'default' (packaged "
-    "all-MiniLM-L6-v2) or a local sentence-transformers directory.  [default: default]",
+    help="Dense encoder for dense / hybrid: 'default' (= music-minilm, shipped in the package), "
+    "'minilm' (untuned all-MiniLM-L6-v2) or a local sentence-transformers directory.  [default: default]",
 )
 @click.option(
     "--sparse",

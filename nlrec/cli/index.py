@@ -20,7 +20,7 @@ from nlrec.cli.ui import note as _note
 from nlrec.cli.ui import progress as _progress
 from nlrec.errors import NlrecError
 
-DATASETS = ("musiccaps", "mtt", "msd")
+DATASETS = ("musiccaps", "mtt", "msd", "hetrec")  # nlrec.catalog.datasets.DATASETS (not imported: --help stays instant)
 
 
 # ------------------------------------------------------------------------------------- index
@@ -37,13 +37,18 @@ def index() -> None:
 @click.option("--from-hub", is_flag=True, help="Load --dataset musiccaps from the Hugging Face hub (needs network).")
 @click.option("--catalog", "catalog_file", type=click.Path(dir_okay=False), help="A catalog file: CSV, TSV, JSONL, JSON or Parquet.")
 @catalog_options
-@click.option("--model", default="default", show_default=True, metavar="PATH|ID", help="Dense encoder: 'default' (packaged all-MiniLM-L6-v2), a local directory or a hub id.")
+@click.option("--model", default="default", show_default=True, metavar="PATH|ID", help="Dense encoder: 'default' (= music-minilm, all-MiniLM-L6-v2 tuned on MusicCaps, shipped in the package), "
+              "'minilm' (the untuned all-MiniLM-L6-v2), a local directory or a hub id.")
 @click.option("--factory", default="auto", show_default=True, help="FAISS factory string; auto = exact up to 50k documents, HNSW32 beyond.")
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=64, show_default=True)
 @click.option("--audio-dir", type=click.Path(file_okay=False), help="A folder of audio files: tagged from the audio "
               "(needs the audio extra), descriptors where the files have none, and 'sounds like' embeddings.")
+@click.option("--beets-library", type=click.Path(dir_okay=False), metavar="PATH/library.db",
+              help="A beets library (read-only): its items with beets' fields, descriptors from the files (audio extra).")
+@click.option("--beets-directory", type=click.Path(file_okay=False),
+              help="With --beets-library: beets' music directory [default: from the beets config.yaml].")
 @click.option("--windows", type=click.IntRange(1), default=10, show_default=True,
-              help="With --audio-dir: 3-second windows analysed per file.")
+              help="With --audio-dir / --beets-library: 3-second windows analysed per file.")
 @click.option("--backend", type=click.Choice(["local", "milvus"]), default="local", show_default=True,
               help="Where the vectors live: a local FAISS file, or Milvus (docs/scaling.md).")
 @click.option("--uri", help="With --backend milvus: a Milvus Lite file (PATH.db) or http://host:19530.")
@@ -57,13 +62,13 @@ def index() -> None:
 @click.option("--restart", is_flag=True, help="With --backend milvus: discard an unfinished build instead of resuming it.")
 @click.option("--json", "json_out", is_flag=True, help="Print the build report as JSON.")
 def index_build(name, dataset, data_dir, split, from_hub, catalog_file, fmt, id_col, descriptors_col,
-                title_col, artist_col, year_col, sep, encoding, model, factory, batch_size, audio_dir, windows,
-                backend, uri, collection, token_env, chunk_size, milvus_index, restart, json_out):
+                title_col, artist_col, year_col, sep, encoding, model, factory, batch_size, audio_dir, beets_library,
+                beets_directory, windows, backend, uri, collection, token_env, chunk_size, milvus_index, restart, json_out):
     """Embed a catalog, dataset or audio folder and write an index (replacing one of the same name)."""
     from nlrec.index import build_index
 
-    if sum(x is not None for x in (dataset, catalog_file, audio_dir)) != 1:
-        raise click.UsageError("give exactly one of --dataset, --catalog or --audio-dir")
+    if sum(x is not None for x in (dataset, catalog_file, audio_dir, beets_library)) != 1:
+        raise click.UsageError("give exactly one of --dataset, --catalog, --audio-dir or --beets-library")
     from nlrec.index.generations import check_replaceable
     from nlrec.index.registry import resolve_index_path
 
@@ -72,6 +77,12 @@ def index_build(name, dataset, data_dir, split, from_hub, catalog_file, fmt, id_
         if backend != "local":
             raise click.UsageError("--audio-dir builds a local index; add its tracks to a Milvus index with nlrec index add")
         return _build_audio(name, audio_dir, model, windows, json_out)
+    if beets_library is not None:
+        if backend != "local":
+            raise click.UsageError("--beets-library builds a local index")
+        from nlrec.cli.beets_cmds import build_from_beets
+
+        return build_from_beets(name, beets_library, beets_directory, model, windows, json_out)
     if backend == "milvus":
         from nlrec.cli.index_milvus import build_on_milvus
 
@@ -253,9 +264,12 @@ def _build_audio(name, audio_dir, model, windows, json_out) -> None:
     if json_out:
         click.echo(json.dumps(report, indent=2))
         return
+    from nlrec.cli.audio_report import note_skipped_and_warnings
+
+    note_skipped_and_warnings(report)
     skipped = ", ".join(f"{n} {why}" for why, n in report["skipped"].items()) or "none"
-    _note(f"Built index {report['name']!r} from {report['tagged']} audio files ({report['audio_descriptors']} "
-          f"described from the audio; skipped: {skipped}) at {report['files_per_second']:.2f} files/s, "
+    _note(f"Built index {report['name']!r} from {report['tagged']} audio files ({report['file_genres']} with "
+          f"their own genres beside the audio descriptors; skipped: {skipped}) at {report['files_per_second']:.2f} files/s, "
           f"{report['total_seconds']:.1f} s in all -> {report['path']}")
 
 

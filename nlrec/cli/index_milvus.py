@@ -37,7 +37,7 @@ def build_on_milvus(*, name: str, dataset: str | None, data_dir: str | None, spl
         with warnings_to_stderr():
             source = CatalogSource.from_file(catalog_file, format=fmt, encoding=encoding, **mapping)
         provenance = {"dataset": None}
-    with _progress(_interactive(json_out), f"index {name}", rate=True) as update:
+    with _progress(_interactive(json_out), f"index {name}", rate=True) as update, warnings_to_stderr():
         idx = build_milvus_index(source, name, where, model=model, chunk_size=chunk_size, batch_size=batch_size,
                                  index_type=index_type, restart=restart, progress=update, on_wait=_note,
                                  on_resume=_note, provenance=provenance)

@@ -289,12 +289,15 @@ def adjust_cmd(name, more, less, mute, set_, json_out):
         _echo_json({"profile": new.to_dict(), "changes": changes, "notes": notes})
         return
     print_profile(new)
-    _note(
-        "Adjusted: "
-        + "; ".join(
-            f"{c['op']} {c['descriptor']} {c['before']:.3f} -> {c['after']:.3f}" for c in changes
-        )
-    )
+    _note("Adjusted: " + "; ".join(_change_text(c) for c in changes))
+
+
+def _change_text(change: dict[str, Any]) -> str:
+    """One change as read by a person: a mute says what it does, not "0.000 -> 0.000"."""
+    if change["op"] == "mute":
+        was = f"weight {change['before']:.3f} removed" if change["before"] else "it had no weight"
+        return f"muted {change['descriptor']} ({was}; tracks carrying it are demoted)"
+    return f"{change['op']} {change['descriptor']} {change['before']:.3f} -> {change['after']:.3f}"
 
 
 @profile_group.command("recommend")

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from typing import Any
 
 import click
 
-from nlrec.cli.ui import CONTEXT_SETTINGS, mode_choice, sparse_choice
+from nlrec.cli.ui import CONTEXT_SETTINGS, dumps_json, mode_choice, sparse_choice, tsv_cell
 from nlrec.cli.ui import console as _console
 from nlrec.cli.ui import interactive as _interactive
 from nlrec.cli.ui import note as _note
 from nlrec.cli.ui import progress as _progress
 from nlrec.cli.ui import warnings_to_stderr as _warnings_to_stderr
+from nlrec.limits import LIMITS
 
 
 # ------------------------------------------------------------------------------------- query
 @click.command("query", context_settings=CONTEXT_SETTINGS)
 @click.argument("text", required=False)
 @click.option("--index", "index_name", metavar="NAME", help="Index to search (default: the built-in demo catalog).")
-@click.option("-k", "--top-k", "k", type=click.IntRange(1, 10_000), default=10, show_default=True, help="Number of tracks.")
+@click.option("-k", "--top-k", "k", type=click.IntRange(1, LIMITS.k), default=10, show_default=True, help="Number of tracks.")
 @click.option("--mode", type=mode_choice(), default="hybrid", show_default=True,
               help="Ranking method: a registered retriever (dense, tfidf, bm25, ...) or hybrid.")
 @click.option("--sparse", type=sparse_choice(), default="bm25", show_default=True, help="Lexical side of hybrid.")
@@ -87,7 +87,7 @@ def query(text, index_name, k, mode, sparse, fusion, alpha, late_weight, model, 
         result = searcher.search(text, k)
     elapsed = time.perf_counter() - t0
     if json_out:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(dumps_json(result.to_dict()))
         return
     _print_hits(searcher.index, result, mode, elapsed, negation=negation)
     if not sys.stdout.isatty():
@@ -114,7 +114,7 @@ def _echo_tsv(hits: list[Any], extra: Any = None) -> None:
         cells = [str(h.rank), f"{h.score:.4f}", h.id, name, ", ".join(h.descriptors)]
         if extra is not None:
             cells.append(extra(h))
-        click.echo("\t".join(cells))
+        click.echo("\t".join(tsv_cell(c) for c in cells))
 
 
 def _query_with_profile(text, index_name, k, profile_name, profile_weight, json_out, options, layers=()) -> None:
@@ -133,7 +133,7 @@ def _query_with_profile(text, index_name, k, profile_name, profile_weight, json_
     with _warnings_to_stderr():
         result = profile_searcher(index, profile, options, weight=weight, layers=layers).search(text, k)
     if json_out:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(dumps_json(result.to_dict()))
         return
     title = (f"[bold]{escape(text)}[/]  [dim]{options.mode} + profile {escape(profile.name)} "
              f"(weight {weight:g}) · {escape(index.name)} · {(time.perf_counter() - t0) * 1000:.0f} ms[/]")
@@ -162,6 +162,10 @@ def _batch(searcher, queries_file, output, k, json_out) -> None:
     from nlrec.io import atomic_write_text
     from nlrec.trec import format_run, read_queries
 
+    if output:
+        from nlrec.index.registry import refuse_index_folder
+
+        refuse_index_folder(output, "the run")
     if output and not Path(output).expanduser().parent.is_dir():
         raise click.ClickException(f"cannot write {output}: directory {Path(output).expanduser().parent} does not exist")
     queries = read_queries(queries_file)
@@ -183,6 +187,31 @@ def _batch(searcher, queries_file, output, k, json_out) -> None:
               f"({time.perf_counter() - t0:.1f} s).")
     else:
         click.echo(run, nl=False)
+
+
+def _ignored_filler(index, filler, positive: str, *, max_documents: int = 200_000) -> list[str]:
+    """The filler words to report as ignored: not those inside a descriptor of this catalog that the
+    request spells out ("music" in "sleep music" when a track carries "sleep music"; the dense side
+    reads the whole request anyway)."""
+    import re
+
+    filler = list(filler)
+    try:
+        documents = index.documents if filler else None
+    except Exception:  # noqa: BLE001 - a display nicety: never fail a query over it
+        documents = None
+    if not documents or len(documents) > max_documents:
+        return filler
+    words = re.findall(r"[\w&'-]+", positive.lower())
+    joined = "\n".join(f", {d.lower()}," for d in documents)
+    kept = set()
+    for i, w in enumerate(words):
+        if w in filler and any(
+            f", {' '.join(words[a:b])}," in joined
+            for a, b in ((i - 1, i + 1), (i, i + 2), (i - 2, i + 1), (i - 1, i + 2), (i, i + 3)) if a >= 0 and b <= len(words)
+        ):
+            kept.add(w)
+    return [f for f in filler if f not in kept]
 
 
 def _print_hits(index, result, mode: str, elapsed: float, *, negation: str = "off") -> None:
@@ -210,8 +239,9 @@ def _print_hits(index, result, mode: str, elapsed: float, *, negation: str = "of
             r = y.mention.range
             how = "filter" if y.filtered else "matched as decade descriptors"
             console.print(f"[dim]years:[/] {'not ' if r.negated else ''}{r.lo or '…'}–{r.hi or '…'} [dim]({how})[/]")
-        if plan.filler:
-            console.print(f"[dim]ignored: {escape(', '.join(plan.filler))}[/]")
+        ignored = _ignored_filler(index, plan.filler, plan.positive)
+        if ignored:
+            console.print(f"[dim]ignored: {escape(', '.join(ignored))}[/]")
         if plan.nothing_to_match:
             console.print(f"Nothing to match in {escape(repr(text))}: no description, no name this catalog knows, "
                           "no year. Say what it should sound like, e.g. \"calm piano\".")

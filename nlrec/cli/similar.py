@@ -7,12 +7,13 @@ import time
 import click
 
 from nlrec.cli.ui import CONTEXT_SETTINGS, echo_json, warnings_to_stderr
+from nlrec.limits import LIMITS
 
 
 @click.command("similar", context_settings=CONTEXT_SETTINGS)
 @click.argument("reference")
 @click.option("--index", "index_name", metavar="NAME", help="Index to search (default: the built-in demo catalog).")
-@click.option("-k", "--top-k", "k", type=click.IntRange(1, 10_000), default=10, show_default=True, help="Number of tracks.")
+@click.option("-k", "--top-k", "k", type=click.IntRange(1, LIMITS.k), default=10, show_default=True, help="Number of tracks.")
 @click.option("--by", type=click.Choice(["descriptors", "audio", "both"]), default="descriptors", show_default=True,
               help="Closeness of descriptor sets, of the audio (indexes built with --audio-dir), or both fused.")
 @click.option("--json", "json_out", is_flag=True, help='Print {"reference", "hits"} as JSON on stdout.')

@@ -5,13 +5,12 @@ Needs the ``audio`` extra; torch and the taggers are imported only when the comm
 
 from __future__ import annotations
 
-import json
 import sys
 from contextlib import contextmanager
 
 import click
 
-from nlrec.cli.ui import CONTEXT_SETTINGS, console, interactive, note
+from nlrec.cli.ui import CONTEXT_SETTINGS, console, dumps_json, interactive, note
 
 
 def _windows(value: str) -> int | None:
@@ -68,17 +67,24 @@ def _file_progress(enabled: bool, total: int):
               help="Descriptors kept per vocabulary (MTT, MSD).")
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=0.15, show_default=True,
               help="Probability a descriptor needs (the best of each vocabulary is always kept).")
+@click.option("--rule", type=click.Choice(["threshold", "calibrated"]), default="threshold", show_default=True,
+              help="Descriptor rule: one --threshold for every tag, or per-tag thresholds at --lift times the "
+                   "tag's training-data prior (docs/audio.md).")
+@click.option("--lift", type=click.FloatRange(1.0, 100.0), default=2.0, show_default=True,
+              help="With --rule calibrated: how many times its prior a tag's probability must be.")
 @click.option("--windows", default="10", show_default=True, metavar="N|all",
               help="3-s windows analysed per file, spread evenly over it ('all': every window).")
 @click.option("--backend", type=click.Choice(["onnx", "torch"]), default="onnx", show_default=True,
               help="onnxruntime (the port exported once, cached) or the PyTorch port itself.")
-def tag_cmd(paths, json_out, top_k, threshold, windows, backend):
+def tag_cmd(paths, json_out, top_k, threshold, rule, lift, windows, backend):
     """Tag audio files (mp3, ogg, opus, flac, wav) or folders of them.
 
     Both musicnn taggers (MagnaTagATune and Million Song Dataset vocabularies) run on each file;
     the output has every tag probability, the descriptor set chosen from them (synonyms merged,
     at most --top-k per vocabulary at or above --threshold) and the file's own tags (title,
-    artist, album, year, genre). Unreadable, silent or too short files are skipped and counted.
+    artist, album, year, genre). Every file that cannot be tagged (unsupported format such as
+    .mid or .xm, empty, unreadable, silent, too short, a byte-identical duplicate) is named with
+    its reason; files that look truncated are flagged. Exits 1 when nothing could be tagged.
 
     \b
     Examples:
@@ -91,10 +97,11 @@ def tag_cmd(paths, json_out, top_k, threshold, windows, backend):
     max_windows = _windows(windows)
     from nlrec.audio.decode import iter_audio_files
     from nlrec.audio.tagger import AudioTagger, SkippedFile, TagRun
+    from nlrec.cli.audio_report import note_skipped_and_warnings
 
-    files = list(iter_audio_files(paths))
+    files = list(iter_audio_files(paths, unsupported=True))
     tagger = AudioTagger(max_windows=max_windows, top_k=top_k, threshold=threshold,
-                         backend=backend)
+                         backend=backend, rule=rule, lift=lift)
     run = TagRun()
     import time
 
@@ -104,27 +111,31 @@ def tag_cmd(paths, json_out, top_k, threshold, windows, backend):
             if isinstance(result, SkippedFile):
                 run.skipped.append(result)
                 if not json_out:
-                    note(f"skipped ({result.reason}): {result.path}")
+                    note_skipped_and_warnings({"skipped_files": [result.to_dict()]})
             else:
                 run.tracks.append(result)
                 if not json_out:
                     text = ", ".join(f"{d.text} ({d.probability:.2f})" for d in result.descriptors)
                     click.echo(f"{result.path}\t{text}")
+                    note_skipped_and_warnings({"warnings": run.warned()[-1:] if result.warnings else []})
             advance(path)
     run.seconds = time.perf_counter() - start
     counts = {"files": len(files), "tagged": len(run.tracks), "skipped": len(run.skipped),
               **{f"skipped_{k.replace(' ', '_')}": v for k, v in run.skipped_counts().items()}}
     if json_out:
-        click.echo(json.dumps({
+        click.echo(dumps_json({
             "tracks": [t.to_dict() for t in run.tracks],
             "skipped": [s.to_dict() for s in run.skipped],
+            "warnings": run.warned(),
             "counts": counts,
             "seconds": round(run.seconds, 3),
             "files_per_second": round(run.files_per_second, 4),
-        }, ensure_ascii=False, indent=2))
+        }))
     else:
         note(f"{counts['tagged']} tagged, {counts['skipped']} skipped in {run.seconds:.1f} s "
              f"({run.files_per_second:.2f} files/s)")
-    if not files:
-        note("warning: no audio files found (mp3, ogg, opus, flac, wav)")
     sys.stdout.flush()
+    if not files:
+        raise click.ClickException("no audio files found (mp3, ogg, opus, flac, wav, aiff)")
+    if not run.tracks:
+        raise click.ClickException(f"nothing could be tagged: {len(run.skipped)} file(s) skipped")

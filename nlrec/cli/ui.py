@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -11,23 +12,117 @@ from typing import Any
 
 import click
 
+from nlrec.progress import LineProgress, line_progress_wanted
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters (an ESC sequence in a request or a catalog title must
+    not reach the terminal); tabs and newlines stay. Invalid UTF-8 from the shell (surrogate
+    escapes) shows as U+FFFD."""
+    text = _CONTROL.sub("", text)
+    if _SURROGATE.search(text):
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
+
+
+class _PrintableHook:
+    """A rich render hook: text segments lose their control characters (an ESC sequence in a
+    request or a catalog title never reaches the terminal); rich's own control segments (cursor
+    moves of progress bars) and styles are kept."""
+
+    def process_renderables(self, renderables: list[Any]) -> list[Any]:
+        return [_Printable(r) for r in renderables]
+
+
+class _Printable:
+    def __init__(self, renderable: Any) -> None:
+        self.renderable = renderable
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.segment import Segment
+
+        for seg in console.render(self.renderable, options):
+            if seg.control or not seg.text or not (_CONTROL.search(seg.text) or _SURROGATE.search(seg.text)):
+                yield seg
+            else:
+                yield Segment(printable(seg.text), seg.style)
+
 
 def console() -> Any:
-    """A rich console on stderr (tables and progress never mix with data on stdout)."""
+    """A rich console on stderr (tables and progress never mix with data on stdout); control
+    characters from requests and catalogs never reach the terminal."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, soft_wrap=False)
+    c = Console(stderr=True, highlight=False, soft_wrap=False)
+    c.push_render_hook(_PrintableHook())
+    return c
 
 
 def note(message: str) -> None:
-    click.echo(message, err=True)
+    click.echo(printable(message), err=True)
+
+
+def json_safe(obj: Any) -> Any:
+    """``obj`` with non-finite floats (NaN, infinity) as None: JSON has no such numbers."""
+    import math
+
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover
+        return obj
+    if isinstance(obj, np.floating):
+        return json_safe(float(obj))
+    if isinstance(obj, np.ndarray):
+        return json_safe(obj.tolist())
+    return obj
+
+
+def dumps_json(obj: Any, *, indent: int | None = 2) -> str:
+    """Strict JSON (``allow_nan=False`` after :func:`json_safe`): never ``NaN`` or ``Infinity``."""
+    import json
+
+    return json.dumps(json_safe(obj), indent=indent, ensure_ascii=False, allow_nan=False)
 
 
 def echo_json(obj: Any) -> None:
     """Data as indented JSON on stdout."""
-    import json
+    click.echo(dumps_json(obj))
 
-    click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
+
+def tsv_cell(value: Any) -> str:
+    """A TSV cell: backslash, tab, newline and carriage return escaped (``\\``, ``\t``, ``\n``,
+    ``\r``), other control characters dropped, so a title with a tab never adds a column and an
+    artist with a newline never adds a row."""
+    text = str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return printable(text)
+
+
+def clean_args(args: list[str]) -> list[str]:
+    """Command-line words as text: invalid UTF-8 (surrogate escapes) as U+FFFD and control
+    characters dropped, except in a word naming an existing path (opened as given) and tabs /
+    newlines (``--sep $'\t'``)."""
+    import os
+
+    out = []
+    for a in args:
+        if isinstance(a, str) and (_CONTROL.search(a) or _SURROGATE.search(a)):
+            try:
+                exists = os.path.lexists(a)
+            except (ValueError, OSError):
+                exists = False
+            if not exists:
+                a = printable(a)
+        out.append(a)
+    return out
 
 
 def interactive(json_out: bool) -> bool:
@@ -37,10 +132,20 @@ def interactive(json_out: bool) -> bool:
 
 @contextmanager
 def progress(enabled: bool, description: str, *, rate: bool = False):
-    """A rich progress bar on stderr; yields ``update(stage, done, total)``, or None if disabled.
-    ``rate`` adds items per second."""
+    """A rich progress bar on stderr; yields ``update(stage, done, total)``.
+
+    When the bar is off and stderr is a file or a pipe (:func:`nlrec.progress.line_progress_wanted`), yields a
+    :class:`nlrec.progress.LineProgress` instead, so long work in a log still says how far it got; otherwise
+    None. ``rate`` adds items per second to the bar."""
     if not enabled:
-        yield None
+        if not line_progress_wanted():
+            yield None
+            return
+        lines = LineProgress(description)
+        try:
+            yield lines
+        finally:
+            lines.close()
         return
     from rich.progress import (
         BarColumn,
@@ -126,6 +231,11 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 class NlrecGroup(click.Group):
     """Turns expected failures into one-line errors (exit 1) instead of tracebacks."""
 
+    def main(self, args: Any = None, *a: Any, **kw: Any) -> Any:
+        if args is None:
+            args = sys.argv[1:]
+        return super().main(clean_args(list(args)), *a, **kw)
+
     def invoke(self, ctx: click.Context) -> Any:
         from nlrec.errors import NlrecError
 
@@ -138,6 +248,12 @@ class NlrecGroup(click.Group):
             sys.exit(130)
         except MemoryError:
             raise click.ClickException("out of memory; try a smaller catalog or batch") from None
+        except RecursionError:  # json and friends on input nested thousands of levels deep
+            raise click.ClickException("input nested too deeply (a JSON file or value thousands of levels "
+                                       "deep); nlrec refuses it") from None
+        except PermissionError as e:  # a read-only NLREC_HOME, a file nlrec may not read
+            where = f" {e.filename}" if getattr(e, "filename", None) else ""
+            raise click.ClickException(f"permission denied:{where} ({e.strerror or e})") from None
 
 
 def peak_rss_mb() -> float:

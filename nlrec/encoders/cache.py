@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,6 +40,8 @@ class EmbeddingCache:
         self.batch_size = batch_size
         self._vectors: dict[str, np.ndarray] = {}
         self._dirty = False
+        self._lock = threading.Lock()  # concurrent searches share one cache
+        self._save_lock = threading.Lock()
         self.encoded = 0
         self.seconds = 0.0
         self.directory: Path | None = None
@@ -63,26 +66,37 @@ class EmbeddingCache:
 
     def clear(self) -> None:
         """Forget the vectors held in memory (the files stay as they are)."""
-        self._vectors.clear()
-        self._dirty = False
+        with self._lock:
+            self._vectors.clear()
+            self._dirty = False
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """Vectors of ``texts`` (unit rows), encoding only the texts not seen before."""
+        from nlrec.limits import check_time
+
+        with self._lock:
+            known = {t: self._vectors.get(t) for t in dict.fromkeys(texts)}
         # longest first: batches of similar length pad less (the encoder sorts only within chunks)
-        missing = sorted(
-            (t for t in dict.fromkeys(texts) if t not in self._vectors), key=len, reverse=True
-        )
+        missing = sorted((t for t, v in known.items() if v is None), key=len, reverse=True)
         if missing:
-            tick = counter(progress, "encoding", len(missing))
+            count = counter(progress, "encoding", len(missing))
+
+            def tick(n: int) -> None:
+                count(n)
+                check_time()  # a request over its time budget stops between batches
+
             t0 = time.perf_counter()
-            vecs = self.encoder.encode(missing, batch_size=self.batch_size, progress=tick)
-            self.seconds += time.perf_counter() - t0
-            self._vectors.update(zip(missing, np.asarray(vecs, dtype=np.float32)))
-            self.encoded += len(missing)
-            self._dirty = True
+            vecs = np.asarray(self.encoder.encode(missing, batch_size=self.batch_size, progress=tick),
+                              dtype=np.float32)
+            with self._lock:
+                self.seconds += time.perf_counter() - t0
+                self._vectors.update(zip(missing, vecs))
+                self.encoded += len(missing)
+                self._dirty = True
+            known.update(zip(missing, vecs))
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.stack([self._vectors[t] for t in texts])
+        return np.stack([known[t] for t in texts])
 
     def save(self) -> None:
         """Write the cache to disk (if it has a directory and new vectors)."""
@@ -90,7 +104,16 @@ class EmbeddingCache:
             return
         from nlrec.io import atomic_write_npy, atomic_write_text
 
-        texts = list(self._vectors)
-        atomic_write_npy(self.directory / "vectors.npy", np.stack([self._vectors[t] for t in texts]))
-        atomic_write_text(self.directory / "texts.json", json.dumps(texts, ensure_ascii=False))
-        self._dirty = False
+        with self._save_lock:  # the two files are written as a pair, one thread at a time
+            with self._lock:
+                if not self._dirty:
+                    return
+                texts = list(self._vectors)
+                vectors = np.stack([self._vectors[t] for t in texts])
+                self._dirty = False
+            try:
+                atomic_write_npy(self.directory / "vectors.npy", vectors)
+                atomic_write_text(self.directory / "texts.json", json.dumps(texts, ensure_ascii=False))
+            except OSError:  # a read-only NLREC_HOME: the vectors stay in memory (a cache, never needed)
+                with self._lock:
+                    self._dirty = True

@@ -7,6 +7,7 @@ Both are stored as plain files (JSON vocabularies and ``.npy`` arrays loaded wit
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -125,21 +126,18 @@ class BM25Retriever:
         self.stem = stem
         self.normalize = normalize
         self._stemmer = _stemmer() if stem else None
+        self._stem_lock = threading.Lock()  # a Snowball stemmer keeps state: one thread at a time
 
     def tokenize(self, texts: Sequence[str]) -> list[list[str]]:
-        import bm25s
+        """bm25s' tokenizer (English stop words, Snowball stems), without importing bm25s."""
+        from nlrec.encoders.bm25_files import tokenize
 
         if self.normalize:
             from nlrec.request.language import normalize_terms
 
             texts = [normalize_terms(t) for t in texts]
-        return bm25s.tokenize(
-            list(texts),
-            stopwords="en",
-            stemmer=self._stemmer,
-            return_ids=False,
-            show_progress=False,
-        )
+        with self._stem_lock:
+            return tokenize(list(texts), self._stemmer)
 
     @classmethod
     def build(
@@ -188,8 +186,14 @@ class BM25Retriever:
 
     @classmethod
     def load(cls, directory: Path) -> BM25Retriever:
-        import bm25s
+        """A saved index; searched with numpy alone (:mod:`nlrec.encoders.bm25_files`) where the
+        variant allows, so a cold query does not import bm25s and SciPy."""
+        from nlrec.encoders.bm25_files import SavedBM25
 
         tok = json.loads((directory / "nlrec_tokenizer.json").read_text())
-        model = bm25s.BM25.load(str(directory), allow_pickle=False, show_progress=False)
+        model = SavedBM25.open(directory)
+        if model is None:
+            import bm25s
+
+            model = bm25s.BM25.load(str(directory), allow_pickle=False, show_progress=False)
         return cls(model, stem=tok.get("stemmer") is not None, normalize=tok.get("normalize") == "terms")

@@ -1,12 +1,20 @@
 """Load-testing ``nlrec serve``: a bounded async client, with or without a concurrent writer.
 
 ``python -m nlrec.evaluation.loadtest --data-dir ../shared/data`` builds (once) a catalog of
-real descriptor sets with synthetic titles, artists, years and labels, serves it on localhost,
-and runs ``clients`` concurrent clients for ``duration`` seconds of mixed requests (search with
-and without negations and filters, similar, parse); then the same while a writer adds and
-removes tracks through the API. It reports throughput, p50 / p99 latency and errors, and checks
-that every added track is findable by id afterwards and no removed one is returned. Traffic goes
-to 127.0.0.1 only, and every loop is bounded in count and time.
+real descriptor sets with synthetic titles, artists, years and labels, serves it with ``nlrec
+serve`` in another process on localhost, and in one run measures:
+
+* read-only load with 1, 2, 4 and 8 concurrent clients (``--clients``), ``--duration`` seconds
+  each, of mixed requests (search with and without negations and filters, similar, parse);
+* the issue's heavy requests (a 112 KB body with 50 exclusions, ``k=1000`` with a negation, 20
+  exclusions at ``k=1000``), each with plain searches sent meanwhile: how long the heavy one takes
+  and how much it delays the plain ones;
+* the largest client count again while a writer adds and removes ``--writes`` tracks through the
+  API, checking afterwards that every added track is findable and no removed one returned.
+
+It reports throughput, p50 / p99 latency and errors, and the acceptance ratios (throughput with 2
+clients over 1, p99 at the most clients over the 1-client p50, p99 with the writer over
+read-only). Traffic goes to 127.0.0.1 only, and every loop is bounded in count and time.
 """
 
 from __future__ import annotations
@@ -125,7 +133,8 @@ async def _write(http: Any, url: str, sets: list[str], n_add: int, remove: list[
 
 async def run_load(url: str, *, clients: int = 8, duration: float = 60.0, ids: list[str],
                    writer: dict[str, Any] | None = None, seed: int = 0, max_requests: int = 100_000) -> dict[str, Any]:
-    """Mixed requests from ``clients`` concurrent clients for ``duration`` seconds (and a writer)."""
+    """Mixed requests from ``clients`` concurrent clients for ``duration`` seconds (and a writer;
+    the clients go on until it is done)."""
     import httpx
 
     out: dict[str, list] = {"latency": [], "errors": [], "returned": []}
@@ -166,41 +175,135 @@ async def run_load(url: str, *, clients: int = 8, duration: float = 60.0, ids: l
     return result
 
 
-def run_all(args: argparse.Namespace) -> dict[str, Any]:
-    """Build, serve on a free localhost port, load without and with a writer; returns the report."""
+def _serve(index: str, *, workers: int = 1) -> tuple[Any, str]:
+    """``nlrec serve`` in its own process (clients and server must not share one interpreter) on
+    a free localhost port; returns the process and its URL once ``/health`` answers."""
     import socket
-    import threading
+    import subprocess
+    import sys
 
-    import uvicorn
+    import httpx
 
-    from nlrec.evaluation.speed.catalogs import real_descriptor_sets
-    from nlrec.server.app import create_app
-
-    report: dict[str, Any] = {"build": build_catalog_index(args.index, args.data_dir, args.tracks,
-                                                           milvus_uri=args.milvus_uri)}
-    app = create_app(args.index)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
+    cmd = [sys.executable, "-m", "nlrec", "serve", "--index", index, "--port", str(port), "--log-level", "error"]
+    if workers > 1:
+        cmd += ["--workers", str(workers)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 1800  # the first start of an index embeds its descriptors
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited: {proc.stderr.read()[-500:] if proc.stderr else ''}")
+        try:
+            r = httpx.get(url + "/health", timeout=5)
+            if r.status_code == 200 and not r.json().get("warming"):  # measured warm, as it serves
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("the server did not start (and warm up) within 1800 s")
+
+
+async def _timed(http: Any, method: str, url: str, **kw: Any) -> tuple[int, float]:
+    t0 = time.perf_counter()
+    r = await http.request(method, url, **kw)
+    return r.status_code, (time.perf_counter() - t0) * 1000
+
+
+async def heavy_requests(url: str, samples: int = 20) -> dict[str, Any]:
+    """The issue's heavy requests, each with a plain search sent meanwhile: how long the heavy one
+    takes, and how much the plain one is delayed against its own median alone."""
+    import httpx
+
+    plain = {"q": "calm piano for studying", "k": 10}
+    heavy = {
+        "112KB_50_exclude": {"q": "rock " * 400, "exclude": ["vocals " * 300] * 50},
+        "k1000_negation": {"q": "relaxing ambient without drums", "k": 1000},
+        "k1000_20_exclude": {"q": "rock", "k": 1000, "exclude": [f"facet{i} vocals" for i in range(20)]},
+    }
+    out: dict[str, Any] = {}
+    async with httpx.AsyncClient(timeout=120) as http:
+        alone = sorted([(await _timed(http, "GET", f"{url}/search", params=plain))[1] for _ in range(samples)])
+        base = statistics.median(alone)
+        out["plain_alone_p50_ms"] = round(base, 1)
+        for name, body in heavy.items():
+            size = len(json.dumps(body))
+            task = asyncio.ensure_future(_timed(http, "POST", f"{url}/search", json=body))
+            await asyncio.sleep(0.05)  # the heavy request is in the server first
+            plain_ms = []
+            while not task.done() and len(plain_ms) < 50:
+                plain_ms.append((await _timed(http, "GET", f"{url}/search", params=plain))[1])
+            status, heavy_ms = await task
+            out[name] = {"body_bytes": size, "status": status, "ms": round(heavy_ms, 1),
+                         "plain_during_p50_ms": round(statistics.median(plain_ms), 1) if plain_ms else None,
+                         "plain_during_max_ms": round(max(plain_ms), 1) if plain_ms else None,
+                         "plain_delay_ms": round(statistics.median(plain_ms) - base, 1) if plain_ms else None}
+    return out
+
+
+def _median_of(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """One client count over several rounds: the median of each figure, and the errors summed."""
+    if len(results) == 1:
+        return results[0]
+    out: dict[str, Any] = {"clients": results[0]["clients"], "rounds": len(results)}
+    for key in ("requests", "throughput_rps", "p50_ms", "p99_ms"):
+        out[key] = round(statistics.median(r[key] for r in results), 1)
+    out["errors"] = sum(r["errors"] for r in results)
+    out["error_examples"] = [e for r in results for e in r["error_examples"]][:5]
+    return out
+
+
+def run_all(args: argparse.Namespace) -> dict[str, Any]:
+    """Build, serve in another process, then: read-only load with each client count, heavy
+    requests, and load with a writer; returns the report with the acceptance ratios."""
+    from nlrec.evaluation.speed.catalogs import real_descriptor_sets
+    from nlrec.index import Index
+
+    report: dict[str, Any] = {"build": build_catalog_index(args.index, args.data_dir, args.tracks,
+                                                           milvus_uri=args.milvus_uri),
+                              "cpus": os.cpu_count(), "workers": args.workers,
+                              "load_average_before": list(os.getloadavg())}
+    with Index.open(args.index, verify=False) as idx:
+        n = len(idx.tracks)
+        ids = [idx.tracks[i].id for i in range(0, n, max(1, n // 500))]
+    proc, url = _serve(args.index, workers=args.workers)
     try:
-        state = app.state.nlrec
-        ids = [state.index.tracks[i].id for i in range(0, len(state.index.tracks), max(1, len(state.index.tracks) // 500))]
-        report["read_only"] = asyncio.run(run_load(url, clients=args.clients, duration=args.duration, ids=ids))
-        sets = real_descriptor_sets(args.data_dir)
-        rng = random.Random(3)
-        remove = rng.sample([f"t{i}" for i in range(args.tracks)], args.writes)
-        writer = {"sets": list(reversed(sets)), "n_add": args.writes, "remove": remove, "batch": args.batch}
-        report["with_writer"] = asyncio.run(run_load(url, clients=args.clients, duration=args.duration, ids=ids,
-                                                     writer=writer))
+        asyncio.run(run_load(url, clients=2, duration=min(10.0, args.duration), ids=ids))  # warm-up, not counted
+        rounds: list[dict[str, Any]] = []
+        for _ in range(args.rounds):  # the sweep repeated: a busy machine's drift hits every count alike
+            rounds.append({str(c): asyncio.run(run_load(url, clients=c, duration=args.duration, ids=ids))
+                           for c in args.client_counts})
+        report["read_only"] = {str(c): _median_of([r[str(c)] for r in rounds]) for c in args.client_counts}
+        if args.rounds > 1:
+            report["read_only_rounds"] = rounds
+        report["heavy"] = asyncio.run(heavy_requests(url))
+        if args.writes:
+            sets = real_descriptor_sets(args.data_dir)
+            rng = random.Random(3)
+            remove = rng.sample([f"t{i}" for i in range(args.tracks)], args.writes)
+            writer = {"sets": list(reversed(sets)), "n_add": args.writes, "remove": remove, "batch": args.batch}
+            report["with_writer"] = asyncio.run(run_load(url, clients=max(args.client_counts), duration=args.duration,
+                                                         ids=ids, writer=writer))
     finally:
-        server.should_exit = True
-        thread.join(30)
+        proc.terminate()
+        proc.wait(60)
+    ro = report["read_only"]
+    counts = [str(c) for c in args.client_counts]
+    one, two, top = ro.get("1"), ro.get("2"), ro[counts[-1]]
+    acceptance: dict[str, Any] = {}
+    if one and two:  # within each round (adjacent windows), then the median over rounds
+        acceptance["throughput_2_over_1"] = round(statistics.median(
+            r["2"]["throughput_rps"] / r["1"]["throughput_rps"] for r in rounds), 2)
+        acceptance["p99_top_over_p50_1"] = round(statistics.median(
+            r[counts[-1]]["p99_ms"] / r["1"]["p50_ms"] for r in rounds), 2)
+    if "with_writer" in report:
+        w = report["with_writer"]
+        acceptance["writer_p99_over_read_only_p99"] = round(w["p99_ms"] / top["p99_ms"], 2)
+    report["acceptance"] = acceptance
+    report["load_average_after"] = list(os.getloadavg())
     return report
 
 
@@ -209,10 +312,13 @@ if __name__ == "__main__":
     p.add_argument("--data-dir", default=os.environ.get("NLREC_DATA"))
     p.add_argument("--tracks", type=int, default=100_000)
     p.add_argument("--index", default="loadtest-100k")
-    p.add_argument("--clients", type=int, default=8)
-    p.add_argument("--duration", type=float, default=60.0)
-    p.add_argument("--writes", type=int, default=1000)
+    p.add_argument("--clients", dest="client_counts", type=lambda v: [int(x) for x in v.split(",")],
+                   default=[1, 2, 4, 8], help="client counts, measured one after the other (default 1,2,4,8)")
+    p.add_argument("--duration", type=float, default=30.0, help="seconds per client count and round")
+    p.add_argument("--rounds", type=int, default=1, help="repeat the sweep of client counts; figures are medians")
+    p.add_argument("--writes", type=int, default=1000, help="tracks the writer adds and removes (0: no writer)")
     p.add_argument("--batch", type=int, default=100)
+    p.add_argument("--workers", type=int, default=1, help="server processes (nlrec serve --workers)")
     p.add_argument("--milvus-uri", help="build the index on Milvus (a Milvus Lite PATH.db or http://host:19530)")
     p.add_argument("--out", default="eval/results/serving.json")
     a = p.parse_args()

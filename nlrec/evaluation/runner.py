@@ -63,7 +63,7 @@ class SystemConfig:
 
     Attributes:
         system: ``tfidf`` | ``bm25`` | ``dense`` | ``hybrid``.
-        model: dense encoder (``"default"`` = packaged all-MiniLM-L6-v2, or a local directory).
+        model: dense encoder (``"default"`` = music-minilm, shipped in the package; ``"minilm"``; or a local directory).
         sparse: lexical side of ``hybrid``.
         fusion: ``rrf`` or ``weighted`` (``alpha`` = dense weight; not tuned on test data).
         hybrid_depth: how many documents each side contributes to the fusion.

@@ -106,6 +106,11 @@ def build_index(
         raise NlrecError("the catalog has no track with descriptors; nothing to index")
     if factory != "auto":
         check_factory(factory, len(documents))
+    if encoder is None:
+        from nlrec.encoders.models import is_clap_spec, resolve_model
+
+        if not is_clap_spec(model):
+            resolve_model(model)  # a mistyped --model is refused now ("did you mean"), not after seconds
     if progress:
         progress("indexing", 0, 1)
     built = document_retrievers(documents, bm25_method, normalize=bm25_normalize)  # checked before embedding
@@ -139,6 +144,7 @@ def build_index(
             enc_entry["onnx"] = "disabled"
         if extra_files is not None:
             extra_files(tmp)
+        _precompute_negation_vectors(enc, catalog.tracks, progress)
         stats = BuildStats(
             seconds=round(time.perf_counter() - t0, 3),
             encode_seconds=round(encode_seconds, 3),
@@ -245,10 +251,29 @@ def write_names(directory: Path, tracks: Any, progress: ProgressCallback | None 
         NameIndex.from_tracks(tracks).save(directory / "names.json")
 
 
+def _precompute_negation_vectors(enc: Any, tracks: Any, progress: ProgressCallback | None) -> None:
+    """Cache the vectors the negation matcher needs (each distinct descriptor), while the
+    encoder is loaded: the first negated request on the index then embeds nothing but its facet."""
+    from nlrec.negation.matching import precompute_vectors
+
+    def update(stage: str, done: int, total: int) -> None:
+        if progress:
+            progress("negation vectors", done, total)
+
+    precompute_vectors(enc, (t.descriptors for t in tracks), update)
+
+
 def _try_export_onnx(enc: Any) -> str:
     """Export ``enc`` for the fast query path; returns ``"ok"`` or why not (never raises)."""
-    from nlrec.encoders.onnx import EncoderFallbackWarning, export_onnx, onnx_export_available
+    from nlrec.encoders.onnx import (
+        EncoderFallbackWarning,
+        OnnxEncoder,
+        export_onnx,
+        onnx_export_available,
+    )
 
+    if isinstance(enc, OnnxEncoder):
+        return "ok"  # built with the export itself
     if not hasattr(enc, "model"):
         return "not a sentence-transformers encoder"
     if not onnx_export_available():

@@ -9,6 +9,7 @@ pointer file naming the current one::
       gen-000007/          manifest.json (records "generation": 7) and the index files
       gen-000007.lock      readers of generation 7 hold a shared flock on it
       .lock                writers hold an exclusive flock on it
+      .nlrec-index         the ownership marker: {"kind": "nlrec-index-folder", "id": "<uuid>"}
 
 Writers (:class:`GenerationWriter`) take ``.lock`` for the whole read-modify-write, stage the new
 generation in ``.staging-<pid>-<token>/`` (with a sibling ``.owner`` marker proving nlrec made it),
@@ -17,6 +18,12 @@ Readers (:func:`open_generation`) read ``CURRENT`` and take a shared lease on th
 lock file, so it stays on disk, whole, until they close it; a writer deletes an old generation
 only when it can lock it exclusively, i.e. when no reader holds it. Readers never wait for
 writers, and no interleaving leaves the name without a complete generation.
+
+A folder is nlrec's only when it proves it: a valid ``CURRENT`` pointer or the ``.nlrec-index``
+marker (written by the first writer of a folder nlrec created or found empty). A folder that merely
+has the shape of an index (``gen-000001/`` and nothing else) is refused, never cleaned up. No entry
+of the layout may be a symbolic link (:mod:`nlrec.safefs`): one is refused in one line, never
+followed, never deleted through.
 
 Indexes written before generations existed (format 1: ``manifest.json`` at the top) still open
 read-only; the next build migrates them.
@@ -36,12 +43,17 @@ from typing import Any
 
 from nlrec.errors import IndexFileError, NlrecError
 from nlrec.locks import SharedLease, exclusive_lock, try_exclusive
+from nlrec.safefs import SymlinkRefused, refuse_symlink, remove_file, remove_tree, touch_nofollow
 
 POINTER = "CURRENT"
 WRITER_LOCK = ".lock"
+OWNER_MARKER = ".nlrec-index"
+OWNER_KIND = "nlrec-index-folder"
 POINTER_KIND = "nlrec-index-pointer"
 _GEN_RE = re.compile(r"^gen-(\d{6,})$")
 _GEN_LOCK_RE = re.compile(r"^gen-(\d{6,})\.lock$")
+_TMP_RE = re.compile(r"^\.(CURRENT|\.nlrec-index)\..+\.tmp$")
+"""A layout file being replaced atomically (``nlrec.io.atomic_write_bytes``' temporary file)."""
 _STAGING_RE = re.compile(r"^\.staging-(\d+)-([0-9a-f]{16})(\.owner)?$")
 RESUME_DIR = ".resume"
 """An unfinished streaming build's files and checkpoint (:mod:`nlrec.index.milvus_build`)."""
@@ -126,16 +138,19 @@ def open_generation(root: Path, *, attempts: int = 100) -> GenerationLease | Non
         if pointer is None:
             return None
         lock = root / f"{pointer.directory}.lock"
+        refuse_symlink(root / pointer.directory, f"generation folder of index {root.name!r}")
         lease = SharedLease.acquire(lock)
         if lease is not None:
             if (root / pointer.directory).is_dir():
                 return GenerationLease(root, pointer, lease)
             lease.close()
         elif (root / pointer.directory).is_dir() and read_pointer(root) == pointer:
-            try:  # a copied index without its lock files: recreate them
-                lock.touch()
+            try:  # a copied index without its lock files: recreate them (never through a link)
+                touch_nofollow(lock, what=f"generation lock file of index {root.name!r}")
                 continue
-            except OSError:  # read-only: nobody can delete the generation under us either
+            except SymlinkRefused:
+                raise
+            except NlrecError:  # read-only: nobody can delete the generation under us either
                 return GenerationLease(root, pointer, SharedLease.unlocked())
         if read_pointer(root) == pointer:  # not superseded: the pointer names a missing generation
             raise IndexFileError(
@@ -151,18 +166,63 @@ def current_generation(root: Path) -> int | None:
 
 
 # ------------------------------------------------------------------------------ ownership
+def _layout_name(n: str) -> bool:
+    return bool(n in (POINTER, WRITER_LOCK, OWNER_MARKER, RESUME_DIR) or _GEN_RE.match(n)
+                or _GEN_LOCK_RE.match(n) or _STAGING_RE.match(n) or _TMP_RE.match(n))
+
+
 def generation_entries(root: Path) -> list[str]:
-    """Entries of ``root`` that are not part of the generation layout (empty = ours)."""
+    """Entries of ``root`` that are not part of the generation layout (empty = ours).
+
+    Raises:
+        SymlinkRefused: an entry of the layout (a generation, a lock file, ``CURRENT``) is a
+            symbolic link.
+    """
     foreign = []
     for p in root.iterdir():
         n = p.name
-        if n in (POINTER, WRITER_LOCK) or _GEN_LOCK_RE.match(n) or _STAGING_RE.match(n) or \
+        if _layout_name(n):
+            refuse_symlink(p, f"{n} of index {root.name!r}")
+        if n in (POINTER, WRITER_LOCK, OWNER_MARKER) or _GEN_LOCK_RE.match(n) or _STAGING_RE.match(n) or \
+                _TMP_RE.match(n) or \
                 (n == RESUME_DIR and (p / "state.json").is_file()):
             continue
         if _GEN_RE.match(n) and (p.is_dir() or not os.path.lexists(p)):  # or collected meanwhile
             continue
         foreign.append(n)
     return foreign
+
+
+def read_owner(root: Path) -> dict[str, Any] | None:
+    """The ownership marker of the index folder ``root`` (None when absent or not nlrec's)."""
+    from nlrec.safefs import open_nofollow
+
+    try:
+        fd = open_nofollow(root / OWNER_MARKER, os.O_RDONLY, what="ownership marker")
+    except (OSError, NlrecError):
+        return None
+    try:
+        with os.fdopen(fd, "rb") as f:
+            raw = json.loads(f.read(4096).decode("utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    ok = isinstance(raw, dict) and raw.get("kind") == OWNER_KIND and isinstance(raw.get("id"), str)
+    return raw if ok else None
+
+
+def claim_folder(root: Path) -> dict[str, Any]:
+    """Write the ownership marker of an index folder nlrec created or proved its own (idempotent);
+    returns it. Its ``id`` is this index's identity (a copy of the folder carries it too, which is
+    why Milvus ownership also records the folder's real path)."""
+    from nlrec.io import atomic_write_text
+
+    owner = read_owner(root)
+    if owner is None:
+        import uuid
+
+        owner = {"kind": OWNER_KIND, "id": uuid.uuid4().hex}
+        atomic_write_text(root / OWNER_MARKER, json.dumps(owner) + "\n")
+    return owner
 
 
 def check_replaceable(root: Path) -> str:
@@ -179,11 +239,19 @@ def check_replaceable(root: Path) -> str:
         return "missing"
     if root.is_symlink() or not root.is_dir():
         raise NlrecError(f"{root} exists and is not an nlrec index; refusing to replace or remove it")
-    if (root / POINTER).exists():
-        read_pointer(root)  # a malformed pointer is refused
-    foreign = generation_entries(root)
+    try:
+        foreign = generation_entries(root)
+    except PermissionError:
+        raise NlrecError(f"cannot read {root}: permission denied") from None
+    pointer = read_pointer(root) if (root / POINTER).exists() else None  # a malformed pointer is refused
     if not foreign:
-        return "generations"
+        names = [p.name for p in root.iterdir() if p.name != WRITER_LOCK and not _TMP_RE.match(p.name)]
+        if not names or pointer is not None or read_owner(root) is not None:
+            return "generations"
+        raise NlrecError(
+            f"{root} has the shape of an nlrec index ({', '.join(sorted(names)[:3])}) but no nlrec pointer "
+            f"or {OWNER_MARKER} marker; refusing to replace or remove it"
+        )
     from nlrec.index.legacy import legacy_files
 
     if legacy_files(root) is not None and not (root / POINTER).exists():
@@ -219,6 +287,7 @@ class GenerationWriter:
         self.current: Pointer | None = None
         self._lock: Any = None
         self._staged: list[Path] = []
+        self.owner: dict[str, Any] | None = None
 
     def __enter__(self) -> GenerationWriter:
         from nlrec.paths import ensure_dir
@@ -231,6 +300,8 @@ class GenerationWriter:
         try:
             self.kind = check_replaceable(self.root)  # re-read under the lock
             self.current = read_pointer(self.root)
+            if self.kind == "generations":
+                self.owner = claim_folder(self.root)
             self.collect()
         except BaseException:
             self._lock.__exit__(None, None, None)
@@ -272,7 +343,7 @@ class GenerationWriter:
         manifest_sha = sha256_file(staging / MANIFEST)
         name = generation_dir_name(n)
         lock = self.root / f"{name}.lock"
-        lock.touch()
+        touch_nofollow(lock, what=f"generation lock file of index {self.root.name!r}")
         os.rename(staging, self.root / name)
         self._staged.remove(staging)
         (self.root / f"{staging.name}.owner").unlink(missing_ok=True)
@@ -285,6 +356,7 @@ class GenerationWriter:
 
             remove_legacy(self.root)
             self.kind = "generations"
+            self.owner = claim_folder(self.root)
         self.collect()
         return pointer
 
@@ -306,20 +378,23 @@ class GenerationWriter:
         held = []
         for p in sorted(self.root.iterdir()):
             m = _GEN_RE.match(p.name)
-            if m and p.name != current and p.is_dir():
+            if m and p.name != current and (p.is_dir() or p.is_symlink()):
+                refuse_symlink(p, f"generation folder of index {self.root.name!r}")  # never followed
                 lock = self.root / f"{p.name}.lock"
-                lock.touch()
+                touch_nofollow(lock, what=f"generation lock file of index {self.root.name!r}")
                 fd = try_exclusive(lock)
                 if fd is None:
                     held.append(p.name)
                     continue
                 try:
-                    shutil.rmtree(p)
-                    lock.unlink(missing_ok=True)
+                    remove_tree(p, f"generation folder of index {self.root.name!r}")
+                    remove_file(lock)
                 finally:
                     os.close(fd)
             elif _GEN_LOCK_RE.match(p.name) and not (self.root / p.name[: -len(".lock")]).is_dir():
-                p.unlink(missing_ok=True)
+                remove_file(p)
+            elif _TMP_RE.match(p.name) and not p.is_symlink():  # left by a killed writer (we hold the lock)
+                remove_file(p)
             elif p.name.startswith(".staging-") and not p.name.endswith(".owner") and p not in self._staged:
                 _remove_staging(p)
         return held
@@ -335,29 +410,8 @@ def _remove_staging(path: Path) -> None:
         return
     if not m or owner != [m.group(1), m.group(2)]:
         return
+    if path.is_symlink():
+        return  # never followed; left for a person to look at
     shutil.rmtree(path, ignore_errors=True)
-    marker.unlink(missing_ok=True)
+    remove_file(marker)
 
-
-def remove_index_dir(root: Path, *, timeout: float | None = None) -> list[str]:
-    """Retire the index at ``root`` and remove its directory once nothing is held.
-
-    Returns:
-        The generations still held by readers (left for the next writer to collect).
-    """
-    with GenerationWriter(root, timeout=timeout) as w:
-        if w.current is None and w.kind != "legacy":
-            raise IndexFileError(f"no index named {root.name!r} in {root.parent}")
-        w.retire()
-        held = w.collect()
-        resume = root / RESUME_DIR
-        if resume.is_dir() and (resume / "state.json").is_file():
-            shutil.rmtree(resume)
-        leftovers = [p for p in root.iterdir() if p.name != WRITER_LOCK]
-        if not held and not leftovers:
-            (root / WRITER_LOCK).unlink(missing_ok=True)  # a waiting writer re-checks the inode
-            try:
-                root.rmdir()
-            except OSError:
-                pass
-    return held

@@ -29,7 +29,10 @@ def validate_name(name: str) -> str:
 
 
 def is_explicit_path(name_or_path: str | os.PathLike) -> bool:
-    """A path separator, or a leading ``.`` / ``~``, makes an explicit path; anything else is a name."""
+    """A path separator, or a leading ``.`` / ``~``, makes an explicit path; anything else is a name.
+    A :class:`~pathlib.Path` (not a plain string) is always a path."""
+    if isinstance(name_or_path, os.PathLike) and not isinstance(name_or_path, str):
+        return True
     s = str(name_or_path)
     return "/" in s or os.sep in s or (os.altsep or "/") in s or s.startswith((".", "~"))
 
@@ -42,8 +45,26 @@ def resolve_index_path(name_or_path: str | os.PathLike, home: Path | None = None
         NlrecError: for an invalid name.
     """
     if is_explicit_path(name_or_path):
-        return Path(str(name_or_path)).expanduser()
+        # absolute at once: ``Path("./same")`` prints as ``same``, which would later read as the
+        # name of an index under NLREC_HOME (every command must mean the same folder)
+        return Path(os.path.abspath(Path(os.fspath(name_or_path)).expanduser()))
     return (home or indexes_dir()) / validate_name(str(name_or_path))
+
+
+def refuse_index_folder(path: str | os.PathLike, what: str = "output") -> None:
+    """Refuse to write a user's file (``-o``) inside an index folder: a file nlrec did not make
+    there would make the index impossible to update or remove (it is no longer provably nlrec's).
+
+    Raises:
+        NlrecError: ``path`` lies in an index folder or one of its generations.
+    """
+    from nlrec.index.generations import OWNER_MARKER, POINTER
+
+    p = Path(os.path.realpath(Path(os.fspath(path)).expanduser()))
+    for folder in p.parents:
+        if (folder / POINTER).is_file() or (folder / OWNER_MARKER).is_file():
+            raise NlrecError(f"cannot write {what} {path}: it is inside the index folder {folder}, which holds "
+                             "only nlrec's own files; write it elsewhere")
 
 
 def describe_index(root: Path, *, attempts: int = 3) -> dict[str, Any] | None:
@@ -111,7 +132,7 @@ def remove_index(name: str, home: Path | None = None) -> Path:
         IndexFileError: if there is no index of that name.
         NlrecError: if the path is not verifiably an nlrec index.
     """
-    from nlrec.index.generations import remove_index_dir
+    from nlrec.index.removal import remove_index_dir
 
     path = resolve_index_path(name, home)
     if not path.is_dir():
@@ -138,5 +159,10 @@ def _drop_milvus_collections(path: Path) -> None:
     if not isinstance(backend, dict) or backend.get("kind") != "milvus":
         return
     from nlrec.index.milvus import MilvusStore, MilvusTarget
+    from nlrec.index.milvus.client import lite_file_missing
 
-    MilvusStore(MilvusTarget.from_record(backend, path.name)).drop(backend.get("marker") or {})
+    where = MilvusTarget.from_record(backend, path.name)
+    if lite_file_missing(where.uri):  # nothing to drop; never create a database there
+        return
+    # only collections whose marker names this very index folder (not one it was copied from)
+    MilvusStore(where, create=False).drop(backend.get("marker") or {}, path)

@@ -113,13 +113,20 @@ class RetrieverKind:
         Raises:
             IndexFileError: its files are missing or damaged.
         """
+        try:
+            return self._open(index, model)
+        except RecursionError:  # a file nested thousands of levels deep
+            raise IndexFileError(f"index {index.name!r}: cannot load its {self.name} files (nested too deeply); "
+                                 "rebuild it") from None
+
+    def _open(self, index: Index, model: str | None) -> Retriever:
         if self.load is not None and not index.memory_only:
             return self.load(index, model)
         if self.build is not None and self.reader is not None and not index.memory_only:
             directory = index.path / self.name
             try:
                 return self.reader(directory)
-            except (OSError, ValueError, KeyError) as e:
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
                 raise IndexFileError(f"index {index.name!r}: cannot load its {self.name} files "
                                      f"({type(e).__name__}: {str(e)[:120]}); rebuild it") from None
         if self.from_documents is not None:

@@ -17,6 +17,7 @@ from nlrec.encoders.base import DenseEncoder, Retriever
 from nlrec.errors import IndexFileError, IndexMismatchError, NlrecError
 from nlrec.index.generations import GenerationLease, current_generation, open_generation
 from nlrec.index.manifest import MANIFEST, Manifest, read_manifest, verify_files
+from nlrec.index.once import OnceLocks
 from nlrec.index.registry import list_indexes, resolve_index_path
 from nlrec.index.storage import DocTracks, LazyTracks
 from nlrec.io import read_jsonl
@@ -47,6 +48,8 @@ class Index:
     root: Path | None = field(default=None)
     """The index directory (holding the generations); ``path`` is the generation's files."""
     _lease: GenerationLease | None = field(default=None, repr=False)
+    _once: OnceLocks = field(default_factory=OnceLocks, repr=False)
+    """The locks under which lazy values are built once (the server searches concurrently)."""
 
     @property
     def name(self) -> str:
@@ -106,6 +109,8 @@ class Index:
                 track_doc = np.array([int(r["doc"]) for r in rows], dtype=np.int64)
         except IndexFileError:
             raise
+        except RecursionError:
+            raise IndexFileError(f"index {name!r} is corrupted (a file nested too deeply); rebuild it") from None
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise IndexFileError(f"index {name!r} is corrupted ({type(e).__name__}: {str(e)[:120]}); rebuild it") from None
         if (not isinstance(documents, list) or len(tracks) != manifest.n_tracks
@@ -147,8 +152,12 @@ class Index:
 
     def close(self) -> None:
         """Release the generation (a writer may then delete it). Searching afterwards may fail."""
-        if self._lease is not None:
+        if self._lease is not None and not self._lease.lease.closed:
             self._lease.close()
+            if self.root is not None and not self.is_current():
+                from nlrec.index.removal import collect_if_idle
+
+                collect_if_idle(self.root)  # the last reader of an old generation removes it
 
     def __enter__(self) -> Index:
         return self
@@ -206,7 +215,9 @@ class Index:
     def doc_tracks(self) -> DocTracks:
         """For each unique document, the catalog rows of the tracks carrying it."""
         if self._doc_tracks is None:
-            self._doc_tracks = DocTracks(self.track_doc, len(self.documents))
+            with self._once("doc_tracks"):
+                if self._doc_tracks is None:
+                    self._doc_tracks = DocTracks(self.track_doc, len(self.documents))
         return self._doc_tracks
 
     def encoder(self, model: str | None = None) -> DenseEncoder:
@@ -218,6 +229,10 @@ class Index:
         """
         if self._encoder is not None and model is None:
             return self._encoder
+        with self._once("encoder"):
+            return self._load_encoder(model)
+
+    def _load_encoder(self, model: str | None) -> DenseEncoder:
         from nlrec.encoders.dense import load_encoder
 
         rec = self.manifest.encoder
@@ -290,7 +305,9 @@ class Index:
         if spec.encoder and model is not None:
             self.encoder(model)  # raises on mismatch
         if kind not in self._retrievers:
-            self._retrievers[kind] = spec.open(self, model)
+            with self._once(("retriever", kind)):  # built once, even under concurrent searches
+                if kind not in self._retrievers:
+                    self._retrievers[kind] = spec.open(self, model)
         return self._retrievers[kind]
 
     @property
@@ -353,17 +370,25 @@ class Index:
         from ``names.json`` (indexes built before it existed: built from the tracks, in memory),
         or None when no track has an artist or a title."""
         if self._names is None:
-            from nlrec.request.names import NameIndex, NameIndexError
-
-            path = self.path / "names.json"
-            if not self._memory and path.is_file():
-                try:
-                    self._names = NameIndex.load(path)
-                except NameIndexError as e:
-                    raise IndexFileError(f"index {self.name!r}: names.json is corrupted ({e}); rebuild it") from None
-            else:
-                self._names = self._legacy_names()
+            with self._once("names"):
+                if self._names is None:
+                    self._names = self._load_names()
         return self._names or None
+
+    def _load_names(self) -> Any:
+        from nlrec.request.names import NameIndex, NameIndexError
+
+        path = self.path / "names.json"
+        if not self._memory and path.is_file():
+            try:
+                return NameIndex.load(path)
+            except NameIndexError as e:
+                raise IndexFileError(f"index {self.name!r}: names.json is corrupted ({e}); rebuild it") from None
+            except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as e:
+                # null, a list, or thousands of levels where an object belongs
+                why = "nested too deeply" if isinstance(e, RecursionError) else "not a name index"
+                raise IndexFileError(f"index {self.name!r}: names.json is corrupted ({why}); rebuild it") from None
+        return self._legacy_names()
 
     def _legacy_names(self) -> Any:
         """Names of an index built before ``names.json`` existed (or held in memory): built from
@@ -381,8 +406,8 @@ class Index:
             if cached.is_file():
                 try:
                     return NameIndex.load(cached)
-                except NameIndexError:
-                    pass
+                except (NameIndexError, ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError):
+                    pass  # a damaged cache is rebuilt
         names = NameIndex.from_tracks(self.tracks)
         if cached is not None:
             try:
@@ -395,16 +420,14 @@ class Index:
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """A value derived from this (immutable) index, computed once: searchers keep per-index
         facts here (filter masks, descriptor frequencies) so that each request need not redo them."""
-        if key not in self._memo:
-            if len(self._memo) > 256:
-                self._memo.clear()
-            self._memo[key] = compute()
-        return self._memo[key]
+        return self._once.memo(self._memo, key, compute)
 
     def row_of(self, track_id: str) -> int | None:
         """The catalog row of a track id, or None (the id column is indexed on first use)."""
         if self._rows_by_id is None:
-            self._rows_by_id = {t.id: r for r, t in enumerate(self.tracks)}
+            with self._once("rows_by_id"):
+                if self._rows_by_id is None:
+                    self._rows_by_id = {t.id: r for r, t in enumerate(self.tracks)}
         return self._rows_by_id.get(str(track_id))
 
     def use_encoder(self, encoder: Any) -> None:

@@ -97,7 +97,8 @@ def update_index(
     Returns:
         A report: ``added``, ``replaced``, ``removed``, ``unknown_removals``, ``embedded`` (new
         descriptor sets), ``tracks``, ``documents``, ``seconds``, and ``index`` (the new version,
-        opened).
+        opened). When only removals were asked and none of the ids is in the index, no new
+        version is written and the report has ``unchanged: True``.
 
     Raises:
         NlrecError: if nothing is asked, a track is malformed, or the update would empty the index.
@@ -142,6 +143,8 @@ def update_index(
                     replaced += 1
                 else:
                     kept.append(t)
+            if not new_tracks and not removals & present:  # no id matches: nothing to write
+                return {**_report(Index.open(root, verify=False), 0, 0, removals, present, 0, t0), "unchanged": True}
             added = list(by_id.values())
             all_tracks = kept + added
             if not all_tracks:

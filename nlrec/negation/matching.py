@@ -171,3 +171,32 @@ class FacetMatcher:
             v.violated = [f for f in self.facets if f in violated]
             verdicts.append(v)
         return verdicts
+
+
+def precompute_vectors(encoder: Any, descriptor_sets: Any, progress: Any = None) -> int:
+    """Embed every distinct descriptor of a catalog, and the lexicon's facets, into the vector
+    cache (on disk unless ``NLREC_VECTOR_CACHE=off``), as the negation matcher will ask for them.
+
+    Called at build time, while the encoder is loaded, so that the first negated request on a new
+    index does not pay for it. Returns the number of texts newly embedded.
+    """
+    import os
+
+    from nlrec.negation.semantic import _MAX_CACHED, _vector_cache
+
+    if os.environ.get("NLREC_VECTOR_CACHE", "").strip().lower() in ("off", "0", "no", "false"):
+        return 0  # vectors kept in memory only (nlrec bench): they would not outlive the build
+    texts: dict[str, None] = dict.fromkeys(load_lexicon().facets)
+    for ds in descriptor_sets:
+        for d in ds:
+            key = d.strip().lower()
+            if key and len(texts) < _MAX_CACHED and not polarity(d).is_negative:
+                texts[key] = None
+    cache = _vector_cache(encoder)
+    before = cache.encoded
+    cache.encode(list(texts), progress=progress)
+    try:
+        cache.save()
+    except OSError:  # a read-only or full home: the first negated request embeds them instead
+        pass
+    return cache.encoded - before

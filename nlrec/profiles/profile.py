@@ -34,6 +34,7 @@ from datetime import datetime, timezone
 from typing import Any, Literal
 
 from nlrec.errors import NlrecError
+from nlrec.limits import LIMITS
 from nlrec.profiles.prototypes import descriptor_key
 
 PROFILE_FORMAT = "nlrec-profile"
@@ -242,6 +243,8 @@ class Profile:
             raise ProfileError(f"{where} is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
         except ValueError as e:  # duplicate keys
             raise ProfileError(f"{where} is malformed: {e}") from None
+        except RecursionError:
+            raise ProfileError(f"{where} is malformed: nested too deeply") from None
         return cls.from_dict(data, where=where)
 
     # ------------------------------------------------------------------------- adjusting
@@ -292,8 +295,8 @@ class Profile:
         for op, d, value in ops:
             before = weights.get(d, 0.0)
             if op == "set":
-                if value is None or not _is_number(value) or value < 0:
-                    raise ProfileError(f"--set {d}={value}: the weight must be a finite number >= 0")
+                if value is None or not _is_number(value) or not 0 <= value <= LIMITS.profile_weight:
+                    raise ProfileError(f"--set {d}={value}: the weight must be a number in [0, {LIMITS.profile_weight:g}]")
                 after = float(value)
             elif op == "more":
                 after = before + MORE_STEP

@@ -39,8 +39,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nlrec.errors import NlrecError
+from nlrec.limits import LIMITS
 
-MAX_FILTER_CHARS = 2000
+MAX_FILTER_CHARS = LIMITS.filter_chars
 
 
 class FilterError(NlrecError):

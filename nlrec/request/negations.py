@@ -36,9 +36,10 @@ from functools import lru_cache
 from typing import Any
 
 from nlrec.errors import QueryError
+from nlrec.limits import LIMITS, check_excludes
 from nlrec.request.lexicon import FILLER, Lexicon, load_lexicon, normalize, stems
 
-MAX_REQUEST_CHARS = 5000
+MAX_REQUEST_CHARS = LIMITS.request_chars
 """Longest request accepted (characters); longer ones raise :class:`~nlrec.errors.QueryError`."""
 _TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*|[,.;:!?()/+]", re.UNICODE)
 _QUOTED = re.compile(r"\"[^\"\n]{1,120}\"|\u201c[^\u201d\n]{1,120}\u201d")
@@ -313,6 +314,8 @@ def parse_request(
         ()
     """
     lexicon = lexicon or load_lexicon()
+    exclude = tuple(exclude)
+    check_excludes(exclude)
     if len(str(text)) > MAX_REQUEST_CHARS:
         raise QueryError(
             f"request too long ({len(str(text)):,} characters; at most {MAX_REQUEST_CHARS:,})"

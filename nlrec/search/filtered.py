@@ -35,7 +35,8 @@ def _pushed_down(index: Index, f: Filter) -> Allowed | None:
 
     backend = index.manifest.raw.get("backend") or {}
     try:
-        milvus_expr = to_milvus(f, list_fields=frozenset(backend.get("list_fields") or ()))
+        milvus_expr = to_milvus(f, list_fields=frozenset(backend.get("list_fields") or ()),
+                                meta_format=int(backend.get("meta_format") or 1))
     except Untranslatable:
         return None
     # a margin: the collection may hold tracks a newer version added (ignored below)

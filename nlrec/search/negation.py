@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from nlrec.encoders.base import Ranking
+from nlrec.limits import LIMITS, check_time
 from nlrec.search.results import Pool, Request
 from nlrec.search.searcher import Searcher, SearcherWrapper
 
@@ -63,20 +64,21 @@ class NegationSearcher(SearcherWrapper):
         index = self.index
         matcher = self._matcher(request.negative)
         n_docs = len(index.documents)
-        depth = min(n_docs, max(k_depth * NEGATION_DEPTH_FACTOR, NEGATION_MIN_DEPTH))
+        cap = min(n_docs, LIMITS.negation_documents)  # k x negation depth is bounded
+        depth = min(cap, max(k_depth * NEGATION_DEPTH_FACTOR, NEGATION_MIN_DEPTH))
         verdicts: dict[int, Any] = {}
         while True:
+            check_time()
             pool = self.inner.pools([request], depth, k)[0]
             ranking = pool.ranking
-            exhausted = len(ranking) < depth or depth >= n_docs
+            exhausted = len(ranking) < depth or depth >= cap
             docs = ranking.doc_ids.tolist()
             new = [d for d in docs if d not in verdicts]
-            verdicts.update(zip(new, matcher.judge_many(
-                index.tracks[index.doc_tracks[d][0]].descriptors for d in new)))
+            verdicts.update(zip(new, _judge(index, matcher, new)))
             clean = sum(len(index.doc_tracks[d]) for d in docs if not verdicts[d].is_violation)
             if clean >= k or exhausted:
                 break
-            depth = min(n_docs, max(depth, len(ranking)) * 4)
+            depth = min(cap, max(depth, len(ranking)) * 4)
         if clean < k and not request.plan.positive and self.lexical:
             ranking = _append_unranked(index, ranking, verdicts, matcher)
         ranked, ordered = rerank(ranking, [verdicts[d] for d in ranking.doc_ids.tolist()], self.mode)
@@ -88,11 +90,21 @@ class NegationSearcher(SearcherWrapper):
 def _append_unranked(index: Any, ranking: Ranking, verdicts: dict[int, Any], matcher: Any) -> Ranking:
     """Add every unranked document without a negated facet (stated absences first), score 0."""
     seen = set(ranking.doc_ids.tolist())
-    rest = [d for d in range(len(index.documents)) if d not in seen]
-    verdicts.update(zip(rest, matcher.judge_many(index.tracks[index.doc_tracks[d][0]].descriptors for d in rest)))
+    room = max(0, LIMITS.negation_documents - len(seen))  # judged documents stay bounded
+    rest = [d for d in range(len(index.documents)) if d not in seen][:room]
+    verdicts.update(zip(rest, _judge(index, matcher, rest)))
     ok = [d for d in rest if not verdicts[d].is_violation]
     ok.sort(key=lambda d: (not verdicts[d].absent, d))
     return Ranking(
         np.concatenate([ranking.doc_ids, np.asarray(ok, dtype=np.int64)]),
         np.concatenate([ranking.scores, np.zeros(len(ok), dtype=np.float32)]),
     )
+
+
+def _judge(index: Any, matcher: Any, docs: list[int], chunk: int = 200) -> list[Any]:
+    """Verdicts for documents, judged in chunks with a time-budget check between them."""
+    out: list[Any] = []
+    for start in range(0, len(docs), chunk):
+        check_time()
+        out += matcher.judge_many(index.tracks[index.doc_tracks[d][0]].descriptors for d in docs[start:start + chunk])
+    return out

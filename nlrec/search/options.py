@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from nlrec.encoders.fusion import FusionMethod
 from nlrec.errors import NlrecError, QueryError
+from nlrec.limits import LIMITS, check_excludes
 from nlrec.request.filters import Filter, parse_filter
 
 Mode = str
@@ -26,8 +27,8 @@ MODES: tuple[str, ...] = ("dense", "tfidf", "bm25", "hybrid")
 """The built-in modes (every registered one: :func:`nlrec.index.retrievers.modes`)."""
 NEGATION_MODES: tuple[str, ...] = ("filter", "penalize", "off")
 LEXICAL_MODES: tuple[str, ...] = ("tfidf", "bm25")
-MAX_QUERY_CHARS = 1000
-MAX_K = 10_000
+MAX_QUERY_CHARS = LIMITS.request_chars
+MAX_K = LIMITS.k
 HYBRID_DEPTH = 100
 """Each side of a hybrid search contributes its top ``max(k, HYBRID_DEPTH)`` documents."""
 LATE_WEIGHT = 1.0
@@ -101,6 +102,7 @@ class SearchOptions:
         if isinstance(self.exclude, str):
             object.__setattr__(self, "exclude", (self.exclude,))
         object.__setattr__(self, "exclude", tuple(str(e) for e in self.exclude))
+        check_excludes(self.exclude)
         if self.negation == "off" and self.exclude:
             raise NlrecError("exclusions need negation handling: use filter or penalize, not off")
         if self.where is not None:  # read once; a bad expression fails here, with a one-line error

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nlrec.encoders.base import Ranking
+from nlrec.limits import check_time
 from nlrec.request.plan import RequestPlan
 from nlrec.search.documents import DocumentSearcher, HybridSearcher, RetrieverSearcher, positive
 from nlrec.search.options import SearchOptions, check_k, clean_query
@@ -83,7 +84,9 @@ class Searcher:
         """
         check_k(k)
         requests = [ready(self.index, self.options, p) for p in plans]
+        check_time()  # between stages: a request over the server's time budget stops here
         pools = self.pools(requests, k, k) if requests else []
+        check_time()
         return [SearchResult(r, self.expand(p, k)) for r, p in zip(requests, pools)]
 
     def expand(self, pool: Pool, k: int) -> list[Hit]:

@@ -60,8 +60,11 @@ def test_metadata_read_with_mutagen(tmp_path, synth):
 def test_catalog_track_marks_audio_descriptors(audio_folder, tagger):
     tagged = tagger.tag_file(audio_folder / "sub" / "chord.ogg")
     track = track_from_audio(tagged, root=audio_folder)
-    assert track.id == track_id(audio_folder / "sub" / "chord.ogg", audio_folder)
-    assert track.id.startswith("sub/chord#")
+    from nlrec.audio.checks import content_hash
+
+    digest = content_hash(audio_folder / "sub" / "chord.ogg")
+    assert tagged.content_sha256 == digest and track.metadata["content_sha256"] == digest
+    assert track.id == track_id(audio_folder / "sub" / "chord.ogg", audio_folder, digest) == f"sub/chord#{digest[:12]}"
     assert track.metadata["descriptor_source"] == "audio"
     assert track.descriptors == tuple(d.text for d in tagged.descriptors)
     assert track.metadata["audio"]["descriptors"][0]["probability"] > 0

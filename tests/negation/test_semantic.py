@@ -107,3 +107,21 @@ def test_vector_cache_can_stay_in_memory(enc, nlrec_home, monkeypatch):
     monkeypatch.setenv("NLREC_VECTOR_CACHE", "off")
     SemanticMatcher(enc, 0.8).matches([load_lexicon().pattern("vocals")], ["warbling"])
     assert not (nlrec_home / ".cache" / "vectors").exists()
+
+
+def test_build_caches_negation_vectors(fake_encoder, tiny_tracks):
+    """A build embeds the catalog's descriptors for the negation matcher; the first negated
+    request then embeds only its facet."""
+    from nlrec.catalog import Catalog
+    from nlrec.index import build_index
+    from nlrec.negation.semantic import SemanticMatcher, clear_vector_caches
+    clear_vector_caches()
+    build_index(Catalog.from_records(tiny_tracks), "neg", encoder=fake_encoder, onnx=False)
+    built = {t for call in fake_encoder.calls for t in call}
+    assert {"steel drums", "male vocal", "vocals"} <= built  # descriptors and lexicon facets
+    assert "no vocals" not in built  # a denial is never matched by embedding
+    clear_vector_caches()  # as a new process: the vectors come from disk
+    fake_encoder.calls.clear()
+    matcher = SemanticMatcher(fake_encoder)
+    matcher.embed(["steel drums", "male vocal"])
+    assert fake_encoder.calls == []

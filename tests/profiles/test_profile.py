@@ -137,8 +137,10 @@ def test_adjust_errors():
         p.adjusted(mute=["zydeco"])
     with pytest.raises(ProfileError, match="both --more and --mute"):
         p.adjusted(more=["jazz"], mute=["jazz"])
-    with pytest.raises(ProfileError, match="finite number >= 0"):
+    with pytest.raises(ProfileError, match=r"a number in \[0, 10\]"):
         p.adjusted(set_={"jazz": -0.1})
+    with pytest.raises(ProfileError, match=r"a number in \[0, 10\]"):
+        p.adjusted(set_={"jazz": 1e9})  # bounded (issue 22)
     assert resolve_descriptor("  Solo   PIANO ", {"solo piano"}) == "solo piano"
 
 

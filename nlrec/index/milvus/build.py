@@ -31,7 +31,7 @@ from nlrec.index.generations import RESUME_DIR, GenerationWriter, check_replacea
 from nlrec.index.manifest import INDEX_FORMAT, INDEX_KIND, MANIFEST, METRIC, file_table
 from nlrec.index.milvus.client import MilvusError, MilvusTarget, doc_key, doc_keys
 from nlrec.index.milvus.sources import CatalogSource
-from nlrec.index.milvus.store import MilvusStore
+from nlrec.index.milvus.store import META_FORMAT, MilvusStore
 from nlrec.index.registry import resolve_index_path
 from nlrec.index.storage import fsync_tree
 from nlrec.io import atomic_write_npy, write_json
@@ -146,16 +146,19 @@ def build_milvus_index(
                 raise NlrecError(f"an unfinished build of index {dest.name!r} from another catalog, Milvus target or "
                                  f"encoder is pending in {resume.dir}; rerun it as before to resume, or pass --restart")
         if state is not None and (restart or state.get("identity") != identity):
-            MilvusStore(MilvusTarget.from_record(state["identity"]["target"], dest.name)).drop(state["marker"])
+            MilvusStore(MilvusTarget.from_record(state["identity"]["target"], dest.name)).drop(state["marker"], dest)
             resume.discard()
             state = None
         if state is None:
-            marker = {"index": dest.name, "token": secrets.token_hex(8)}
+            # ownership: a random token (also in the manifest) and this index's real folder, so a
+            # copy of the index's files never counts as the owner of its collections
+            marker = {"index": dest.name, "token": secrets.token_hex(8), "root": os.path.realpath(dest),
+                      "owner": (writer.owner or {}).get("id")}
             _clear_target(store, writer, marker)
             store.create(enc.dimension, marker, index_type=index_type, index_params=index_params)
             state = {"kind": STATE_KIND, "identity": identity, "marker": marker, "rows_read": 0, "chunks": 0,
                      "n_tracks": 0, "n_docs": 0, "tracks_bytes": 0, "docs_bytes": 0, "skipped_empty": 0,
-                     "encode_seconds": 0.0, "started_at": time.time()}
+                     "encode_seconds": 0.0, "started_at": time.time(), "meta_format": META_FORMAT}
             resume.start(state)
         else:
             resume.rewind(state)
@@ -202,7 +205,8 @@ def build_milvus_index(
             "sha256": _identity_sha(source.identity), "n_tracks": state["n_tracks"], "n_documents": state["n_docs"],
             "skipped_empty": state["skipped_empty"], "source": source.source, **(provenance or {}),
         }, {"seconds": round(time.perf_counter() - t0, 3), "encode_seconds": state["encode_seconds"],
-            "chunks": state["chunks"], "index_type": index_type}, progress, nested=state.get("list_fields"))
+            "chunks": state["chunks"], "index_type": index_type}, progress, nested=state.get("list_fields"),
+            meta_format=state.get("meta_format", 1))
         resume.discard()
     if progress:
         progress("done", 1, 1)
@@ -220,7 +224,7 @@ def _clear_target(store: MilvusStore, writer: GenerationWriter, marker: dict[str
         raw = read_manifest(writer.root / writer.current.directory, writer.root.name).raw
         backend = raw.get("backend") or {}
         if backend.get("uri") == store.target.uri and backend.get("collection") == store.target.collection \
-                and store.drop(backend.get("marker") or {}):
+                and store.drop(backend.get("marker") or {}, writer.root):
             return
     raise MilvusError(f"collection {store.target.collection!r} already exists at {store.target.uri} and this index "
                       "did not make it; choose another --collection")
@@ -256,7 +260,7 @@ def _add_chunk(store: MilvusStore, resume: _Resume, state: dict[str, Any], docs:
         vectors = enc.encode(new, batch_size=batch_size)
         store.upsert_docs(doc_keys(new), vectors, new, new=fresh)
     encode = time.perf_counter() - t0
-    store.upsert_tracks(tracks, [doc_key(t.text) for t in tracks], new=fresh)
+    store.upsert_tracks(tracks, [doc_key(t.text) for t in tracks], new=fresh, meta_format=state.get("meta_format", 1))
     with open(resume.dir / "documents.jsonl", "a", encoding="utf-8") as f:
         for text in new:
             docs[text] = len(docs)
@@ -277,8 +281,9 @@ def _add_chunk(store: MilvusStore, resume: _Resume, state: dict[str, Any], docs:
 
 
 def list_fields(tracks: Sequence[Track]) -> set[str]:
-    """Metadata fields holding lists or objects (``--where`` on them is evaluated locally)."""
-    return {k for t in tracks for k, v in (t.metadata or {}).items() if isinstance(v, (list, tuple, dict))}
+    """Metadata fields holding lists, objects or booleans (``--where`` on them is evaluated locally:
+    a local filter compares a boolean with a text by value, never as the text "true")."""
+    return {k for t in tracks for k, v in (t.metadata or {}).items() if isinstance(v, (list, tuple, dict, bool))}
 
 
 def _identity_sha(identity: dict[str, Any]) -> str:
@@ -290,7 +295,7 @@ def _identity_sha(identity: dict[str, Any]) -> str:
 def finish_generation(writer: GenerationWriter, tmp: Path, dest: Path, documents: list[str], tracks: Sequence[Track] | None,
             where: MilvusTarget, marker: dict[str, Any], enc_entry: dict[str, Any], corpus: dict[str, Any],
             build: dict[str, Any], progress: ProgressCallback | None, extra_files: Any = None,
-            nested: Sequence[str] | None = None) -> Index:
+            nested: Sequence[str] | None = None, meta_format: int = 1) -> Index:
     """Write the catalog side of a Milvus-backed generation into ``tmp`` (tracks already there
     unless given) and commit it; returns the new version, opened."""
     from nlrec.index.build import document_retrievers, save_retrievers, write_names
@@ -314,7 +319,8 @@ def finish_generation(writer: GenerationWriter, tmp: Path, dest: Path, documents
         "nlrec_version": __version__, "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "encoder": enc_entry, "dimension": int(enc_entry["dimension"]), "metric": METRIC,
         "faiss": {"kind": "milvus", "factory": f"milvus:{build.get('index_type', 'FLAT')}"},
-        "backend": {**where.record(), "marker": marker, "list_fields": sorted(nested or ())},
+        "backend": {**where.record(), "marker": marker, "list_fields": sorted(nested or ()),
+                    "meta_format": int(meta_format)},
         **entries,
         "corpus": corpus, "build": build, "files": file_table(tmp),
     }

@@ -21,7 +21,8 @@ TOKEN_ENV = "NLREC_MILVUS_TOKEN"
 MAX_TOPK = 16384
 """Milvus returns at most this many results a search."""
 PUSHDOWN_MAX_KEYS = 16384
-"""Above this many allowed descriptor sets a filtered search ranks unfiltered and drops the rest."""
+"""Above this many allowed descriptor sets a filtered search ranks unfiltered and drops the rest, then
+searches batches of this many keys when that leaves too few (:mod:`nlrec.index.milvus.retriever`)."""
 PLACEHOLDER_DIM = 2
 ID_MAX_BYTES = 512
 TEXT_MAX_BYTES = 16384
@@ -84,13 +85,24 @@ def target(uri: str, collection: str, token_env: str = TOKEN_ENV) -> MilvusTarge
     return MilvusTarget(uri, collection, token_env)
 
 
-def connect(uri: str, token_env: str = TOKEN_ENV, *, timeout: float = 10.0) -> MilvusClient:
+def lite_file_missing(uri: str) -> bool:
+    """Whether ``uri`` is a Milvus Lite file that does not exist (opening it would create it)."""
+    return uri.startswith("/") and not os.path.lexists(uri)
+
+
+def connect(uri: str, token_env: str = TOKEN_ENV, *, timeout: float = 10.0, create: bool = True) -> MilvusClient:
     """A ``pymilvus.MilvusClient`` for ``uri`` (one per process and URI).
+
+    Args:
+        create: a missing Milvus Lite file may be created (a build); otherwise (opening an index,
+            removing one) a missing file is an error, never a new database in someone's folder.
 
     Raises:
         MilvusError: when pymilvus (or, for a file, milvus-lite) is missing or Milvus is unreachable.
     """
     token = os.environ.get(token_env, "")
+    if not create and lite_file_missing(uri):
+        raise MilvusError(f"the Milvus Lite database {uri} does not exist; rebuild the index")
     cached = _CLIENTS.get((uri, token))
     if cached is not None:
         return cached

@@ -12,6 +12,20 @@ from nlrec.index.milvus.client import MAX_TOPK, PUSHDOWN_MAX_KEYS, MilvusError, 
 from nlrec.index.milvus.store import MilvusStore
 
 
+def pushdown_max_keys() -> int:
+    """How many allowed descriptor sets one Milvus search takes as ``key in [...]``, and how many
+    hits it returns at most (:data:`PUSHDOWN_MAX_KEYS`, :data:`MAX_TOPK`: both 16,384).
+    ``NLREC_MILVUS_PUSHDOWN_MAX`` lowers both, as if Milvus took less: tests reach the strategies
+    for large filters with small catalogs."""
+    import os
+
+    raw = os.environ.get("NLREC_MILVUS_PUSHDOWN_MAX", "")
+    try:
+        return max(1, min(PUSHDOWN_MAX_KEYS, MAX_TOPK, int(raw))) if raw.strip() else min(PUSHDOWN_MAX_KEYS, MAX_TOPK)
+    except ValueError:
+        return min(PUSHDOWN_MAX_KEYS, MAX_TOPK)
+
+
 class KeyMap:
     """Document rows of descriptor-set keys (``doc_keys.npy``), by binary search."""
 
@@ -72,8 +86,10 @@ class MilvusDenseRetriever:
     def search_vectors(self, vectors: np.ndarray, k: int, *, restrict: np.ndarray | None = None) -> list[Any]:
         """Top ``k`` rows per vector, ordered like the exact local search: (-score, row).
 
-        ``restrict``: only these document rows (pushed down as ``key in [...]`` when there are at
-        most :data:`PUSHDOWN_MAX_KEYS`, otherwise ranked deeper and dropped here).
+        ``restrict``: only these document rows: pushed down as ``key in [...]`` when there are at
+        most :func:`pushdown_max_keys`; otherwise ranked deeper unfiltered and the others dropped
+        here, and when that leaves fewer than ``k``, searched exactly in batches of allowed keys
+        (so a filter allowing many sets still returns its ``k`` best, as locally).
         """
         from nlrec.encoders.base import Ranking
 
@@ -83,24 +99,46 @@ class MilvusDenseRetriever:
             return [Ranking(np.empty(0, np.int64), np.empty(0, np.float32)) for _ in vectors]
         keys = None
         allowed = None
+        window = pushdown_max_keys()
         if restrict is not None:
             restrict = np.asarray(restrict, dtype=np.int64)
-            if len(restrict) <= PUSHDOWN_MAX_KEYS:
+            if len(restrict) <= window:
                 keys = self.keys[restrict]
             else:
                 allowed = np.zeros(n, bool)
                 allowed[restrict] = True
-        depth = k if allowed is None else min(MAX_TOPK, max(k, int(k * n / max(1, int(allowed.sum())) * 2)))
+        depth = k if allowed is None else min(window, max(k, int(k * n / max(1, int(allowed.sum())) * 2)))
         # a few more than k: rows this version does not hold (a newer writer's) are dropped
-        results = self.store.search(np.atleast_2d(vectors), min(MAX_TOPK, depth + 16), keys=keys, total=n)
+        limit = min(MAX_TOPK, depth + 16) if allowed is None else min(window, depth + 16)
+        results = self.store.search(np.atleast_2d(vectors), limit, keys=keys, total=n)
         out = []
-        for found, scores in results:
+        vectors = np.atleast_2d(vectors)
+        for i, (found, scores) in enumerate(results):
             rows = self.rows_of(found)
             keep = rows >= 0 if allowed is None else (rows >= 0) & allowed[np.maximum(rows, 0)]
             rows, scores = rows[keep], scores[keep]
+            if allowed is not None and len(rows) < k and len(rows) < int(allowed.sum()):
+                rows, scores = self._batched(vectors[i], k, restrict)  # type: ignore[arg-type]
             order = np.lexsort((rows, -scores))[:k]
             out.append(Ranking(rows[order], scores[order]))
         return out
+
+    def _batched(self, vector: np.ndarray, k: int, restrict: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The best ``k`` of the allowed rows, searched batch by batch (each batch pushed down as
+        ``key in [...]``) and merged: exact, however many rows are allowed."""
+        step = pushdown_max_keys()
+        limit = min(step, k + 16)
+        all_rows, all_scores = [], []
+        for s in range(0, len(restrict), step):
+            batch = restrict[s:s + step]
+            found, scores = self.store.search(vector[None, :], limit, keys=self.keys[batch], total=len(self.keys))[0]
+            rows = self.rows_of(found)
+            keep = rows >= 0
+            all_rows.append(rows[keep])
+            all_scores.append(scores[keep])
+        rows, scores = np.concatenate(all_rows), np.concatenate(all_scores)
+        order = np.lexsort((rows, -scores))[:k]
+        return rows[order], scores[order]
 
     def search(self, queries: Sequence[str], k: int, *, restrict: np.ndarray | None = None) -> list[Any]:
         return self.search_vectors(self.encoder.encode(list(queries)), k, restrict=restrict)
@@ -123,7 +161,8 @@ class MilvusDenseRetriever:
 # ------------------------------------------------------------------------------ an opened index
 def store_of(index: Any) -> MilvusStore:
     """The collections of a Milvus-backed :class:`~nlrec.index.store.Index` (connected once)."""
-    return index.memo("_milvus", lambda: MilvusStore(MilvusTarget.from_record(index.manifest.raw["backend"], index.name)))
+    return index.memo("_milvus", lambda: MilvusStore(MilvusTarget.from_record(index.manifest.raw["backend"], index.name),
+                                                     create=False))
 
 
 def dense_retriever(index: Any, encoder: Any) -> MilvusDenseRetriever:

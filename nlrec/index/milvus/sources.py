@@ -114,11 +114,14 @@ def _stream_rows(path: Path, fmt: str, encoding: str, skip: int) -> Iterator[dic
                     row = json.loads(line)
                 except ValueError as e:
                     raise CatalogError(f"{path}: line {lineno} is not valid JSON ({str(e)[:80]})") from None
+                except RecursionError:
+                    raise CatalogError(f"{path}: line {lineno} is nested too deeply to be a track") from None
                 if not isinstance(row, dict):
                     raise CatalogError(f"{path}: line {lineno} is not a JSON object")
                 yield row
             return
         reader = csv.DictReader(f, delimiter="\t" if fmt == "tsv" else ",", strict=True)
+        limit = csv.field_size_limit(2**31 - 1)  # long cells are cut with a warning, like the local build's
         try:
             for n, row in enumerate(reader, start=1):
                 if n <= skip:
@@ -128,5 +131,7 @@ def _stream_rows(path: Path, fmt: str, encoding: str, skip: int) -> Iterator[dic
                 yield row
         except csv.Error as e:
             raise CatalogError(f"{path}: malformed {fmt.upper()}: {e}") from None
+        finally:
+            csv.field_size_limit(limit)
 
 

@@ -37,19 +37,73 @@ def _fold(value: Any) -> Any:
     return str(value).casefold()
 
 
-def track_entity(track: Any, key: int) -> dict[str, Any]:
-    """A track as a row of the tracks collection."""
+META_FORMAT = 2
+"""How metadata is stored (recorded as ``meta_format`` in the manifest's backend record).
+
+1 (older indexes): a text that looks like a number is stored as that number ("007" as 7).
+2: every scalar is stored as the text a local filter compares (``str(value).casefold()``), and
+the number a local filter compares (``float(text)``, a number itself, a boolean as 0/1) in the
+shadow object ``metadata["#num"]``, so ``label = '007'`` never matches "7" and ``bpm < 120`` still
+works on a text column (:mod:`nlrec.search.milvus_filters`)."""
+NUM_KEY = "#num"
+_FLOAT_MAX = 1.7976931348623157e308
+
+
+def _as_number(value: Any) -> int | float | None:
+    """The number a local filter compares ``value`` as (``filters._compare``), or None."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**63 else float(value)
+    if isinstance(value, float):
+        number = value
+    elif isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return None
+    else:
+        return None
+    if number != number:  # NaN never compares true: stored as absent
+        return None
+    return max(-_FLOAT_MAX, min(_FLOAT_MAX, number))  # +-inf as the largest doubles (JSON has no inf)
+
+
+def _metadata(metadata: dict[str, Any] | None, meta_format: int) -> dict[str, Any] | None:
+    if meta_format < 2:
+        meta = {str(k): _fold(v) for k, v in (metadata or {}).items() if v is not None}
+        return meta or None
+    meta: dict[str, Any] = {}
+    numbers: dict[str, Any] = {}
+    for k, v in (metadata or {}).items():
+        k = str(k)
+        if v is None or k == NUM_KEY:
+            continue
+        if isinstance(v, (list, tuple, dict, bool)):  # filtered locally (build.list_fields)
+            meta[k] = _fold(v)
+            continue
+        meta[k] = str(v).casefold()
+        number = _as_number(v)
+        if number is not None:
+            numbers[k] = number
+    if numbers:
+        meta[NUM_KEY] = numbers
+    return meta or None
+
+
+def track_entity(track: Any, key: int, meta_format: int = META_FORMAT) -> dict[str, Any]:
+    """A track as a row of the tracks collection (``meta_format``: see :data:`META_FORMAT`)."""
     tid = str(track.id)
     if len(tid.encode("utf-8")) > ID_MAX_BYTES:
         raise NlrecError(f"track id {tid[:40]!r}... is longer than {ID_MAX_BYTES} bytes (Milvus' key limit)")
-    meta = {str(k): _fold(v) for k, v in (track.metadata or {}).items() if v is not None}
+    meta = _metadata(track.metadata, meta_format)
     return {
         "id": tid, "doc": int(key),
         "title": _cut(track.title.casefold(), 2048) if track.title else None,
         "artist": _cut(track.artist.casefold(), 2048) if track.artist else None,
         "year": int(track.year) if track.year is not None else None,
         "descriptors": _cut("|" + "|".join(d.casefold() for d in track.descriptors) + "|", TEXT_MAX_BYTES),
-        "metadata": meta or None,
+        "metadata": meta,
         "_v": [0.0] * PLACEHOLDER_DIM,
     }
 
@@ -57,9 +111,9 @@ def track_entity(track: Any, key: int) -> dict[str, Any]:
 class MilvusStore:
     """The two collections of one index, and what nlrec does with them."""
 
-    def __init__(self, where: MilvusTarget, client: Any = None) -> None:
+    def __init__(self, where: MilvusTarget, client: Any = None, *, create: bool = True) -> None:
         self.target = where
-        self.client = client if client is not None else connect(where.uri, where.token_env)
+        self.client = client if client is not None else connect(where.uri, where.token_env, create=create)
 
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -115,10 +169,26 @@ class MilvusStore:
         self._call("creating a collection", c.create_collection, self.target.tracks_collection, schema=tracks,
                    index_params=ip, properties=props)
 
-    def drop(self, marker: dict[str, Any]) -> bool:
-        """Drop both collections if their marker proves this index made them; False otherwise."""
+    def owned_by(self, marker: dict[str, Any], root: Any = None) -> bool:
+        """Whether the collections' marker proves the index at ``root`` made them: the same random
+        token as the manifest's marker and, for ``root``, the same real folder (a copy of an
+        index's files carries its token, not its folder; markers older than the folder record
+        fall back to the index's name)."""
         mine = self.marker()
-        if mine is None or mine.get("token") != marker.get("token"):
+        if mine is None or not marker.get("token") or mine.get("token") != marker.get("token"):
+            return False
+        if root is None:
+            return True
+        import os
+
+        if mine.get("root"):
+            return mine["root"] == os.path.realpath(root)
+        return mine.get("index") == os.path.basename(os.path.realpath(root))
+
+    def drop(self, marker: dict[str, Any], root: Any = None) -> bool:
+        """Drop both collections if their marker proves this index (at ``root``, when given)
+        made them (:meth:`owned_by`); False otherwise."""
+        if not self.owned_by(marker, root):
             return False
         for name in (self.target.tracks_collection, self.target.collection):
             if name in self.client.list_collections():
@@ -165,6 +235,7 @@ class MilvusStore:
 
     def load(self) -> None:
         """Load both collections for search (Milvus searches only loaded collections)."""
+        self._loaded = True
         for name in (self.target.collection, self.target.tracks_collection):
             state = self._call("checking the load state", self.client.get_load_state, name)
             if "NotLoad" in str(state.get("state")) or "Released" in str(state.get("state")):
@@ -190,11 +261,12 @@ class MilvusStore:
                                        texts[s:s + batch])]
             self._call("writing descriptor sets", write, self.target.collection, rows)
 
-    def upsert_tracks(self, tracks: Sequence[Any], keys: Sequence[int], *, batch: int = 5000, new: bool = False) -> None:
-        """Write tracks by id (``new`` as in :meth:`upsert_docs`)."""
+    def upsert_tracks(self, tracks: Sequence[Any], keys: Sequence[int], *, batch: int = 5000, new: bool = False,
+                      meta_format: int = META_FORMAT) -> None:
+        """Write tracks by id (``new`` as in :meth:`upsert_docs`; ``meta_format``: the index's)."""
         write = self.client.insert if new else self.client.upsert
         for s in range(0, len(tracks), batch):
-            rows = [track_entity(t, k) for t, k in zip(tracks[s:s + batch], keys[s:s + batch])]
+            rows = [track_entity(t, k, meta_format) for t, k in zip(tracks[s:s + batch], keys[s:s + batch])]
             self._call("writing tracks", write, self.target.tracks_collection, rows)
 
     def delete_tracks(self, ids: Iterable[str], *, batch: int = 2000) -> None:
@@ -214,6 +286,12 @@ class MilvusStore:
                 self._call("flushing", fn, name)
 
     # -- reads ----------------------------------------------------------------------------
+    def ready(self) -> None:
+        """Load both collections once per store before reading: a fresh process (every CLI run)
+        finds them released, and Milvus refuses to search or query a released collection."""
+        if not getattr(self, "_loaded", False):
+            self.load()
+
     def search(self, vectors: np.ndarray, k: int, *, keys: np.ndarray | None = None,
                total: int | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
         """Top ``k`` (at most :data:`MAX_TOPK`) document keys and inner products per vector,
@@ -222,6 +300,7 @@ class MilvusStore:
         expr = f"key in [{','.join(map(str, keys.tolist()))}]" if keys is not None else ""
         if keys is not None and not len(keys):
             return [(np.empty(0, np.int64), np.empty(0, np.float32)) for _ in vectors]
+        self.ready()
         limit = max(1, min(int(k), MAX_TOPK))
         # HNSW (ignored by FLAT): walk wider when a filter leaves few candidates
         ef = int(min(32768, max(64, limit, 2 * limit * (total or 1) / max(1, len(keys)) if keys is not None else 0)))
@@ -239,6 +318,8 @@ class MilvusStore:
         """The stored vectors of ``keys`` (those present)."""
         out: dict[int, np.ndarray] = {}
         keys = [int(k) for k in keys]
+        if keys:
+            self.ready()
         for s in range(0, len(keys), batch):
             rows = self._call("reading vectors", self.client.get, self.target.collection, ids=keys[s:s + batch],
                               output_fields=["vector"])
@@ -253,6 +334,7 @@ class MilvusStore:
         iterator rescans it for every batch: 10x slower at 1M tracks); a server caps a query's
         window, so it is read with an iterator.
         """
+        self.ready()
         if self.target.uri.startswith("/") and total:
             rows = self._call("filtering", self.client.query, self.target.tracks_collection, filter=expression,
                               output_fields=["doc"], limit=int(total))

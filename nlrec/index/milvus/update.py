@@ -28,9 +28,17 @@ def update_milvus(current: Any, tracks: list[Track], changed: list[Track], remov
     from nlrec.index.build import unique_documents
 
     where = MilvusTarget.from_record(current.manifest.raw["backend"], current.name)
-    store = MilvusStore(where)
+    store = MilvusStore(where, create=False)
     marker = current.manifest.raw["backend"].get("marker") or {}
     store.check(current.manifest.dimension, marker=marker)
+    root = current.root or current.path
+    if not store.owned_by(marker, root):
+        from nlrec.index.milvus.client import MilvusError
+
+        raise MilvusError(f"index {current.name!r} shares collection {where.collection!r} at {where.uri} with the "
+                          "index whose files it is a copy of; updating it would change that index too. Rebuild "
+                          "it with its own --collection")
+    meta_format = int(current.manifest.raw["backend"].get("meta_format") or 1)  # the index's, kept
     documents, track_doc = unique_documents(tracks)
     keys = doc_keys(documents)
     old = set(np.load(current.path / "doc_keys.npy", allow_pickle=False).tolist())
@@ -41,11 +49,10 @@ def update_milvus(current: Any, tracks: list[Track], changed: list[Track], remov
         vectors = current.encoder().encode([documents[i] for i in new_rows])
         store.upsert_docs(keys[new_rows], vectors, [documents[i] for i in new_rows])
     if changed:
-        store.upsert_tracks(changed, [doc_key(t.text) for t in changed])
+        store.upsert_tracks(changed, [doc_key(t.text) for t in changed], meta_format=meta_format)
     if removed:
         store.delete_tracks(sorted(removed))
     store.flush()
-    root = current.root or current.path
     t0 = time.perf_counter()
     with GenerationWriter(root) as writer:  # re-entrant: the caller holds the lock
         tmp = writer.stage()
@@ -55,7 +62,8 @@ def update_milvus(current: Any, tracks: list[Track], changed: list[Track], remov
         build = {**current.manifest.raw.get("build", {}), "seconds": round(time.perf_counter() - t0, 3)}
         index = finish_generation(writer, tmp, root, documents, tracks, where, marker, dict(current.manifest.encoder.raw),
                         corpus, build, progress, extra_files,
-                        nested=sorted(set(current.manifest.raw["backend"].get("list_fields") or ()) | list_fields(changed)))
+                        nested=sorted(set(current.manifest.raw["backend"].get("list_fields") or ()) | list_fields(changed)),
+                        meta_format=meta_format)
     if current._encoder is not None:
         index.use_encoder(current._encoder)
     gone = old - set(keys.tolist())
