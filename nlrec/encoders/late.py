@@ -142,7 +142,7 @@ class LateRetriever:
         d.mkdir(parents=True, exist_ok=True)
         vectors = self.vectors
         (d / "descriptors.json").write_text(json.dumps(self._forms, ensure_ascii=False), encoding="utf-8")
-        np.save(d / "vectors.npy", vectors.astype(np.float16), allow_pickle=False)
+        np.save(d / "vectors.npy", vectors.astype(np.float32), allow_pickle=False)
         return {"descriptors": len(self._forms), "dimension": int(vectors.shape[1]) if vectors.ndim == 2 else 0}
 
     @classmethod

@@ -61,7 +61,7 @@ def _catalog(n: int = 60) -> Catalog:
 
 
 def test_filtered_hybrid_fuses_the_filtered_rankings(fake_encoder):
-    """Hybrid with a filter = the fusion of the dense and sparse rankings of the matching
+    """Hybrid with a filter = the fusion of the dense, sparse and descriptor-level rankings of the matching
     documents (the same on every backend: Milvus ranks only what the filter lets through)."""
     from nlrec.search.documents import positive
     from nlrec.search.fusion import fuse
@@ -76,9 +76,9 @@ def test_filtered_hybrid_fuses_the_filtered_rankings(fake_encoder):
         q = " ".join(rng.sample(["jazz", "piano", "calm", "rock", "synth", "upbeat"], 2))
         n = len(index.documents)
         sides = []
-        for kind in ("dense", "bm25"):
+        for kind in ("dense", "bm25", "late"):  # hybrid's three rankings (late: docs/quality.md)
             r = index.retriever(kind).search([q], n)[0]
-            r = positive(r) if kind == "bm25" else r
+            r = positive(r) if kind != "dense" else r
             keep = np.isin(r.doc_ids, sorted(allowed_docs))
             sides.append(Ranking(r.doc_ids[keep][:HYBRID_DEPTH], r.scores[keep][:HYBRID_DEPTH]))
         fused = fuse(sides, 5, method="rrf")
