@@ -118,8 +118,13 @@ class LateRetriever:
         self._indices = np.asarray(indices, dtype=np.int64)
         df = np.bincount(self._indices, minlength=len(vocab)).astype(np.float32)
         self._idf = np.log1p(self.n_docs / np.maximum(df, 1.0)).astype(np.float32)
-        self._starts = self._indptr[:-1][np.diff(self._indptr) > 0]
-        self._nonempty = np.diff(self._indptr) > 0
+        # postings (descriptor -> documents): a facet touches only the documents carrying a
+        # descriptor it matches, not every (document, descriptor) pair of the catalog
+        order = np.argsort(self._indices, kind="stable")
+        self._post_docs = np.repeat(np.arange(self.n_docs, dtype=np.int64), np.diff(self._indptr))[order]
+        self._post_ptr = np.concatenate([[0], np.cumsum(np.bincount(self._indices, minlength=len(vocab)))])
+        self._counts = np.maximum(np.diff(self._indptr), 1).astype(np.float64)
+        self._exact = vocab
         self._vectors: np.ndarray | None = None
         if vectors is not None and len(vectors) == len(self.vocabulary):
             self._vectors = np.asarray(vectors, dtype=np.float32)
@@ -179,7 +184,7 @@ class LateRetriever:
         q = np.asarray(self.vectors_of(texts), dtype=np.float32)
         sims = q @ self.vectors.T
         where = {t: j for j, t in enumerate(texts)}
-        exact = {t: i for i, t in enumerate(self.vocabulary)}
+        exact = self._exact
         for t, j in where.items():
             if t in exact:
                 sims[j, exact[t]] = 1.0
@@ -204,6 +209,14 @@ class LateRetriever:
         return out
 
     # -- scoring ------------------------------------------------------------------------------
+    def _postings(self, vocab_rows: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The documents carrying each of ``vocab_rows``, and the row's value for each of them."""
+        starts = self._post_ptr[vocab_rows]
+        lengths = self._post_ptr[vocab_rows + 1] - starts
+        total = int(lengths.sum())
+        offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
+        return self._post_docs[offsets], np.repeat(values, lengths)
+
     def scores(self, text: str) -> np.ndarray:
         """Every document's score for ``text`` (0 for documents meeting no facet)."""
         total = np.zeros(self.n_docs, dtype=np.float32)
@@ -213,17 +226,19 @@ class LateRetriever:
         weights = 0.0
         support = np.zeros(len(self.vocabulary), dtype=np.float32)  # each descriptor's best facet
         for f in facets:
-            sims = np.where(f.sims >= self.floor, np.minimum(f.sims / self.saturate, 1.0), 0.0).astype(np.float32)
-            np.maximum(support, sims, out=support)
+            rows = np.flatnonzero(f.sims >= self.floor)
+            values = np.minimum(f.sims[rows] / self.saturate, 1.0).astype(np.float32)
+            support[rows] = np.maximum(support[rows], values)
+            docs, vals = self._postings(rows, values)
             per_doc = np.zeros(self.n_docs, dtype=np.float32)
-            per_doc[self._nonempty] = np.maximum.reduceat(sims[self._indices], self._starts)
+            np.maximum.at(per_doc, docs, vals)
             total += f.weight * per_doc
             weights += f.weight
         total /= max(weights, 1e-9)
         if self.coverage > 0:  # how much of the document the request asks for
-            cover = np.zeros(self.n_docs, dtype=np.float32)
-            counts = np.diff(self._indptr)[self._nonempty]
-            cover[self._nonempty] = np.add.reduceat(support[self._indices], self._starts) / counts
+            rows = np.flatnonzero(support)
+            docs, vals = self._postings(rows, support[rows])
+            cover = (np.bincount(docs, weights=vals, minlength=self.n_docs) / self._counts).astype(np.float32)
             total = (1 - self.coverage) * total + self.coverage * cover
         return total
 
