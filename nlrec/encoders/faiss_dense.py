@@ -131,8 +131,6 @@ class DenseRetriever:
         self.encoder = encoder
         self.index = index
 
-    supports_restrict = True
-
     def search_vectors(self, vectors: np.ndarray, k: int, *, restrict: np.ndarray | None = None) -> list[Ranking]:
         """Top ``k`` documents per vector (among the rows ``restrict`` when given)."""
         k = min(k, self.index.ntotal)

@@ -84,7 +84,6 @@ class LateRetriever:
     """
 
     name = "late"
-    supports_restrict = False
 
     def __init__(self, documents: Sequence[str], vectors_of: VectorsOf, *, vectors: np.ndarray | None = None,
                  min_facet: float = 0.5,

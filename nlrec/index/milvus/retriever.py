@@ -72,8 +72,6 @@ class MilvusDenseRetriever:
 
     name = "dense"
 
-    supports_restrict = True
-
     def __init__(self, encoder: Any, store: MilvusStore, keys: KeyMap | np.ndarray) -> None:
         self.encoder = encoder
         self.store = store
