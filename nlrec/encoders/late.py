@@ -4,8 +4,12 @@ A track *is* a set of descriptors, so instead of one vector for the whole set th
 embeds each unique descriptor of the catalog once and matches a request facet by facet, after
 ColBERT's MaxSim:
 
-1. **Facets.** The request's word n-grams (1 to :data:`MAX_NGRAM` words, not starting or ending
-   with a stop word) are embedded and compared with the catalog's descriptor vocabulary. They
+1. **Facets.** The request's words, and its word n-grams (2 to :data:`MAX_NGRAM` words, not
+   starting or ending with a stop word) that are descriptors of the catalog, are compared with
+   the catalog's descriptor vocabulary. A phrase that is a descriptor takes that descriptor's
+   stored vector, so only words the catalog never uses are embedded at search time (most
+   requests embed nothing; ``phrases="all"`` embeds every n-gram, as before, at about twice
+   the cost of the request's own dense encoding). They
    are taken greedily, best-matching first, without overlapping words, as long as their best
    match reaches ``min_facet``: "fast pace vocal renaissance music" becomes *fast pace*,
    *vocal*, *renaissance*; filler matches nothing and drops out.
@@ -88,7 +92,10 @@ class LateRetriever:
     def __init__(self, documents: Sequence[str], vectors_of: VectorsOf, *, vectors: np.ndarray | None = None,
                  min_facet: float = 0.5,
                  floor: float = 0.35, coverage: float = 0.3, weighting: str = "none",
-                 saturate: float = 1.0) -> None:
+                 saturate: float = 1.0, phrases: str = "vocabulary") -> None:
+        if phrases not in ("vocabulary", "all"):
+            raise ValueError(f"phrases must be 'vocabulary' or 'all', got {phrases!r}")
+        self.phrases = phrases
         self.vectors_of = vectors_of
         self.min_facet = float(min_facet)
         self.floor = float(floor)
@@ -176,14 +183,26 @@ class LateRetriever:
                     continue
                 if n == 1 and len(gram[0]) < 2:
                     continue
-                spans.append((i, i + n, " ".join(gram)))
+                text = " ".join(gram)
+                if n > 1 and self.phrases == "vocabulary" and text not in self._exact:
+                    continue
+                spans.append((i, i + n, text))
         if not spans or not self.vocabulary:
             return []
         texts = list(dict.fromkeys(s for _, _, s in spans))
-        q = np.asarray(self.vectors_of(texts), dtype=np.float32)
-        sims = q @ self.vectors.T
-        where = {t: j for j, t in enumerate(texts)}
         exact = self._exact
+        vocab_vectors = self.vectors
+        # a descriptor's own vector for the n-grams that are descriptors; the rest are embedded
+        new = [t for t in texts if t not in exact]
+        q = np.empty((len(texts), vocab_vectors.shape[1]), dtype=np.float32)
+        if new:
+            q_new = np.asarray(self.vectors_of(new), dtype=np.float32)
+            q[[j for j, t in enumerate(texts) if t not in exact]] = q_new
+        known = [j for j, t in enumerate(texts) if t in exact]
+        if known:
+            q[known] = vocab_vectors[[exact[texts[j]] for j in known]]
+        sims = q @ vocab_vectors.T
+        where = {t: j for j, t in enumerate(texts)}
         for t, j in where.items():
             if t in exact:
                 sims[j, exact[t]] = 1.0

@@ -162,3 +162,28 @@ def test_postings_scoring_equals_the_definition():
             asked = [max((f.sims[i] if f.sims[i] >= r.floor else 0.0) for f in facets) for i in rows]
             want.append(0.7 * np.mean(meet) + 0.3 * np.mean(asked))
         assert np.allclose(r.scores(q), want, atol=1e-5)
+
+
+def test_phrases_that_are_descriptors_take_their_stored_vectors_and_embed_nothing():
+    calls = []
+
+    def counting(texts):
+        calls.append(list(texts))
+        return vectors_of(texts)
+
+    r = LateRetriever(DOCS, counting)
+    _ = r.vectors
+    calls.clear()
+    facets = [f.text for f in r.facets("fast pace vocal renaissance")]
+    assert sorted(facets) == ["fast pace", "renaissance", "vocal"]
+    assert calls == [["fast", "pace"]]  # only words the catalog never uses; the phrases are descriptors
+    calls.clear()
+    r.facets("spooky fast pace")
+    assert calls == [["spooky", "fast", "pace"]]  # "spooky fast" is no descriptor: not a facet, not embedded
+    every = LateRetriever(DOCS, counting, phrases="all")
+    _ = every.vectors
+    calls.clear()
+    every.facets("spooky fast pace")
+    assert sorted(calls[0]) == ["fast", "fast pace", "pace", "spooky", "spooky fast", "spooky fast pace"]
+    with pytest.raises(ValueError, match="phrases"):
+        LateRetriever(DOCS, counting, phrases="some")
