@@ -36,9 +36,10 @@ def ensure_demo_index(*, home: Path | None = None, progress: Any = None, notify:
         reason = "first use"
     if notify:
         notify(f"Indexing the built-in demo catalog ({len(cat)} fictional tracks; {reason})...")
+    # TF-IDF is made when first asked for (--mode tfidf): the build skips scikit-learn's import
     return build_index(cat, DEMO_INDEX, home=home, progress=progress,
                        source={"dataset": "demo", "demo_file_sha256": file_sha},
-                       encoder=cached_fast_encoder("default"))
+                       encoder=cached_fast_encoder("default"), defer=("tfidf",))
 
 
 def cached_fast_encoder(model: str) -> OnnxEncoder | None:

@@ -122,6 +122,8 @@ class RetrieverKind:
     def _open(self, index: Index, model: str | None) -> Retriever:
         if self.load is not None and not index.memory_only:
             return self.load(index, model)
+        if self.from_documents is not None and self.name in index.manifest.raw.get("deferred", ()):
+            return self.from_documents(index.documents)  # built without it (build_index(defer=...))
         if self.build is not None and self.reader is not None and not index.memory_only:
             directory = index.path / self.name
             try:
