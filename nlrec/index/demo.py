@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from nlrec.catalog.demo import DEMO_INDEX, demo_catalog
 
 if TYPE_CHECKING:
+    from nlrec.encoders.base import DenseEncoder
     from nlrec.encoders.onnx import OnnxEncoder
     from nlrec.index.store import Index
 
@@ -42,7 +43,7 @@ def ensure_demo_index(*, home: Path | None = None, progress: Any = None, notify:
                        encoder=demo_encoder(progress), defer=("tfidf",))
 
 
-def demo_encoder(progress: Any = None) -> Any:
+def demo_encoder(progress: Any = None) -> DenseEncoder | None:
     """The encoder the demo catalog is embedded with: the ONNX export of the default model.
 
     On first use the model is exported before anything is embedded (PyTorch is needed for that

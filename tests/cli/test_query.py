@@ -46,6 +46,27 @@ def test_light_commands_do_not_import_torch(args, nlrec_home):
     assert "HEAVY=\n" in out.stdout, out.stdout + out.stderr
 
 
+def test_a_cold_query_loads_only_what_it_needs(tiny_index, nlrec_home):
+    """A query in a fresh process imports no other command's module and, on an exact index, not
+    FAISS (its vectors are read with numpy); the hits are those of a search through FAISS."""
+    code = (
+        "import sys\nfrom nlrec.cli import cli\n"
+        "try:\n    cli(['query', 'calm solo piano', '--index', 'tiny', '-k', '3', '--json'])\nexcept SystemExit:\n    pass\n"
+        "loaded = [m for m in ('faiss', 'sklearn', 'torch', 'nlrec.cli.eval', 'nlrec.cli.train', 'nlrec.cli.bench',"
+        " 'nlrec.cli.index', 'nlrec.cli.serve') if m in sys.modules]\n"
+        "print('LOADED=' + ','.join(loaded), file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "LOADED=\n" in out.stderr, out.stderr
+    fresh = [h["id"] for h in json.loads(out.stdout)["hits"]]
+    from nlrec.index import Index
+    from nlrec.search import search
+
+    idx = Index.open("tiny")
+    idx.retriever("dense").index  # noqa: B018 - the FAISS index made, as a non-exact index has it
+    assert [h.id for h in search(idx, "calm solo piano", k=3)] == fresh
+
+
 def test_version():
     r = run("--version")
     assert r.exit_code == 0 and "nlrec" in r.output
