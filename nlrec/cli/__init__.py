@@ -12,6 +12,8 @@ module is imported only when that command runs (or ``--help`` lists them all): a
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from typing import Any
 
 import click
@@ -44,6 +46,21 @@ SUBCOMMANDS: dict[str, dict[str, tuple[str, str]]] = {
 }
 """Commands defined in modules of their own, added to a group when the group is loaded."""
 
+ONE_BLAS_THREAD = frozenset({"query", "similar", "parse", "playlist", "profile"})
+"""Commands whose numpy work is small (one request against a catalog): they run OpenBLAS on one
+thread. Its thread pool costs a cold ``nlrec query`` about 0.1 s of CPU and of wall time on the
+2-core reference machine (started when numpy is imported, then spin-waiting after each product),
+for products too small to gain from a second thread; the same hits either way. A user's own
+``OPENBLAS_NUM_THREADS`` / ``GOTO_NUM_THREADS`` / ``OMP_NUM_THREADS`` is left as it is."""
+
+_BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+def _one_blas_thread() -> None:
+    """Ask OpenBLAS for one thread, if numpy is not loaded yet and the user did not choose."""
+    if "numpy" not in sys.modules and not any(os.environ.get(v) for v in _BLAS_THREAD_VARS):
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
+
 
 def _attr(spec: tuple[str, str]) -> Any:
     module, name = spec
@@ -58,6 +75,8 @@ class LazyGroup(NlrecGroup):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in COMMANDS:
+            if cmd_name in ONE_BLAS_THREAD:
+                _one_blas_thread()
             command = _attr(COMMANDS[cmd_name])
             for sub, spec in SUBCOMMANDS.get(cmd_name, {}).items():
                 command.add_command(_attr(spec), sub)

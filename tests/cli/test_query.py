@@ -48,17 +48,25 @@ def test_light_commands_do_not_import_torch(args, nlrec_home):
 
 def test_a_cold_query_loads_only_what_it_needs(tiny_index, nlrec_home):
     """A query in a fresh process imports no other command's module and, on an exact index, not
-    FAISS (its vectors are read with numpy); the hits are those of a search through FAISS."""
+    FAISS (its vectors are read with numpy), and runs OpenBLAS on one thread unless the user chose
+    a thread count; the hits are the same either way, and those of a search through FAISS."""
     code = (
         "import sys\nfrom nlrec.cli import cli\n"
         "try:\n    cli(['query', 'calm solo piano', '--index', 'tiny', '-k', '3', '--json'])\nexcept SystemExit:\n    pass\n"
         "loaded = [m for m in ('faiss', 'sklearn', 'torch', 'nlrec.cli.eval', 'nlrec.cli.train', 'nlrec.cli.bench',"
         " 'nlrec.cli.index', 'nlrec.cli.serve') if m in sys.modules]\n"
         "print('LOADED=' + ','.join(loaded), file=sys.stderr)\n"
+        "import os; print('BLAS=' + os.environ.get('OPENBLAS_NUM_THREADS', '-'), file=sys.stderr)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert "LOADED=\n" in out.stderr, out.stderr
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert "LOADED=\n" in out.stderr and "BLAS=1\n" in out.stderr, out.stderr  # one OpenBLAS thread
     fresh = [h["id"] for h in json.loads(out.stdout)["hits"]]
+    mine = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**env, "OMP_NUM_THREADS": "2"})
+    assert "BLAS=-\n" in mine.stderr and [h["id"] for h in json.loads(mine.stdout)["hits"]] == fresh  # the user's choice
     from nlrec.index import Index
     from nlrec.search import search
 
