@@ -75,6 +75,19 @@ def test_a_cold_query_loads_only_what_it_needs(tiny_index, nlrec_home):
     assert [h.id for h in search(idx, "calm solo piano", k=3)] == fresh
 
 
+@pytest.mark.parametrize(("call", "collector"), [("cli()", "False"), ("cli(['parse', 'calm piano'])", "True")])
+def test_the_program_skips_the_final_collection_code_keeps_it(call, collector, nlrec_home):
+    """Run as the program (arguments from sys.argv) nlrec leaves without a final garbage
+    collection; code calling cli([...]) keeps its collector. Exit handlers run either way."""
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: print('COLLECTOR', gc.isenabled(), file=sys.stderr))\n"
+            "sys.argv = ['nlrec', 'parse', 'calm piano']\nfrom nlrec.cli import cli\n"
+            f"try:\n    {call}\nexcept SystemExit:\n    pass\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "calm piano" in out.stdout, out.stderr
+    assert f"COLLECTOR {collector}" in out.stderr, out.stderr
+
+
 def test_version():
     r = run("--version")
     assert r.exit_code == 0 and "nlrec" in r.output
