@@ -286,3 +286,18 @@ def test_a_deferred_retriever_is_made_from_the_documents_when_used(catalog, fake
     assert not (again.path / "tfidf").exists() and search(again, "jazz piano", k=3, mode="tfidf")
     with pytest.raises(NlrecError, match="'dense' cannot be deferred"):
         _build(catalog, "bad", fake_encoder, defer=("dense",))
+
+
+def test_a_build_embeds_each_text_once(catalog, fake_encoder):
+    """The late retriever's descriptor vocabulary and the negation cache share one embedding pass:
+    across the whole build no text is sent to the encoder twice."""
+    from collections import Counter
+
+    from nlrec.negation.semantic import clear_vector_caches
+
+    clear_vector_caches()  # as in a new process
+    _build(catalog, "once", fake_encoder)
+    sent = Counter(t for call in fake_encoder.calls for t in call)
+    assert sent and max(sent.values()) == 1, [t for t, n in sent.items() if n > 1]
+    descriptors = {d.strip() for t in catalog.tracks for d in t.descriptors}
+    assert descriptors <= set(sent)  # the descriptors were embedded (once)
