@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import struct
 from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -129,11 +131,43 @@ class DenseRetriever:
 
     def __init__(self, encoder: DenseEncoder, index: faiss.Index) -> None:
         self.encoder = encoder
-        self.index = index
+        self._index = index
+
+    @classmethod
+    def from_flat(cls, encoder: DenseEncoder, vectors: np.ndarray) -> DenseRetriever:
+        """Exact search over stored unit ``vectors`` (what a ``Flat`` FAISS file holds, read by
+        :func:`read_flat_ip`) without importing FAISS; the FAISS index is made only if something
+        asks for it (:attr:`index`)."""
+        r = cls(encoder, None)
+        r._flat = vectors
+        return r
+
+    @property
+    def index(self) -> faiss.Index:
+        """The FAISS index (for a retriever made :meth:`from_flat`: an ``IndexFlatIP`` over its
+        vectors, made on first use)."""
+        if self._index is None:
+            import faiss
+
+            flat = self._flat
+            self._index = faiss.IndexFlatIP(flat.shape[1])
+            self._index.add(np.ascontiguousarray(flat, dtype=np.float32))
+            del self._flat  # now a view of FAISS' own copy (see _flat_vectors)
+        return self._index
+
+    @property
+    def ntotal(self) -> int:
+        """Number of stored vectors."""
+        return len(self._flat) if self._index is None else int(self._index.ntotal)
+
+    @property
+    def d(self) -> int:
+        """Dimension of the stored vectors."""
+        return int(self._flat.shape[1]) if self._index is None else int(self._index.d)
 
     def search_vectors(self, vectors: np.ndarray, k: int, *, restrict: np.ndarray | None = None) -> list[Ranking]:
         """Top ``k`` documents per vector (among the rows ``restrict`` when given)."""
-        k = min(k, self.index.ntotal)
+        k = min(k, self.ntotal)
         if k <= 0:
             return [Ranking(np.empty(0, np.int64), np.empty(0, np.float32)) for _ in vectors]
         if restrict is not None:
@@ -157,11 +191,11 @@ class DenseRetriever:
         """Exact among ``rows`` where the vectors are stored flat (a flat index, or HNSW over flat
         storage up to :data:`EXACT_RESTRICTED_MAX` rows: a graph walk misses allowed documents
         when the filter is selective); FAISS' ID selector otherwise."""
-        import faiss
-
         q = np.ascontiguousarray(vectors, dtype=np.float32)
         flat = self._flat_vectors()
         if flat is None and len(rows) <= EXACT_RESTRICTED_MAX:
+            import faiss
+
             storage = getattr(faiss.downcast_index(self.index), "storage", None)
             storage = faiss.downcast_index(storage) if storage is not None else None
             if isinstance(storage, faiss.IndexFlat):
@@ -172,6 +206,8 @@ class DenseRetriever:
                 top = top_k(scores, k)
                 out.append(Ranking(rows[top.doc_ids], top.scores))
             return out
+        import faiss
+
         sel = faiss.IDSelectorBatch(rows)
         hnsw = hnsw_of(self.index)
         params = faiss.SearchParametersHNSW(sel=sel) if hnsw is not None else faiss.SearchParameters(sel=sel)
@@ -182,6 +218,9 @@ class DenseRetriever:
 
     def vectors_of(self, rows: Sequence[int]) -> np.ndarray:
         """The stored vectors of document rows, ``(len(rows), d)``."""
+        flat = self._flat_vectors()
+        if flat is not None:
+            return np.array(flat[np.asarray(rows, dtype=np.int64)], dtype=np.float32).reshape(-1, flat.shape[1])
         return np.stack([self.index.reconstruct(int(r)) for r in rows])
 
     def stored_vectors(self) -> np.ndarray:
@@ -193,7 +232,7 @@ class DenseRetriever:
 
     def _flat_vectors(self) -> np.ndarray | None:
         """The stored vectors of an exact inner-product index (a view, no copy), else None."""
-        if not hasattr(self, "_flat"):
+        if not hasattr(self, "_flat"):  # (a retriever made from_flat has it from the start)
             import faiss
 
             self._flat = None
@@ -210,6 +249,12 @@ class DenseRetriever:
         return {"kind": "faiss", "ntotal": int(self.index.ntotal), "dimension": int(self.index.d)}
 
     @staticmethod
+    def load_flat(directory: Path) -> np.ndarray | None:
+        """The vectors of ``directory``'s FAISS file when it is an exact inner-product index,
+        read without FAISS (see :func:`read_flat_ip`); None for any other index."""
+        return read_flat_ip(directory / "dense.faiss")
+
+    @staticmethod
     def load_index(directory: Path) -> faiss.Index:
         import faiss
 
@@ -220,3 +265,32 @@ class DenseRetriever:
             raise IndexFileError(
                 f"{path}: corrupted FAISS index ({str(e).splitlines()[0][:120]}); rebuild the index"
             ) from None
+
+
+_FLAT_IP = b"IxFI"
+_FLAT_HEADER = struct.Struct("<iqqq?iq")  # d, ntotal, 2 unused, is_trained, metric, number of floats
+METRIC_INNER_PRODUCT = 0
+
+
+def read_flat_ip(path: Path) -> np.ndarray | None:
+    """The ``(ntotal, d)`` float32 vectors of a FAISS ``IndexFlatIP`` file, read with numpy.
+
+    Importing FAISS costs a cold query about 0.07 s of CPU; an exact index is a header and the
+    raw vectors (FAISS' ``write_index``: the fourcc ``IxFI``, the index header, the count of
+    floats, the floats), which numpy reads directly. Anything else (another index type or
+    metric, a count or file size that does not add up) returns None and is read by FAISS,
+    which also reports damage.
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4 + _FLAT_HEADER.size)
+            size = os.fstat(f.fileno()).st_size
+    except OSError:
+        return None
+    if len(head) != 4 + _FLAT_HEADER.size or head[:4] != _FLAT_IP:
+        return None
+    d, ntotal, _, _, trained, metric, count = _FLAT_HEADER.unpack(head[4:])
+    if not (d > 0 and ntotal > 0 and trained and metric == METRIC_INNER_PRODUCT and count == ntotal * d
+            and size == len(head) + 4 * count):
+        return None
+    return np.fromfile(path, dtype="<f4", count=count, offset=len(head)).reshape(ntotal, d)

@@ -19,7 +19,7 @@ from nlrec.errors import NlrecError
 from nlrec.index.generations import GenerationWriter, check_replaceable
 from nlrec.index.manifest import INDEX_FORMAT, INDEX_KIND, MANIFEST, METRIC, file_table
 from nlrec.index.registry import resolve_index_path
-from nlrec.index.retrievers import BuildInputs, RetrieverKind, built_in_index, place
+from nlrec.index.retrievers import BuildInputs, RetrieverKind, built_in_index, kind, place
 from nlrec.index.storage import fsync_tree, write_tracks
 from nlrec.index.store import Index
 from nlrec.io import write_json
@@ -64,6 +64,7 @@ def build_index(
     batch_size: int = 64,
     onnx: bool = True,
     extra_files: Callable[[Path], Any] | None = None,
+    defer: tuple[str, ...] = (),
 ) -> Index:
     """Embed and index ``catalog`` as a new generation of the index ``name``.
 
@@ -90,6 +91,10 @@ def build_index(
         extra_files: called with the build's temporary directory before the manifest is written,
             to add files that belong to the index (e.g. audio embeddings); they are listed in the
             manifest and verified like the others.
+        defer: retriever kinds made from the documents (``from_documents``) not at build time
+            but when first used; the manifest lists them under ``deferred``. The demo index
+            defers ``tfidf``: its build then never imports scikit-learn (1.3 s of CPU), which only
+            ``--mode tfidf`` / ``--sparse tfidf`` need.
 
     Returns:
         The opened, newly built index.
@@ -113,7 +118,10 @@ def build_index(
             resolve_model(model)  # a mistyped --model is refused now ("did you mean"), not after seconds
     if progress:
         progress("indexing", 0, 1)
-    built = document_retrievers(documents, bm25_method, normalize=bm25_normalize)  # checked before embedding
+    for name_ in defer:
+        if kind(name_).from_documents is None:
+            raise NlrecError(f"retriever {name_!r} cannot be deferred: it is not made from documents")
+    built = document_retrievers(documents, bm25_method, normalize=bm25_normalize, skip=defer)  # checked before embedding
     enc = encoder if encoder is not None else load_encoder(model)
     with GenerationWriter(dest, on_wait=on_wait) as writer:
         tmp = writer.stage()
@@ -171,6 +179,7 @@ def build_index(
                 **(source or {}),
             },
             "build": {"seconds": stats.seconds, "encode_seconds": stats.encode_seconds},
+            **({"deferred": sorted(defer)} if defer else {}),
             "files": file_table(tmp),
         }
         write_json(tmp / MANIFEST, manifest)
@@ -184,17 +193,17 @@ def build_index(
     return index
 
 
-def document_retrievers(documents: list[str], bm25_method: str = "lucene", *,
-                        normalize: bool = False) -> dict[str, tuple[RetrieverKind, Any]]:
-    """Every registered retriever built from the documents alone (TF-IDF, BM25, ...), built
-    before anything is embedded so that their errors come first.
+def document_retrievers(documents: list[str], bm25_method: str = "lucene", *, normalize: bool = False,
+                        skip: tuple[str, ...] = ()) -> dict[str, tuple[RetrieverKind, Any]]:
+    """Every registered retriever built from the documents alone (TF-IDF, BM25, ...) but those in
+    ``skip``, built before anything is embedded so that their errors come first.
 
     Raises:
         NlrecError: when no descriptor has an indexable word (only stop words or single letters).
     """
     inputs = BuildInputs(documents, options={"bm25_method": bm25_method, "bm25_normalize": normalize})
     try:
-        return {k.name: (k, k.build(inputs)) for k in built_in_index("documents")}  # type: ignore[misc]
+        return {k.name: (k, k.build(inputs)) for k in built_in_index("documents") if k.name not in skip}  # type: ignore[misc]
     except ValueError as e:
         raise NlrecError(
             "no descriptor in the catalog has an indexable word (only stop words, single letters or "

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from nlrec.catalog.demo import DEMO_INDEX, demo_catalog
 
 if TYPE_CHECKING:
+    from nlrec.encoders.base import DenseEncoder
     from nlrec.encoders.onnx import OnnxEncoder
     from nlrec.index.store import Index
 
@@ -36,9 +37,40 @@ def ensure_demo_index(*, home: Path | None = None, progress: Any = None, notify:
         reason = "first use"
     if notify:
         notify(f"Indexing the built-in demo catalog ({len(cat)} fictional tracks; {reason})...")
+    # TF-IDF is made when first asked for (--mode tfidf): the build skips scikit-learn's import
     return build_index(cat, DEMO_INDEX, home=home, progress=progress,
                        source={"dataset": "demo", "demo_file_sha256": file_sha},
-                       encoder=cached_fast_encoder("default"))
+                       encoder=demo_encoder(progress), defer=("tfidf",))
+
+
+def demo_encoder(progress: Any = None) -> DenseEncoder | None:
+    """The encoder the demo catalog is embedded with: the ONNX export of the default model.
+
+    On first use the model is exported before anything is embedded (PyTorch is needed for that
+    anyway), and the catalog and its descriptors are then embedded by onnxruntime, as every later
+    rebuild and every query is: the same index whichever way it is made, and on a CPU faster
+    than embedding with PyTorch. ``None`` (``build_index`` loads the model itself) when the model
+    cannot be loaded; the PyTorch encoder when it cannot be exported (``build_index`` then says why).
+    """
+    fast = cached_fast_encoder("default")
+    if fast is not None:
+        return fast
+    from nlrec.encoders.dense import load_encoder
+    from nlrec.encoders.onnx import OnnxEncoder, export_onnx, onnx_export_available
+    from nlrec.errors import NlrecError
+
+    try:
+        enc = load_encoder("default")
+    except NlrecError:
+        return None
+    if not onnx_export_available() or not hasattr(enc, "model"):
+        return enc
+    if progress:
+        progress("onnx export", 0, 1)
+    try:
+        return OnnxEncoder(export_onnx(enc))
+    except NlrecError:  # build_index tries again and warns that queries will use PyTorch
+        return enc
 
 
 def cached_fast_encoder(model: str) -> OnnxEncoder | None:

@@ -122,6 +122,8 @@ class RetrieverKind:
     def _open(self, index: Index, model: str | None) -> Retriever:
         if self.load is not None and not index.memory_only:
             return self.load(index, model)
+        if self.from_documents is not None and self.name in index.manifest.raw.get("deferred", ()):
+            return self.from_documents(index.documents)  # built without it (build_index(defer=...))
         if self.build is not None and self.reader is not None and not index.memory_only:
             directory = index.path / self.name
             try:
@@ -224,6 +226,12 @@ def _load_dense(index: Index, model: str | None) -> Retriever:
     from nlrec.encoders.faiss_dense import DenseRetriever
     from nlrec.index.storage import check_unit_vectors
 
+    flat = DenseRetriever.load_flat(index.path / "dense")  # an exact index: read without importing FAISS
+    if flat is not None:
+        if flat.shape != (len(index.documents), index.manifest.dimension):
+            raise IndexFileError(f"index {index.name!r}: FAISS file does not match its manifest; rebuild it")
+        check_unit_vectors(flat, index.name)
+        return DenseRetriever.from_flat(index.encoder(model), flat)
     try:
         faiss_index = DenseRetriever.load_index(index.path / "dense")
     except (OSError, ValueError, KeyError) as e:
@@ -275,9 +283,12 @@ def _read_bm25(directory: Path) -> Retriever:
 
 def _build_late(inputs: BuildInputs) -> Retriever:
     from nlrec.encoders.late import LateRetriever
+    from nlrec.negation.semantic import _vector_cache
 
-    enc = inputs.encoder
-    return LateRetriever(inputs.documents, lambda texts: enc.encode(list(texts)))
+    # Through the vector cache the negation matcher reads: index building then embeds each
+    # descriptor once, here, and its negation pass (build._precompute_negation_vectors) finds them.
+    cache = _vector_cache(inputs.encoder)
+    return LateRetriever(inputs.documents, lambda texts: cache.encode(list(texts)))
 
 
 def _load_late(index: Index, model: str | None) -> Retriever:

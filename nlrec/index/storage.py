@@ -112,20 +112,26 @@ def check_unit_vectors(faiss_index: Any, name: str, *, sample: int = 1024) -> No
     when FAISS can reconstruct them. A flipped byte in a vector changes its norm, and it would
     otherwise surface as a cosine above 1 ranking an unrelated track first.
 
+    ``faiss_index`` may also be the stored vectors themselves, an ``(n, d)`` array (an exact index
+    read without FAISS: :func:`nlrec.encoders.faiss_dense.read_flat_ip`).
+
     Raises:
         IndexFileError: naming the first bad row.
     """
-    import faiss
+    if isinstance(faiss_index, np.ndarray):
+        flat, n = faiss_index, len(faiss_index)
+    else:
+        import faiss
 
-    n, d = int(faiss_index.ntotal), int(faiss_index.d)
-    if n == 0:
-        return
-    inner = faiss.downcast_index(faiss_index)
-    storage = getattr(inner, "storage", None)
-    if storage is not None:
-        inner = faiss.downcast_index(storage)
-    if isinstance(inner, faiss.IndexFlat):
-        flat = faiss.rev_swig_ptr(inner.get_xb(), n * d).reshape(n, d)
+        n, d = int(faiss_index.ntotal), int(faiss_index.d)
+        if n == 0:
+            return
+        inner = faiss.downcast_index(faiss_index)
+        storage = getattr(inner, "storage", None)
+        if storage is not None:
+            inner = faiss.downcast_index(storage)
+        flat = faiss.rev_swig_ptr(inner.get_xb(), n * d).reshape(n, d) if isinstance(inner, faiss.IndexFlat) else None
+    if flat is not None:
         rows = range(0, n, 65536)
         blocks = ((start, flat[start : start + 65536]) for start in rows)
     else:

@@ -165,7 +165,7 @@ def update_index(
                 extra_files = _carry_audio(current, {t.id for t in all_tracks})
             new = build_index(catalog, root, encoder=encoder, model=current.manifest.encoder.model,
                               factory=current.manifest.factory, progress=progress, source=source, onnx=False,
-                              extra_files=extra_files)
+                              extra_files=extra_files, defer=tuple(current.manifest.raw.get("deferred", ())))
         finally:
             current.close()
     built = new

@@ -46,6 +46,48 @@ def test_light_commands_do_not_import_torch(args, nlrec_home):
     assert "HEAVY=\n" in out.stdout, out.stdout + out.stderr
 
 
+def test_a_cold_query_loads_only_what_it_needs(tiny_index, nlrec_home):
+    """A query in a fresh process imports no other command's module and, on an exact index, not
+    FAISS (its vectors are read with numpy), and runs OpenBLAS on one thread unless the user chose
+    a thread count; the hits are the same either way, and those of a search through FAISS."""
+    code = (
+        "import sys\nfrom nlrec.cli import cli\n"
+        "try:\n    cli(['query', 'calm solo piano', '--index', 'tiny', '-k', '3', '--json'])\nexcept SystemExit:\n    pass\n"
+        "loaded = [m for m in ('faiss', 'sklearn', 'torch', 'nlrec.cli.eval', 'nlrec.cli.train', 'nlrec.cli.bench',"
+        " 'nlrec.cli.index', 'nlrec.cli.serve') if m in sys.modules]\n"
+        "print('LOADED=' + ','.join(loaded), file=sys.stderr)\n"
+        "import os; print('BLAS=' + os.environ.get('OPENBLAS_NUM_THREADS', '-'), file=sys.stderr)\n"
+    )
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert "LOADED=\n" in out.stderr and "BLAS=1\n" in out.stderr, out.stderr  # one OpenBLAS thread
+    fresh = [h["id"] for h in json.loads(out.stdout)["hits"]]
+    mine = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**env, "OMP_NUM_THREADS": "2"})
+    assert "BLAS=-\n" in mine.stderr and [h["id"] for h in json.loads(mine.stdout)["hits"]] == fresh  # the user's choice
+    from nlrec.index import Index
+    from nlrec.search import search
+
+    idx = Index.open("tiny")
+    idx.retriever("dense").index  # noqa: B018 - the FAISS index made, as a non-exact index has it
+    assert [h.id for h in search(idx, "calm solo piano", k=3)] == fresh
+
+
+@pytest.mark.parametrize(("call", "collector"), [("cli()", "False"), ("cli(['parse', 'calm piano'])", "True")])
+def test_the_program_skips_the_final_collection_code_keeps_it(call, collector, nlrec_home):
+    """Run as the program (arguments from sys.argv) nlrec leaves without a final garbage
+    collection; code calling cli([...]) keeps its collector. Exit handlers run either way."""
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: print('COLLECTOR', gc.isenabled(), file=sys.stderr))\n"
+            "sys.argv = ['nlrec', 'parse', 'calm piano']\nfrom nlrec.cli import cli\n"
+            f"try:\n    {call}\nexcept SystemExit:\n    pass\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "calm piano" in out.stdout, out.stderr
+    assert f"COLLECTOR {collector}" in out.stderr, out.stderr
+
+
 def test_version():
     r = run("--version")
     assert r.exit_code == 0 and "nlrec" in r.output

@@ -47,3 +47,42 @@ def test_k_larger_than_corpus():
     r = DenseRetriever(None, build_faiss(_unit(rng, 3, 8)))
     (ranking,) = r.search_vectors(_unit(rng, 1, 8), 10)
     assert len(ranking) == 3
+
+
+def test_flat_file_read_without_faiss_matches_faiss(tmp_path):
+    """An exact inner-product file is read with numpy (no FAISS import on a cold query): the
+    same vectors as FAISS reads, the same rankings, filtered or not; the FAISS index is made
+    only when asked for."""
+    import faiss
+
+    from nlrec.encoders.faiss_dense import read_flat_ip
+
+    rng = np.random.default_rng(3)
+    docs, queries = _unit(rng, 300, 16), _unit(rng, 7, 16)
+    DenseRetriever(None, build_faiss(docs, "Flat")).save(tmp_path)
+    flat = DenseRetriever.load_flat(tmp_path)
+    assert flat is not None and flat.dtype == np.float32
+    loaded = DenseRetriever.load_index(tmp_path)
+    assert np.array_equal(flat, faiss.rev_swig_ptr(loaded.get_xb(), loaded.ntotal * loaded.d).reshape(300, 16))
+    fast, slow = DenseRetriever.from_flat(None, flat), DenseRetriever(None, loaded)
+    assert (fast.ntotal, fast.d) == (300, 16)
+    rows = np.array([5, 17, 40, 41, 299])
+    for a, b in [(fast.search_vectors(queries, 10), slow.search_vectors(queries, 10)),
+                 (fast.search_vectors(queries, 3, restrict=rows), slow.search_vectors(queries, 3, restrict=rows))]:
+        assert [list(r.doc_ids) for r in a] == [list(r.doc_ids) for r in b]
+        assert all(np.array_equal(x.scores, y.scores) for x, y in zip(a, b))
+    assert np.array_equal(fast.vectors_of([3, 1]), slow.vectors_of([3, 1]))
+    assert fast._index is None  # nothing above needed FAISS
+    assert fast.index.ntotal == 300 and np.array_equal(fast.stored_vectors(), flat)  # made when asked
+    # anything but an intact exact inner-product file is left to FAISS
+    path = tmp_path / "dense.faiss"
+    whole = path.read_bytes()
+    path.write_bytes(whole[:-4])
+    assert read_flat_ip(path) is None
+    path.write_bytes(b"garbage")
+    assert read_flat_ip(path) is None
+    l2 = faiss.IndexFlatL2(16)
+    l2.add(docs)
+    for index in (build_faiss(docs, "HNSW8,Flat"), l2):
+        faiss.write_index(index, str(path))
+        assert read_flat_ip(path) is None

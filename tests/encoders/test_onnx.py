@@ -89,22 +89,26 @@ def test_packaged_minilm_onnx_agrees():
 
 
 def test_saved_optimised_graph(tiny_model):
-    """The export keeps onnxruntime's optimised graph (weights in a mapped file); a later load uses
-    it and gives the same vectors; a damaged copy falls back to the original; one made by an
-    older nlrec (no optimized/) is optimised on first load."""
+    """The export keeps onnxruntime's optimised graph (weights in a mapped file, pre-packed for this
+    machine); a later load uses it and gives the same vectors; a damaged copy falls back to the
+    original; one made by an older nlrec (no optimised copy) is optimised on first load."""
     import shutil
 
-    from nlrec.encoders.onnx import OPTIMIZED
+    import onnxruntime as ort
+
+    from nlrec.encoders.onnx import OPTIMIZED, machine_tag, optimized_dir
 
     torch_enc = load_encoder(str(tiny_model))
     path = export_onnx(torch_enc)
-    assert (path / OPTIMIZED / "model.onnx").is_file() and (path / OPTIMIZED / "weights.bin").is_file()
+    saved = optimized_dir(path, ort)
+    assert saved.name == f"{OPTIMIZED}-{machine_tag(ort)}" and len(machine_tag(ort)) == 12
+    assert (saved / "model.onnx").is_file() and (saved / "weights.bin").is_file()
     reference = OnnxEncoder(path).encode(TEXTS)
-    shutil.rmtree(path / OPTIMIZED)
-    again = OnnxEncoder(path)  # as an export made before optimized/ existed
-    assert (path / OPTIMIZED / "model.onnx").is_file()
+    shutil.rmtree(saved)
+    again = OnnxEncoder(path)  # as an export made before the optimised copy existed
+    assert (saved / "model.onnx").is_file()
     assert not list(path.glob(".tmp-optimized-*"))
-    assert np.min(np.sum(again.encode(TEXTS) * reference, axis=1)) >= 0.99999
-    (path / OPTIMIZED / "weights.bin").write_bytes(b"broken")
+    assert np.array_equal(again.encode(TEXTS), reference)  # the packed weights change no bit
+    (saved / "weights.bin").write_bytes(b"broken")
     assert np.min(np.sum(OnnxEncoder(path).encode(TEXTS) * reference, axis=1)) >= 0.99999
-    assert (path / OPTIMIZED / "weights.bin").stat().st_size > 100  # made again
+    assert (saved / "weights.bin").stat().st_size > 100  # made again

@@ -261,3 +261,43 @@ def test_a_sub_directory_manifest_is_listed_and_verified(catalog, fake_encoder):
     (idx.path / "extra" / "manifest.json").write_text("{}")
     assert "extra/manifest.json" in file_table(idx.path) and "manifest.json" not in file_table(idx.path)
     idx.close()
+
+
+def test_a_deferred_retriever_is_made_from_the_documents_when_used(catalog, fake_encoder):
+    """``build_index(defer=("tfidf",))`` (the demo index) writes no TF-IDF files and lists the kind
+    as deferred; searching it makes it from the documents, ranking as one built with the index;
+    an update keeps it deferred; a kind that is not made from documents cannot be deferred."""
+    from nlrec.errors import NlrecError
+    from nlrec.search import search
+
+    full, lazy = _build(catalog, "full", fake_encoder), _build(catalog, "lazy", fake_encoder, defer=("tfidf",))
+    assert (full.path / "tfidf").is_dir() and not (lazy.path / "tfidf").exists()
+    assert lazy.manifest.raw["deferred"] == ["tfidf"] and "deferred" not in full.manifest.raw
+    for q in ("jazz piano", "calm strings", "upbeat"):
+        want = [(h.id, round(h.score, 6)) for h in search(full, q, k=5, mode="tfidf")]
+        assert [(h.id, round(h.score, 6)) for h in search(lazy, q, k=5, mode="tfidf")] == want
+        assert [h.id for h in search(lazy, q, k=5, mode="hybrid", sparse="tfidf")] == \
+            [h.id for h in search(full, q, k=5, mode="hybrid", sparse="tfidf")]
+    from nlrec.index.update import update_index
+
+    report = update_index(lazy, upsert=[], remove=[catalog.tracks[0].id])
+    again = report["index"]
+    assert again.generation == 2 and again.manifest.raw["deferred"] == ["tfidf"]
+    assert not (again.path / "tfidf").exists() and search(again, "jazz piano", k=3, mode="tfidf")
+    with pytest.raises(NlrecError, match="'dense' cannot be deferred"):
+        _build(catalog, "bad", fake_encoder, defer=("dense",))
+
+
+def test_a_build_embeds_each_text_once(catalog, fake_encoder):
+    """The late retriever's descriptor vocabulary and the negation cache share one embedding pass:
+    across the whole build no text is sent to the encoder twice."""
+    from collections import Counter
+
+    from nlrec.negation.semantic import clear_vector_caches
+
+    clear_vector_caches()  # as in a new process
+    _build(catalog, "once", fake_encoder)
+    sent = Counter(t for call in fake_encoder.calls for t in call)
+    assert sent and max(sent.values()) == 1, [t for t, n in sent.items() if n > 1]
+    descriptors = {d.strip() for t in catalog.tracks for d in t.descriptors}
+    assert descriptors <= set(sent)  # the descriptors were embedded (once)
