@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from nlrec.limits import LIMITS, time_budget
-from nlrec.server.deps import Snap
+from nlrec.server.deps import Pool, Snap
 from nlrec.server.errors import NotFound, Unprocessable
 from nlrec.server.listen import render_hits
 from nlrec.server.models import NegationMode, Parsed, SearchBody, SearchOut, SimilarOut
@@ -51,6 +51,19 @@ def run_search(snap: Any, body: SearchBody) -> dict[str, Any]:
             "nothing_to_match": result.request.nothing_to_match}
 
 
+def pooled(pool: Any, route: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The answer of a search process (``nlrec serve --workers N``), or None to serve it here
+    (one worker, the processes still starting, or gone)."""
+    if pool is None or not pool.ready:
+        return None
+    from nlrec.server.pool import PoolDown
+
+    try:
+        return pool.call(route, payload)
+    except PoolDown:
+        return None
+
+
 def _body(**fields: Any) -> SearchBody:
     from pydantic import ValidationError
 
@@ -64,6 +77,7 @@ def _body(**fields: Any) -> SearchBody:
 @router.get("/search", response_model=SearchOut)
 def search_get(
     snap: Snap,
+    pool: Pool,
     q: Annotated[str, Query(max_length=LIMITS.request_chars, description="the request")] = "",
     like: Annotated[str | None, Query(max_length=1000, description="a track id: more like it")] = None,
     k: Annotated[int, Query(ge=1, le=LIMITS.k)] = 10,
@@ -76,14 +90,15 @@ def search_get(
 ) -> dict[str, Any]:
     """Search: the request as understood (``parsed``) and ranked tracks, each with why it is there
     and where to listen."""
-    return run_search(snap, _body(q=q, like=like, k=k, mode=mode, negation=negation, exclude=exclude, where=where,
-                                  profile=profile, profile_weight=profile_weight))
+    body = _body(q=q, like=like, k=k, mode=mode, negation=negation, exclude=exclude, where=where,
+                 profile=profile, profile_weight=profile_weight)
+    return pooled(pool, "search", body.model_dump()) or run_search(snap, body)
 
 
 @router.post("/search", response_model=SearchOut)
-def search_post(snap: Snap, body: SearchBody) -> dict[str, Any]:
+def search_post(snap: Snap, pool: Pool, body: SearchBody) -> dict[str, Any]:
     """Search with every option of ``nlrec query`` in a JSON body."""
-    return run_search(snap, body)
+    return pooled(pool, "search", body.model_dump()) or run_search(snap, body)
 
 
 @router.get("/parse", response_model=Parsed)
@@ -104,10 +119,16 @@ def parse(
 @router.get("/similar", response_model=SimilarOut)
 def similar_get(
     snap: Snap,
+    pool: Pool,
     id: Annotated[str, Query(max_length=1000, description="a track id, an artist, a title or \"Title - Artist\"")],
     k: Annotated[int, Query(ge=1, le=LIMITS.k)] = 10,
 ) -> dict[str, Any]:
     """Tracks like ``id``, each with the descriptors it shares with it."""
+    return pooled(pool, "similar", {"id": id, "k": k}) or run_similar(snap, id, k)
+
+
+def run_similar(snap: Any, id: str, k: int) -> dict[str, Any]:
+    """Tracks like ``id`` in the request's generation, within the time budget."""
     from nlrec.search.similar import similar
 
     t0 = time.perf_counter()
