@@ -43,7 +43,8 @@ def create_app(index_name: str, *, api_key: str | None = None, home: Path | None
         routers: extra ``APIRouter`` objects to include (after the API's own).
         workers: search processes (:mod:`nlrec.server.pool`); with more than one, ``/search`` and
             ``/similar`` run in them (started in the background after the warm-up; until they are
-            up, this process serves them).
+            up, this process serves them), and writes in a writer process of lower priority
+            (:mod:`nlrec.server.writer`).
         request_threads: native threads one request may use in a search process.
     """
     from fastapi import FastAPI
@@ -67,15 +68,19 @@ def create_app(index_name: str, *, api_key: str | None = None, home: Path | None
     pool = None
     if workers > 1:
         from nlrec.server.pool import SearchPool
+        from nlrec.server.writer import WriterProcess
 
         pool = SearchPool(index_name, processes=workers, home=home, threads=request_threads)
         pool.start(after=warming)  # after the vectors are cached: the processes load them
+        state.writer = WriterProcess(index_name, home=home)
+        state.writer.start()
 
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
         yield
         if pool is not None:
             pool.close()
+            state.writer.close()
         state.close()
 
     app = FastAPI(title="nlrec", summary="Natural-language music search over song descriptor sets",

@@ -66,6 +66,7 @@ class ServerState:
         self._follow_lock = threading.Lock()
         self._stop = threading.Event()
         self._warming: threading.Thread | None = None
+        self.writer: Any = None  # a WriterProcess (nlrec serve --workers N): writes are applied there
 
     @property
     def index(self) -> Any:
@@ -143,14 +144,20 @@ class ServerState:
         if close:
             snap.index.close()  # the writer may then collect that generation
 
-    def follow(self) -> None:
+    def follow(self, wait: bool = False) -> None:
         """Switch to the index's newest generation when another process rebuilt or updated it
-        (one small file read per request)."""
+        (one small file read per request).
+
+        Args:
+            wait: when another thread is opening the new generation, wait for it (a writer that
+                must read its own write) instead of serving this request from the current one.
+        """
         index = self._current.index
         if index.is_current():
             return
-        if not self._follow_lock.acquire(blocking=False):
+        if not self._follow_lock.acquire(blocking=wait):
             return  # another request is opening it: this one is served by the current snapshot
+        index = self._current.index
         try:
             if self._current.index is index:
                 new = index.refreshed()
@@ -172,9 +179,16 @@ class ServerState:
         """Apply an incremental update to the index and switch to the new generation.
 
         The new version is built while searches go on against the current one; writers in this
-        process wait for each other here, and for other processes on the index's writer lock."""
+        process wait for each other here, and for other processes on the index's writer lock.
+        With a :attr:`writer` process, the update is applied there and this state then switches
+        to the generation it committed."""
         from nlrec.index.update import update_index
 
+        if self.writer is not None:
+            with self._write_lock:
+                report = self.writer.update(upsert or [], remove or [])
+            self.follow(wait=True)
+            return report
         with self._write_lock:
             report = update_index(self._current.index, upsert=upsert or [], remove=remove or [])
             self._swap(report.pop("index"))

@@ -49,6 +49,7 @@ def pooled(served_index, monkeypatch):
     app = create_app(served_index, workers=2)
     with LiveServer(app) as server:
         _wait_for_processes(server, 2)
+        server.app = app
         yield server, app.state.nlrec_pool
 
 
@@ -72,18 +73,27 @@ def test_search_processes_answer_and_fail_as_the_server_process_does(served_inde
         assert "Traceback" not in r.text
 
 
-def test_a_write_in_the_server_process_is_searched_at_once(pooled):
-    """One writer (the HTTP process); every search process follows the new generation."""
-    server, _ = pooled
+def test_a_write_is_applied_by_the_niced_writer_and_searched_at_once(pooled):
+    """One writer process, at a lower CPU priority; the HTTP process reads its own write at once
+    and every search process follows the new generation."""
+    from nlrec.server.writer import NICENESS
+
+    server, pool = pooled
+    writer = server.app.state.nlrec.writer
+    assert writer.pid not in (os.getpid(), *pool.pids)
+    assert os.getpriority(os.PRIO_PROCESS, writer.pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
     new = {"id": "n1", "title": "Glass Harp", "artist": "Nobody Known", "year": 2001,
            "descriptors": ["glass harmonica", "calm", "ambient"]}
     assert httpx.post(server.url + "/tracks", json={"tracks": [new]}, timeout=60).status_code == 200
+    assert httpx.get(server.url + "/tracks/n1", timeout=30).json()["title"] == "Glass Harp"
     where = {"q": "calm", "k": 5, "where": "artist = 'Nobody Known'"}
     for _ in range(4):  # more searches than processes: each one answers from the new generation
         assert [h["id"] for h in httpx.post(server.url + "/search", json=where, timeout=30).json()["hits"]] == ["n1"]
     assert httpx.delete(server.url + "/tracks/n1", timeout=60).status_code == 200
     for _ in range(4):
         assert httpx.post(server.url + "/search", json=where, timeout=30).json()["hits"] == []
+    bad = httpx.post(server.url + "/tracks/remove", json={"ids": ["t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8"]})
+    assert bad.status_code == 400 and "empty" in bad.json()["error"]["message"]  # the writer's error, its status
 
 
 def test_a_dead_search_process_is_replaced_and_no_request_fails(pooled):
