@@ -290,6 +290,11 @@ def _median_of(results: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _save(out: str, report: dict[str, Any]) -> None:
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(json.dumps(report, indent=2) + "\n")
+
+
 def run_all(args: argparse.Namespace) -> dict[str, Any]:
     """Build, serve in another process, then: read-only load with each client count, heavy
     requests, and load with a writer; returns the report with the acceptance ratios."""
@@ -316,7 +321,9 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
         report["read_only"] = {str(c): _median_of([r[str(c)] for r in rounds]) for c in args.client_counts}
         if args.rounds > 1:
             report["read_only_rounds"] = rounds
+        _save(args.out, report)  # each phase kept as it ends
         report["heavy"] = asyncio.run(heavy_requests(url))
+        _save(args.out, report)
         if args.writes:
             sets = real_descriptor_sets(args.data_dir)
             rng = random.Random(3)
@@ -361,6 +368,5 @@ if __name__ == "__main__":
     p.add_argument("--out", default="eval/results/serving.json")
     a = p.parse_args()
     rep = run_all(a)
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(json.dumps(rep, indent=2) + "\n")
+    _save(a.out, rep)
     print(json.dumps(rep, indent=2))

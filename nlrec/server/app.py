@@ -66,6 +66,15 @@ def create_app(index_name: str, *, api_key: str | None = None, home: Path | None
         state.warm()
         warming = state.warm_vectors()
     pool = None
+    if workers > 1 and state.index.backend == "milvus":
+        uri = str((state.index.manifest.raw.get("backend") or {}).get("uri", ""))
+        if "://" not in uri:  # a local file: Milvus Lite, open in one process at a time
+            state.close()
+            state.index.close()
+            from nlrec.errors import NlrecError
+
+            raise NlrecError(f"index {index_name!r} is on Milvus Lite ({uri}), which one process opens at a time: "
+                             "serve it with --workers 1 (or use a Milvus server)")
     if workers > 1:
         from nlrec.server.pool import SearchPool
         from nlrec.server.writer import WriterProcess

@@ -21,7 +21,7 @@ from typing import Any
 
 from nlrec.server.pool import RemoteError
 
-NICENESS = 10
+NICENESS = 5
 """How much lower the writer's CPU priority is than the server's."""
 
 _STATE: Any = None  # in the writer process: its ServerState

@@ -107,3 +107,24 @@ def test_a_dead_search_process_is_replaced_and_no_request_fails(pooled):
     _wait_for_processes(server, 2)
     assert killed not in pool.pids and pool.restarts == 1
     assert _answers(server.url) == before
+
+
+def test_milvus_lite_is_served_by_one_process_only(tmp_path, fake_encoder):
+    """A Milvus Lite database is open in one process at a time: several workers are refused with a
+    one-line error, before any process starts."""
+    pytest.importorskip("milvus_lite")
+    from nlrec.catalog import Catalog
+    from nlrec.errors import NlrecError
+    from nlrec.index.milvus import disconnect_all, target
+    from nlrec.index.milvus.build import build_milvus_index
+    from nlrec.server.app import create_app
+
+    rows = [{"id": f"m{i}", "title": f"Song {i}", "descriptors": ["calm", "piano"] if i % 2 else ["rock"]}
+            for i in range(6)]
+    build_milvus_index(Catalog.from_records(rows), "lite", target(str(tmp_path / "m.db"), "songs"),
+                       encoder=fake_encoder).close()
+    try:
+        with pytest.raises(NlrecError, match="--workers 1"):
+            create_app("lite", workers=2, warm=False)
+    finally:
+        disconnect_all()
