@@ -62,7 +62,9 @@ def _pid(pause: float) -> int:
 
 
 def _call(route: str, payload: dict[str, Any]) -> tuple[str, Any]:
-    """Run one route in this search process: ``("ok", answer)`` or ``("error", (status, message))``."""
+    """Run one route in this search process: ``("ok", the answer as JSON text, by the route's
+    response model)`` or ``("error", (status, message))``. Serialising here, not in the HTTP
+    process, keeps the one process every request passes through light."""
     from nlrec.errors import NlrecError
     from nlrec.server.errors import status_of
 
@@ -70,14 +72,17 @@ def _call(route: str, payload: dict[str, Any]) -> tuple[str, Any]:
     snap = state.acquire()
     try:
         if route == "search":
-            from nlrec.server.models import SearchBody
+            from nlrec.server.models import SearchBody, SearchOut
             from nlrec.server.routers.search import run_search
 
-            return "ok", run_search(snap, SearchBody.model_validate(payload))
+            answer = SearchOut.model_validate(run_search(snap, SearchBody.model_validate(payload)))
+            return "ok", answer.model_dump_json(by_alias=True)
         if route == "similar":
+            from nlrec.server.models import SimilarOut
             from nlrec.server.routers.search import run_similar
 
-            return "ok", run_similar(snap, payload["id"], payload["k"])
+            return "ok", SimilarOut.model_validate(run_similar(snap, payload["id"], payload["k"])).model_dump_json(
+                by_alias=True)
         return "error", (500, f"internal error (no route {route!r} in a search process)")
     except NlrecError as e:
         return "error", (status_of(e), str(e))
@@ -151,8 +156,9 @@ class SearchPool:
         self._thread.start()
         return self._thread
 
-    def call(self, route: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """Run ``route`` with ``payload`` in the first free search process and return its answer.
+    def call(self, route: str, payload: dict[str, Any]) -> str:
+        """Run ``route`` with ``payload`` in the first free search process and return its answer
+        (JSON text, as the route's response model writes it).
 
         Raises:
             RemoteError: the search's own error, with its status.

@@ -51,15 +51,17 @@ def run_search(snap: Any, body: SearchBody) -> dict[str, Any]:
             "nothing_to_match": result.request.nothing_to_match}
 
 
-def pooled(pool: Any, route: str, payload: dict[str, Any]) -> dict[str, Any] | None:
-    """The answer of a search process (``nlrec serve --workers N``), or None to serve it here
-    (one worker, the processes still starting, or gone)."""
+def pooled(pool: Any, route: str, payload: dict[str, Any]) -> Any:
+    """The answer of a search process (``nlrec serve --workers N``; JSON it wrote by the route's
+    response model), or None to serve it here (one worker, the processes starting, or gone)."""
     if pool is None or not pool.ready:
         return None
+    from fastapi.responses import Response
+
     from nlrec.server.pool import PoolDown
 
     try:
-        return pool.call(route, payload)
+        return Response(content=pool.call(route, payload), media_type="application/json")
     except PoolDown:
         return None
 
@@ -87,18 +89,20 @@ def search_get(
     where: Annotated[str | None, Query(max_length=LIMITS.filter_chars)] = None,
     profile: Annotated[str | None, Query(max_length=100)] = None,
     profile_weight: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
-) -> dict[str, Any]:
+) -> Any:
     """Search: the request as understood (``parsed``) and ranked tracks, each with why it is there
     and where to listen."""
     body = _body(q=q, like=like, k=k, mode=mode, negation=negation, exclude=exclude, where=where,
                  profile=profile, profile_weight=profile_weight)
-    return pooled(pool, "search", body.model_dump()) or run_search(snap, body)
+    answer = pooled(pool, "search", body.model_dump())
+    return answer if answer is not None else run_search(snap, body)
 
 
 @router.post("/search", response_model=SearchOut)
-def search_post(snap: Snap, pool: Pool, body: SearchBody) -> dict[str, Any]:
+def search_post(snap: Snap, pool: Pool, body: SearchBody) -> Any:
     """Search with every option of ``nlrec query`` in a JSON body."""
-    return pooled(pool, "search", body.model_dump()) or run_search(snap, body)
+    answer = pooled(pool, "search", body.model_dump())
+    return answer if answer is not None else run_search(snap, body)
 
 
 @router.get("/parse", response_model=Parsed)
@@ -122,9 +126,10 @@ def similar_get(
     pool: Pool,
     id: Annotated[str, Query(max_length=1000, description="a track id, an artist, a title or \"Title - Artist\"")],
     k: Annotated[int, Query(ge=1, le=LIMITS.k)] = 10,
-) -> dict[str, Any]:
+) -> Any:
     """Tracks like ``id``, each with the descriptors it shares with it."""
-    return pooled(pool, "similar", {"id": id, "k": k}) or run_similar(snap, id, k)
+    answer = pooled(pool, "similar", {"id": id, "k": k})
+    return answer if answer is not None else run_similar(snap, id, k)
 
 
 def run_similar(snap: Any, id: str, k: int) -> dict[str, Any]:
