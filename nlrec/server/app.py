@@ -83,6 +83,7 @@ def create_app(index_name: str, *, api_key: str | None = None, home: Path | None
         pool.start(after=warming)  # after the vectors are cached: the processes load them
         state.writer = WriterProcess(index_name, home=home)
         state.writer.start()
+        state.pool = pool
 
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:

@@ -43,8 +43,9 @@ class RemoteError(ApiError):
         self.status = status
 
 
-def _start(index: str, home: str | None, threads: int) -> None:
-    """Initialise one search process: its native threads, the index, the warm-up."""
+def _start(index: str, home: str | None, threads: int, slots: Any, generations: Any) -> None:
+    """Initialise one search process: its native threads, the index, the warm-up, and a thread
+    that follows new generations (recording each one in ``generations[slot]``)."""
     global _STATE
     from nlrec.server.app import limit_native_threads
 
@@ -54,6 +55,15 @@ def _start(index: str, home: str | None, threads: int) -> None:
 
     _STATE = ServerState(Index.open(index, home=Path(home) if home else None))
     _STATE.warm()
+    with slots.get_lock():
+        slot = slots.value
+        slots.value += 1
+
+    def record(generation: int | None) -> None:
+        generations[slot] = -1 if generation is None else generation
+
+    record(_STATE.index.generation)
+    _STATE.follow_in_background(record)
 
 
 def _pid(pause: float) -> int:
@@ -108,6 +118,7 @@ class SearchPool:
         self._thread: threading.Thread | None = None
         self._restart_lock = threading.Lock()
         self.restarts = 0
+        self._generations: Any = None  # the generation each search process serves
 
     @property
     def failed(self) -> bool:
@@ -133,8 +144,11 @@ class SearchPool:
                 return
             # spawn, not fork: the HTTP process already runs threads (ONNX, the thread pool)
             ctx = multiprocessing.get_context("spawn")
+            slots = ctx.Value("i", 0)
+            self._generations = ctx.Array("q", [-2] * self.processes, lock=False)
             ex = ProcessPoolExecutor(self.processes, mp_context=ctx, initializer=_start,
-                                     initargs=(self.index, str(self.home) if self.home else None, self.threads))
+                                     initargs=(self.index, str(self.home) if self.home else None, self.threads,
+                                               slots, self._generations))
             self._executor = ex
             try:
                 deadline = time.monotonic() + timeout
@@ -188,6 +202,18 @@ class SearchPool:
             return value
         status, message = value
         raise RemoteError(message, status)
+
+    def wait_for(self, generation: int, timeout: float = 120.0) -> bool:
+        """Wait until every search process serves ``generation`` (or a newer one): a write is
+        answered only then, so the next search finds it whichever process runs it. False when
+        the processes are not up or did not get there within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while self.ready and time.monotonic() < deadline:
+            generations = self._generations
+            if generations is not None and all(g >= generation or g == -1 for g in generations):
+                return True
+            time.sleep(0.01)
+        return False
 
     def _down(self, e: BaseException) -> PoolDown:
         """The processes stopped (one was killed, or ran out of memory): serve here, and start new

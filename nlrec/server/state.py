@@ -67,15 +67,18 @@ class ServerState:
         self._stop = threading.Event()
         self._warming: threading.Thread | None = None
         self.writer: Any = None  # a WriterProcess (nlrec serve --workers N): writes are applied there
+        self.pool: Any = None  # the SearchPool: a write is answered once every search process has its generation
+        self.follows_in_background = False  # a search process: a thread follows, requests never open
 
     @property
     def index(self) -> Any:
         return self._current.index
 
-    def warm(self, modes: tuple[str, ...] = ("hybrid",)) -> None:
+    def warm(self, modes: tuple[str, ...] = ("hybrid",), snap: Snapshot | None = None) -> None:
         """Build at load what searches would otherwise build lazily: the retrievers, the encoder,
-        the id column, the name index, the document map and the default searchers."""
-        snap = self._current
+        the id column, the name index, the document map and the default searchers (of ``snap``,
+        by default the current generation's)."""
+        snap = snap if snap is not None else self._current
         index = snap.index
         index.doc_tracks  # noqa: B018 - builds the document map
         index.row_of("")
@@ -131,7 +134,8 @@ class ServerState:
     def acquire(self) -> Snapshot:
         """The current generation for one request (following another process's commit first);
         pair with :meth:`release`."""
-        self.follow()
+        if not self.follows_in_background:
+            self.follow()
         with self._swap_lock:
             snap = self._current
             snap.users += 1
@@ -166,8 +170,36 @@ class ServerState:
         finally:
             self._follow_lock.release()
 
-    def _swap(self, new_index: Any) -> None:
-        new = Snapshot(new_index)
+    def follow_in_background(self, on_swap: Any, interval: float = 0.05) -> threading.Thread:
+        """Follow new generations in a thread instead of on the request path: a new generation is
+        opened and warmed beside the current one (which requests keep using), then swapped in, and
+        ``on_swap(generation)`` is called. For a search process, whose requests must not wait
+        while it opens one (1-2 s at 100k tracks)."""
+        self.follows_in_background = True
+
+        def run() -> None:
+            while not self._stop.wait(interval):
+                try:
+                    index = self._current.index
+                    if index.is_current():
+                        continue
+                    new = index.refreshed()
+                    if new is index:
+                        continue
+                    snap = Snapshot(new)
+                    self.warm(snap=snap)
+                    self._swap(new, snap)
+                    on_swap(new.generation)
+                except Exception as e:  # noqa: BLE001 - tried again at the next tick; requests go on
+                    warnings.warn(f"following the index failed ({type(e).__name__}: {e})", stacklevel=1)
+                    self._stop.wait(1.0)
+
+        thread = threading.Thread(target=run, name="nlrec-follow", daemon=True)
+        thread.start()
+        return thread
+
+    def _swap(self, new_index: Any, prepared: Snapshot | None = None) -> None:
+        new = prepared if prepared is not None else Snapshot(new_index)
         with self._swap_lock:
             old, self._current = self._current, new
             old.retired = True
@@ -188,6 +220,8 @@ class ServerState:
             with self._write_lock:
                 report = self.writer.update(upsert or [], remove or [])
             self.follow(wait=True)
+            if self.pool is not None and self.index.generation is not None:
+                self.pool.wait_for(self.index.generation)  # every search process serves the write
             return report
         with self._write_lock:
             report = update_index(self._current.index, upsert=upsert or [], remove=remove or [])

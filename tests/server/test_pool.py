@@ -92,7 +92,23 @@ def test_a_write_is_applied_by_the_niced_writer_and_searched_at_once(pooled):
     assert httpx.delete(server.url + "/tracks/n1", timeout=60).status_code == 200
     for _ in range(4):
         assert httpx.post(server.url + "/search", json=where, timeout=30).json()["hits"] == []
-    bad = httpx.post(server.url + "/tracks/remove", json={"ids": ["t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8"]})
+    # a commit by another process (nlrec index add in a shell): the search processes open it
+    # beside the generation they serve, then switch
+    from nlrec.index import Index
+    from nlrec.index.update import update_index
+
+    with Index.open("tiny") as index:
+        update_index(index, upsert=[{**new, "id": "n2"}])["index"].close()
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        got = [[h["id"] for h in httpx.post(server.url + "/search", json=where, timeout=30).json()["hits"]]
+               for _ in range(4)]
+        if got == [["n2"]] * 4:
+            break
+        assert all(g in ([], ["n2"]) for g in got)  # the old generation or the new one, nothing else
+        time.sleep(0.1)
+    assert got == [["n2"]] * 4
+    bad = httpx.post(server.url + "/tracks/remove", json={"ids": ["t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "n2"]})
     assert bad.status_code == 400 and "empty" in bad.json()["error"]["message"]  # the writer's error, its status
 
 
