@@ -9,10 +9,12 @@ reads and validates each request, then queues ``/search`` and ``/similar`` to th
 search process, so two requests at once always run on two cores (connections spread over
 server processes by the kernel can both land on one of them).
 
-Writes stay in the HTTP process, so there is one writer; a search process follows a new
-generation at its next request (:meth:`~nlrec.server.state.ServerState.acquire`, one small file
-read), as a server follows another process's commit, and holds the generation it searches until
-the search ends. Errors keep their status: a search process sends back the status and message of
+There is one writer (:mod:`nlrec.server.writer`). A search process follows new generations in a
+background thread (:meth:`~nlrec.server.state.ServerState.follow_in_background`): it opens and
+warms each one beside the generation it serves, then switches, so no request waits while a
+generation opens, and records the generation it serves in shared memory; a write is answered once
+every search process serves it (:meth:`SearchPool.wait_for`). A search holds the generation it
+started on until it ends. Errors keep their status: a search process sends back the status and message of
 the error, never the object (a class that cannot be rebuilt would break the pool).
 
 Until the processes are up (each opens and warms the index, a few seconds) and if they fail,

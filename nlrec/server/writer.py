@@ -8,9 +8,9 @@ want the CPU the searches get it first (writes take longer; reads keep their lat
 
 There is still one writer: the HTTP process sends writes one at a time to this one process, which
 updates the newest generation under the index's writer lock (as ``nlrec index add`` in a shell
-would, and waiting for it if it runs). When the write is committed the HTTP process switches to
-the new generation before it answers, so a client reads its own write, and the search processes
-follow at their next request.
+would, and waiting for it if it runs). When the write is committed, the HTTP process switches to
+the new generation and waits until every search process serves it before it answers, so the next
+request reads the write, whichever process runs it.
 """
 
 from __future__ import annotations
