@@ -240,8 +240,10 @@ class SearchPool:
         """Stop the processes (at server shutdown)."""
         self._closed.set()
         self._ready.clear()
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+        self._generations = None  # the shared memory goes with its last reference
 
 
 class PoolDown(Exception):
