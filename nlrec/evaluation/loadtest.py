@@ -14,7 +14,11 @@ serve`` in another process on localhost, and in one run measures:
 
 It reports throughput, p50 / p99 latency and errors, and the acceptance ratios (throughput with 2
 clients over 1, p99 at the most clients over the 1-client p50, p99 with the writer over
-read-only). Traffic goes to 127.0.0.1 only, and every loop is bounded in count and time.
+read-only). Before each round it also measures the machine's own parallelism (what two busy
+processes do over one, 2.0 on two free cores), the ceiling of the 2-over-1 ratio on a shared
+machine. The server runs in a session of its own, as it would on another machine than its
+clients (Linux shares the CPU between sessions first). Traffic goes to 127.0.0.1 only, and every
+loop is bounded in count and time.
 """
 
 from __future__ import annotations
