@@ -25,6 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from nlrec.server.deps import API_KEY_ENV
+from nlrec.server.threads import limit_native_threads
+
+__all__ = ["create_app", "limit_native_threads", "server_options"]
 
 STATIC = Path(__file__).parent / "static"
 
@@ -118,32 +121,6 @@ def create_app(index_name: str, *, api_key: str | None = None, home: Path | None
         return FileResponse(STATIC / "index.html", media_type="text/html")
 
     return app
-
-
-def limit_native_threads(n: int) -> None:
-    """Let one request use at most ``n`` native threads (the ONNX encoder, BLAS, FAISS).
-
-    A server runs many requests at once: with one thread each, concurrent requests spread over
-    the cores instead of each spreading over all of them and waiting for one another (on a busy
-    machine, BLAS and OpenMP threads that spin-wait for each other make a single 1 x 384 dot
-    product take tens of milliseconds). Process-wide: call it before the index is opened.
-    """
-    os.environ["NLREC_ONNX_THREADS"] = str(n)  # encoders created from now on
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(n)
-    try:
-        import numpy  # noqa: F401 - loads BLAS, so that the limit below reaches it
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(n)
-    except ImportError:
-        pass
-    try:
-        import faiss
-
-        faiss.omp_set_num_threads(n)
-    except ImportError:
-        pass
 
 
 def server_options() -> dict[str, Any]:

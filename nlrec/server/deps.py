@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterator
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
 from nlrec.server.errors import Unauthorized
-from nlrec.server.pool import SearchPool
 from nlrec.server.state import ServerState, Snapshot
+
+if TYPE_CHECKING:
+    from nlrec.server.pool import SearchPool
 
 API_KEY_ENV = "NLREC_API_KEY"
 API_KEY_HEADER = "X-API-Key"
@@ -49,5 +51,5 @@ def require_key(request: Request, given: Annotated[str | None, Security(_api_key
 
 State = Annotated[ServerState, Depends(server_state)]
 Snap = Annotated[Snapshot, Depends(snapshot)]
-Pool = Annotated[SearchPool | None, Depends(search_pool)]
+Pool = Annotated[Any, Depends(search_pool)]  # a SearchPool, or None
 WriteKey = Depends(require_key)

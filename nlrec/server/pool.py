@@ -49,7 +49,7 @@ def _start(index: str, home: str | None, threads: int, slots: Any, generations: 
     """Initialise one search process: its native threads, the index, the warm-up, and a thread
     that follows new generations (recording each one in ``generations[slot]``)."""
     global _STATE
-    from nlrec.server.app import limit_native_threads
+    from nlrec.server.threads import limit_native_threads
 
     limit_native_threads(threads)
     from nlrec.index import Index
@@ -85,13 +85,13 @@ def _call(route: str, payload: dict[str, Any]) -> tuple[str, Any]:
     try:
         if route == "search":
             from nlrec.server.models import SearchBody, SearchOut
-            from nlrec.server.routers.search import run_search
+            from nlrec.server.searching import run_search
 
             answer = SearchOut.model_validate(run_search(snap, SearchBody.model_validate(payload)))
             return "ok", answer.model_dump_json(by_alias=True)
         if route == "similar":
             from nlrec.server.models import SimilarOut
-            from nlrec.server.routers.search import run_similar
+            from nlrec.server.searching import run_similar
 
             return "ok", SimilarOut.model_validate(run_similar(snap, payload["id"], payload["k"])).model_dump_json(
                 by_alias=True)

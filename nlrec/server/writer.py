@@ -31,7 +31,7 @@ def _start(index: str, home: str | None, niceness: int) -> None:
     global _STATE
     if niceness:
         os.nice(niceness)
-    from nlrec.server.app import limit_native_threads
+    from nlrec.server.threads import limit_native_threads
 
     limit_native_threads(1)
     from nlrec.index import Index
