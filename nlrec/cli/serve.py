@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from nlrec.cli.ui import CONTEXT_SETTINGS, note
@@ -14,7 +12,8 @@ from nlrec.cli.ui import CONTEXT_SETTINGS, note
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (localhost by default).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Server processes; each holds the index (searches also run concurrently within one).")
+              help="Search processes, each holding the index (up to one per core): /search and /similar run in "
+                   "them, queued to the first free one; 1 searches in the server process.")
 @click.option("--request-threads", type=click.IntRange(1, 256), default=1, show_default=True,
               help="Native threads one request may use (ONNX, BLAS, FAISS); 1 lets concurrent requests share "
                    "the cores.")
@@ -32,13 +31,7 @@ def serve(index_name, host, port, workers, request_threads, log_level):
     try:
         import uvicorn
 
-        from nlrec.server.app import (
-            INDEX_ENV,
-            THREADS_ENV,
-            create_app,
-            limit_native_threads,
-            server_options,
-        )
+        from nlrec.server.app import create_app, limit_native_threads, server_options
     except ImportError as e:
         raise NlrecError(f"the server needs the serve extra: pip install 'nlrec[serve]' ({e.name} is missing)") from None
     if index_name == "demo":
@@ -46,18 +39,9 @@ def serve(index_name, host, port, workers, request_threads, log_level):
 
         ensure_demo_index(notify=note)
     limit_native_threads(request_threads)
-    os.environ[THREADS_ENV] = str(request_threads)  # for worker processes
     if host not in ("127.0.0.1", "localhost", "::1"):
         note(f"warning: serving on {host}, reachable from other machines; set NLREC_API_KEY to guard writes")
-    if workers > 1:  # each worker process opens (and warms) the index itself
-        from nlrec.index import Index
-
-        Index.open(index_name).close()  # a bad name fails here, once, with a one-line error
-        os.environ[INDEX_ENV] = index_name
-        note(f"nlrec serving index {index_name!r} on http://{host}:{port}/ with {workers} workers (API docs: /docs)")
-        uvicorn.run("nlrec.server.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_level=log_level, **server_options())
-        return
-    app = create_app(index_name)
-    note(f"nlrec serving index {index_name!r} on http://{host}:{port}/ (API docs: /docs)")
+    app = create_app(index_name, workers=workers, request_threads=request_threads)
+    with_workers = f" with {workers} search processes" if workers > 1 else ""
+    note(f"nlrec serving index {index_name!r} on http://{host}:{port}/{with_workers} (API docs: /docs)")
     uvicorn.run(app, host=host, port=port, log_level=log_level, **server_options())

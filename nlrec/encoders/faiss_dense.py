@@ -122,6 +122,8 @@ def hnsw_of(index: faiss.Index) -> faiss.HNSW | None:
 
 EXACT_RESTRICTED_MAX = 200_000
 """A filtered search among at most this many documents scores them all (exact)."""
+QUERY_CACHE = 4096
+"""Vectors of the most recent single queries a retriever keeps (about 6 MB at 384 dimensions)."""
 
 
 class DenseRetriever:
@@ -130,8 +132,13 @@ class DenseRetriever:
     name = "dense"
 
     def __init__(self, encoder: DenseEncoder, index: faiss.Index) -> None:
+        import threading
+        from collections import OrderedDict
+
         self.encoder = encoder
         self._index = index
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     @classmethod
     def from_flat(cls, encoder: DenseEncoder, vectors: np.ndarray) -> DenseRetriever:
@@ -185,7 +192,27 @@ class DenseRetriever:
         return out
 
     def search(self, queries: Sequence[str], k: int, *, restrict: np.ndarray | None = None) -> list[Ranking]:
-        return self.search_vectors(self.encoder.encode(list(queries)), k, restrict=restrict)
+        return self.search_vectors(self.encode_queries(list(queries)), k, restrict=restrict)
+
+    def encode_queries(self, queries: list[str]) -> np.ndarray:
+        """The queries' vectors. A single query (a request to a server, a CLI search) is encoded
+        once and kept among the :data:`QUERY_CACHE` most recent ones: a popular request costs its
+        encoder pass once (the same vector: one query is always encoded alone). Batches are
+        encoded as they come."""
+        if len(queries) != 1:
+            return self.encoder.encode(queries)
+        text = queries[0]
+        with self._recent_lock:
+            vec = self._recent.get(text)
+            if vec is not None:
+                self._recent.move_to_end(text)
+        if vec is None:
+            vec = np.asarray(self.encoder.encode([text]), dtype=np.float32)[0]
+            with self._recent_lock:
+                self._recent[text] = vec
+                if len(self._recent) > QUERY_CACHE:
+                    self._recent.popitem(last=False)
+        return vec[None, :].copy()
 
     def _restricted(self, vectors: np.ndarray, k: int, rows: np.ndarray) -> list[Ranking]:
         """Exact among ``rows`` where the vectors are stored flat (a flat index, or HNSW over flat

@@ -36,6 +36,7 @@ class StoredVectorEncoder:
         self.dimension = index.manifest.dimension
         self._fingerprint = rec.weights_sha256
         self._rows = {d: i for i, d in enumerate(index.documents)}
+        self._descriptors, self._descriptor_vectors = _descriptor_vectors(index)
         self.embedded = 0
 
     def fingerprint(self) -> str:
@@ -53,12 +54,32 @@ class StoredVectorEncoder:
             out[list(rows_in)] = vectors[list(rows_out)]
             if progress:
                 progress(len(stored))
-        new = [i for i, t in enumerate(texts) if t not in self._rows]
+        known = [(i, self._descriptors[t]) for i, t in enumerate(texts)
+                 if t not in self._rows and t in self._descriptors]
+        if known:  # single descriptors (the late retriever's vocabulary), as the last version has them
+            rows_in, rows_out = zip(*known)
+            out[list(rows_in)] = self._descriptor_vectors[list(rows_out)]
+        new = [i for i, t in enumerate(texts) if t not in self._rows and t not in self._descriptors]
         if new:
             vectors = self.index.encoder().encode([texts[i] for i in new], batch_size=batch_size, progress=progress)
             out[new] = vectors
             self.embedded += len(new)
         return out
+
+
+def _descriptor_vectors(index: Index) -> tuple[dict[str, int], np.ndarray]:
+    """The vectors the index's late retriever saved for its descriptor vocabulary (embedded by the
+    index's encoder when that version was built), so an update re-embeds none of them."""
+    import json
+
+    try:
+        forms = json.loads((index.path / "late" / "descriptors.json").read_text(encoding="utf-8"))
+        vectors = np.load(index.path / "late" / "vectors.npy", allow_pickle=False)
+    except (OSError, ValueError):
+        return {}, np.zeros((0, 0), dtype=np.float32)
+    if not isinstance(forms, list) or vectors.ndim != 2 or len(vectors) != len(forms):
+        return {}, np.zeros((0, 0), dtype=np.float32)
+    return {str(f): i for i, f in enumerate(forms)}, vectors.astype(np.float32, copy=False)
 
 
 def tracks_from_rows(rows: Iterable[Mapping[str, Any]], source: str = "update") -> list[Track]:

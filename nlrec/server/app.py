@@ -25,14 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from nlrec.server.deps import API_KEY_ENV
+from nlrec.server.threads import limit_native_threads
+
+__all__ = ["create_app", "limit_native_threads", "server_options"]
 
 STATIC = Path(__file__).parent / "static"
-INDEX_ENV = "NLREC_SERVE_INDEX"
-THREADS_ENV = "NLREC_SERVE_THREADS"
 
 
 def create_app(index_name: str, *, api_key: str | None = None, home: Path | None = None,
-               warm: bool = True, routers: list[Any] | None = None) -> Any:
+               warm: bool = True, routers: list[Any] | None = None, workers: int = 1,
+               request_threads: int = 1) -> Any:
     """A FastAPI application serving ``index_name`` (opened now, so a bad name fails at start).
 
     Args:
@@ -42,6 +44,11 @@ def create_app(index_name: str, *, api_key: str | None = None, home: Path | None
         warm: build the retrievers, the encoder and the searchers' caches now, so that the first
             requests do not pay for them (and nothing is built lazily under load).
         routers: extra ``APIRouter`` objects to include (after the API's own).
+        workers: search processes (:mod:`nlrec.server.pool`); with more than one, ``/search`` and
+            ``/similar`` run in them (started in the background after the warm-up; until they are
+            up, this process serves them), and writes in a writer process of lower priority
+            (:mod:`nlrec.server.writer`).
+        request_threads: native threads one request may use in a search process.
     """
     from fastapi import FastAPI
     from fastapi.responses import FileResponse
@@ -57,13 +64,36 @@ def create_app(index_name: str, *, api_key: str | None = None, home: Path | None
 
     key = api_key if api_key is not None else os.environ.get(API_KEY_ENV) or None
     state = ServerState(Index.open(index_name, home=home))
+    warming = None
     if warm:
         state.warm()
-        state.warm_vectors()
+        warming = state.warm_vectors()
+    pool = None
+    if workers > 1 and state.index.backend == "milvus":
+        uri = str((state.index.manifest.raw.get("backend") or {}).get("uri", ""))
+        if "://" not in uri:  # a local file: Milvus Lite, open in one process at a time
+            state.close()
+            state.index.close()
+            from nlrec.errors import NlrecError
+
+            raise NlrecError(f"index {index_name!r} is on Milvus Lite ({uri}), which one process opens at a time: "
+                             "serve it with --workers 1 (or use a Milvus server)")
+    if workers > 1:
+        from nlrec.server.pool import SearchPool
+        from nlrec.server.writer import WriterProcess
+
+        pool = SearchPool(index_name, processes=workers, home=home, threads=request_threads)
+        pool.start(after=warming)  # after the vectors are cached: the processes load them
+        state.writer = WriterProcess(index_name, home=home)
+        state.writer.start()
+        state.pool = pool
 
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
         yield
+        if pool is not None:
+            pool.close()
+            state.writer.close()
         state.close()
 
     app = FastAPI(title="nlrec", summary="Natural-language music search over song descriptor sets",
@@ -71,6 +101,7 @@ def create_app(index_name: str, *, api_key: str | None = None, home: Path | None
                   responses={400: {"model": ErrorOut}, 404: {"model": ErrorOut}, 422: {"model": ErrorOut},
                              503: {"model": ErrorOut, "description": "over the time budget"}})
     app.state.nlrec = state
+    app.state.nlrec_pool = pool
     app.state.nlrec_key = key
     app.add_middleware(RequestLimits)
     install_handlers(app)
@@ -90,41 +121,6 @@ def create_app(index_name: str, *, api_key: str | None = None, home: Path | None
         return FileResponse(STATIC / "index.html", media_type="text/html")
 
     return app
-
-
-def app_from_env() -> Any:
-    """The application for one worker process of ``nlrec serve --workers N`` (the index named in
-    ``NLREC_SERVE_INDEX``)."""
-    threads = os.environ.get(THREADS_ENV)
-    if threads:
-        limit_native_threads(int(threads))
-    return create_app(os.environ[INDEX_ENV])
-
-
-def limit_native_threads(n: int) -> None:
-    """Let one request use at most ``n`` native threads (the ONNX encoder, BLAS, FAISS).
-
-    A server runs many requests at once: with one thread each, concurrent requests spread over
-    the cores instead of each spreading over all of them and waiting for one another (on a busy
-    machine, BLAS and OpenMP threads that spin-wait for each other make a single 1 x 384 dot
-    product take tens of milliseconds). Process-wide: call it before the index is opened.
-    """
-    os.environ["NLREC_ONNX_THREADS"] = str(n)  # encoders created from now on
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(n)
-    try:
-        import numpy  # noqa: F401 - loads BLAS, so that the limit below reaches it
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(n)
-    except ImportError:
-        pass
-    try:
-        import faiss
-
-        faiss.omp_set_num_threads(n)
-    except ImportError:
-        pass
 
 
 def server_options() -> dict[str, Any]:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterator
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
 from nlrec.server.errors import Unauthorized
 from nlrec.server.state import ServerState, Snapshot
+
+if TYPE_CHECKING:
+    from nlrec.server.pool import SearchPool
 
 API_KEY_ENV = "NLREC_API_KEY"
 API_KEY_HEADER = "X-API-Key"
@@ -34,6 +37,11 @@ def snapshot(request: Request) -> Iterator[Snapshot]:
         state.release(snap)
 
 
+def search_pool(request: Request) -> SearchPool | None:
+    """The search processes of ``nlrec serve --workers N`` (None with one worker)."""
+    return getattr(request.app.state, "nlrec_pool", None)
+
+
 def require_key(request: Request, given: Annotated[str | None, Security(_api_key_header)] = None) -> None:
     """Refuse a write without the right ``X-API-Key`` when the server has a key."""
     key: str | None = request.app.state.nlrec_key
@@ -43,4 +51,5 @@ def require_key(request: Request, given: Annotated[str | None, Security(_api_key
 
 State = Annotated[ServerState, Depends(server_state)]
 Snap = Annotated[Snapshot, Depends(snapshot)]
+Pool = Annotated[Any, Depends(search_pool)]  # a SearchPool, or None
 WriteKey = Depends(require_key)

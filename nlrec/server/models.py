@@ -106,6 +106,7 @@ class Health(BaseModel):
     tracks: int
     generation: int | None = None
     warming: bool = False
+    search_processes: int = 0
 
 
 class IndexInfo(_Open):

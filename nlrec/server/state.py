@@ -66,15 +66,19 @@ class ServerState:
         self._follow_lock = threading.Lock()
         self._stop = threading.Event()
         self._warming: threading.Thread | None = None
+        self.writer: Any = None  # a WriterProcess (nlrec serve --workers N): writes are applied there
+        self.pool: Any = None  # the SearchPool: a write is answered once every search process has its generation
+        self.follows_in_background = False  # a search process: a thread follows, requests never open
 
     @property
     def index(self) -> Any:
         return self._current.index
 
-    def warm(self, modes: tuple[str, ...] = ("hybrid",)) -> None:
+    def warm(self, modes: tuple[str, ...] = ("hybrid",), snap: Snapshot | None = None) -> None:
         """Build at load what searches would otherwise build lazily: the retrievers, the encoder,
-        the id column, the name index, the document map and the default searchers."""
-        snap = self._current
+        the id column, the name index, the document map and the default searchers (of ``snap``,
+        by default the current generation's)."""
+        snap = snap if snap is not None else self._current
         index = snap.index
         index.doc_tracks  # noqa: B018 - builds the document map
         index.row_of("")
@@ -130,7 +134,8 @@ class ServerState:
     def acquire(self) -> Snapshot:
         """The current generation for one request (following another process's commit first);
         pair with :meth:`release`."""
-        self.follow()
+        if not self.follows_in_background:
+            self.follow()
         with self._swap_lock:
             snap = self._current
             snap.users += 1
@@ -143,14 +148,20 @@ class ServerState:
         if close:
             snap.index.close()  # the writer may then collect that generation
 
-    def follow(self) -> None:
+    def follow(self, wait: bool = False) -> None:
         """Switch to the index's newest generation when another process rebuilt or updated it
-        (one small file read per request)."""
+        (one small file read per request).
+
+        Args:
+            wait: when another thread is opening the new generation, wait for it (a writer that
+                must read its own write) instead of serving this request from the current one.
+        """
         index = self._current.index
         if index.is_current():
             return
-        if not self._follow_lock.acquire(blocking=False):
+        if not self._follow_lock.acquire(blocking=wait):
             return  # another request is opening it: this one is served by the current snapshot
+        index = self._current.index
         try:
             if self._current.index is index:
                 new = index.refreshed()
@@ -159,8 +170,36 @@ class ServerState:
         finally:
             self._follow_lock.release()
 
-    def _swap(self, new_index: Any) -> None:
-        new = Snapshot(new_index)
+    def follow_in_background(self, on_swap: Any, interval: float = 0.05) -> threading.Thread:
+        """Follow new generations in a thread instead of on the request path: a new generation is
+        opened and warmed beside the current one (which requests keep using), then swapped in, and
+        ``on_swap(generation)`` is called. For a search process, whose requests must not wait
+        while it opens one (1-2 s at 100k tracks)."""
+        self.follows_in_background = True
+
+        def run() -> None:
+            while not self._stop.wait(interval):
+                try:
+                    index = self._current.index
+                    if index.is_current():
+                        continue
+                    new = index.refreshed()
+                    if new is index:
+                        continue
+                    snap = Snapshot(new)
+                    self.warm(snap=snap)
+                    self._swap(new, snap)
+                    on_swap(new.generation)
+                except Exception as e:  # noqa: BLE001 - tried again at the next tick; requests go on
+                    warnings.warn(f"following the index failed ({type(e).__name__}: {e})", stacklevel=1)
+                    self._stop.wait(1.0)
+
+        thread = threading.Thread(target=run, name="nlrec-follow", daemon=True)
+        thread.start()
+        return thread
+
+    def _swap(self, new_index: Any, prepared: Snapshot | None = None) -> None:
+        new = prepared if prepared is not None else Snapshot(new_index)
         with self._swap_lock:
             old, self._current = self._current, new
             old.retired = True
@@ -172,9 +211,18 @@ class ServerState:
         """Apply an incremental update to the index and switch to the new generation.
 
         The new version is built while searches go on against the current one; writers in this
-        process wait for each other here, and for other processes on the index's writer lock."""
+        process wait for each other here, and for other processes on the index's writer lock.
+        With a :attr:`writer` process, the update is applied there and this state then switches
+        to the generation it committed."""
         from nlrec.index.update import update_index
 
+        if self.writer is not None:
+            with self._write_lock:
+                report = self.writer.update(upsert or [], remove or [])
+            self.follow(wait=True)
+            if self.pool is not None and self.index.generation is not None:
+                self.pool.wait_for(self.index.generation)  # every search process serves the write
+            return report
         with self._write_lock:
             report = update_index(self._current.index, upsert=upsert or [], remove=remove or [])
             self._swap(report.pop("index"))

@@ -86,3 +86,35 @@ def test_flat_file_read_without_faiss_matches_faiss(tmp_path):
     for index in (build_faiss(docs, "HNSW8,Flat"), l2):
         faiss.write_index(index, str(path))
         assert read_flat_ip(path) is None
+
+
+class _Counting:
+    """A deterministic encoder that counts the texts it encodes."""
+
+    def __init__(self, d: int = 8) -> None:
+        self.d, self.texts = d, []
+
+    def encode(self, texts, **_):
+        self.texts += list(texts)
+        out = np.stack([np.random.default_rng(abs(hash(t)) % 2**32).standard_normal(self.d) for t in texts])
+        return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_a_single_query_is_encoded_once_and_ranks_the_same(monkeypatch):
+    import nlrec.encoders.faiss_dense as fd
+
+    rng = np.random.default_rng(2)
+    enc = _Counting()
+    r = DenseRetriever(enc, build_faiss(_unit(rng, 200, 8), "Flat"))
+    first = r.search(["calm piano"], 5)[0]
+    again = r.search(["calm piano"], 5)[0]
+    assert enc.texts == ["calm piano"]  # the second search did not encode
+    assert list(first.doc_ids) == list(again.doc_ids) and np.array_equal(first.scores, again.scores)
+    r.encode_queries(["calm piano"])[0, :] = 0  # a caller changing its copy changes nothing kept
+    assert list(r.search(["calm piano"], 5)[0].doc_ids) == list(first.doc_ids)
+    r.search(["calm piano", "loud rock"], 5)  # batches are encoded as they come
+    assert enc.texts == ["calm piano", "calm piano", "loud rock"]
+    monkeypatch.setattr(fd, "QUERY_CACHE", 2)
+    for q in ("a", "b", "c"):  # the least recent one goes
+        r.search([q], 1)
+    assert list(r._recent) == ["b", "c"]

@@ -14,7 +14,7 @@ def test_health_and_index(live):
     r = get(live, "/health")
     assert r.status_code == 200
     assert {k: v for k, v in r.json().items() if k != "warming"} == {"status": "ok", "index": "tiny", "tracks": 8,
-                                                                     "generation": 1}
+                                                                     "generation": 1, "search_processes": 0}
     assert get(live, "/index").json()["tracks"] == 8
 
 

@@ -7,19 +7,21 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from nlrec.server.deps import Snap, State
+from nlrec.server.deps import Pool, Snap, State
 from nlrec.server.models import Health, IndexInfo
 
 router = APIRouter(tags=["index"])
 
 
 @router.get("/health", response_model=Health)
-def health(snap: Snap, state: State) -> dict[str, Any]:
+def health(snap: Snap, state: State, pool: Pool) -> dict[str, Any]:
     """Liveness: the index is open (its newest generation, also after another process's commit);
-    ``warming`` while descriptor vectors are still being embedded in the background."""
+    ``warming`` while descriptor vectors are still being embedded or the search processes are
+    starting, in the background; ``search_processes``: how many serve searches (0: this one)."""
     index = snap.index
     return {"status": "ok", "index": index.name, "tracks": len(index.tracks), "generation": index.generation,
-            "warming": state.warming}
+            "warming": state.warming or (pool is not None and not pool.ready and not pool.failed),
+            "search_processes": len(pool.pids) if pool is not None and pool.ready else 0}
 
 
 @router.get("/index", response_model=IndexInfo)

@@ -2,53 +2,34 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from nlrec.limits import LIMITS, time_budget
-from nlrec.server.deps import Snap
-from nlrec.server.errors import NotFound, Unprocessable
-from nlrec.server.listen import render_hits
+from nlrec.server.deps import Pool, Snap
+from nlrec.server.errors import Unprocessable
 from nlrec.server.models import NegationMode, Parsed, SearchBody, SearchOut, SimilarOut
+from nlrec.server.searching import run_search, run_similar
+
+__all__ = ["router", "run_search", "run_similar"]
 
 router = APIRouter(tags=["search"])
 
 
-def run_search(snap: Any, body: SearchBody) -> dict[str, Any]:
-    """One search over the request's generation, within the time budget."""
-    from nlrec.search import SearchOptions
+def pooled(pool: Any, route: str, payload: dict[str, Any]) -> Any:
+    """The answer of a search process (``nlrec serve --workers N``; JSON it wrote by the route's
+    response model), or None to serve it here (one worker, the processes starting, or gone)."""
+    if pool is None or not pool.ready:
+        return None
+    from fastapi.responses import Response
 
-    t0 = time.perf_counter()
-    with time_budget():
-        options = SearchOptions(mode=body.mode, sparse=body.sparse, fusion=body.fusion, alpha=body.alpha,
-                                negation=body.negation, exclude=tuple(body.exclude),
-                                negation_threshold=body.negation_threshold, where=body.where)
-        index = snap.index
-        plan = None
-        if body.like is not None:
-            from nlrec.server.like import like_plan
+    from nlrec.server.pool import PoolDown
 
-            row = index.row_of(body.like)
-            if row is None:
-                raise NotFound(f"no track with id {body.like[:80]!r}")
-            plan = like_plan(index, options, row, body.q)
-        if body.profile:
-            from nlrec.profiles import DEFAULT_PROFILE_WEIGHT
-            from nlrec.profiles.searcher import profile_searcher
-            from nlrec.server.routers.profiles import existing_profile
-
-            profile = existing_profile(body.profile)
-            weight = DEFAULT_PROFILE_WEIGHT if body.profile_weight is None else body.profile_weight
-            searcher = profile_searcher(index, profile, options, weight=weight, context=snap.profile_context())
-        else:
-            searcher = snap.searcher(options)
-        result = searcher.search(body.q, body.k) if plan is None else searcher.search_plans([plan], body.k)[0]
-        hits = render_hits(index, [h.to_dict() for h in result.hits])
-    return {"parsed": result.request.parsed_dict(), "hits": hits,
-            "took_ms": round((time.perf_counter() - t0) * 1000, 2),
-            "nothing_to_match": result.request.nothing_to_match}
+    try:
+        return Response(content=pool.call(route, payload), media_type="application/json")
+    except PoolDown:
+        return None
 
 
 def _body(**fields: Any) -> SearchBody:
@@ -64,6 +45,7 @@ def _body(**fields: Any) -> SearchBody:
 @router.get("/search", response_model=SearchOut)
 def search_get(
     snap: Snap,
+    pool: Pool,
     q: Annotated[str, Query(max_length=LIMITS.request_chars, description="the request")] = "",
     like: Annotated[str | None, Query(max_length=1000, description="a track id: more like it")] = None,
     k: Annotated[int, Query(ge=1, le=LIMITS.k)] = 10,
@@ -73,17 +55,20 @@ def search_get(
     where: Annotated[str | None, Query(max_length=LIMITS.filter_chars)] = None,
     profile: Annotated[str | None, Query(max_length=100)] = None,
     profile_weight: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
-) -> dict[str, Any]:
+) -> Any:
     """Search: the request as understood (``parsed``) and ranked tracks, each with why it is there
     and where to listen."""
-    return run_search(snap, _body(q=q, like=like, k=k, mode=mode, negation=negation, exclude=exclude, where=where,
-                                  profile=profile, profile_weight=profile_weight))
+    body = _body(q=q, like=like, k=k, mode=mode, negation=negation, exclude=exclude, where=where,
+                 profile=profile, profile_weight=profile_weight)
+    answer = pooled(pool, "search", body.model_dump())
+    return answer if answer is not None else run_search(snap, body)
 
 
 @router.post("/search", response_model=SearchOut)
-def search_post(snap: Snap, body: SearchBody) -> dict[str, Any]:
+def search_post(snap: Snap, pool: Pool, body: SearchBody) -> Any:
     """Search with every option of ``nlrec query`` in a JSON body."""
-    return run_search(snap, body)
+    answer = pooled(pool, "search", body.model_dump())
+    return answer if answer is not None else run_search(snap, body)
 
 
 @router.get("/parse", response_model=Parsed)
@@ -104,14 +89,10 @@ def parse(
 @router.get("/similar", response_model=SimilarOut)
 def similar_get(
     snap: Snap,
+    pool: Pool,
     id: Annotated[str, Query(max_length=1000, description="a track id, an artist, a title or \"Title - Artist\"")],
     k: Annotated[int, Query(ge=1, le=LIMITS.k)] = 10,
-) -> dict[str, Any]:
+) -> Any:
     """Tracks like ``id``, each with the descriptors it shares with it."""
-    from nlrec.search.similar import similar
-
-    t0 = time.perf_counter()
-    with time_budget():
-        result = similar(snap.index, id, k).to_dict()
-    return {"id": id, "reference": result["reference"], "hits": render_hits(snap.index, result["hits"]),
-            "took_ms": round((time.perf_counter() - t0) * 1000, 2)}
+    answer = pooled(pool, "similar", {"id": id, "k": k})
+    return answer if answer is not None else run_similar(snap, id, k)
