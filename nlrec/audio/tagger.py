@@ -38,7 +38,9 @@ from nlrec.audio.descriptors import (
     DEFAULT_TOP_K,
     AudioDescriptor,
     Rule,
+    VocalsMode,
     descriptor_set,
+    vocals_evidence,
 )
 from nlrec.audio.features import log_mel, patches
 from nlrec.audio.metadata import FileMetadata, read_metadata
@@ -60,6 +62,7 @@ class AudioTags:
     probabilities: dict[Vocabulary, dict[str, float]]
     embedding: np.ndarray  # (400,) float32: MTT penultimate mean, then MSD
     windows: int
+    window_max: dict[Vocabulary, dict[str, float]] = field(default_factory=dict)  # each tag's max over patches
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class AudioTrack:
     metadata: FileMetadata = field(default_factory=FileMetadata)
     warnings: tuple[str, ...] = ()
     content_sha256: str | None = None
+    window_max: dict[Vocabulary, dict[str, float]] = field(default_factory=dict, repr=False)
 
     def to_dict(self, *, probabilities: bool = True) -> dict:
         """JSON-ready form (the embedding is left out: it belongs in ``.npy`` files)."""
@@ -88,6 +92,8 @@ class AudioTrack:
             "warnings": list(self.warnings),
             "content_sha256": self.content_sha256,
         }
+        if self.probabilities:
+            out["vocals"] = vocals_evidence(self.probabilities, self.window_max or None).to_dict()
         if probabilities:
             out["probabilities"] = {
                 v: {tag: round(p, 4) for tag, p in probs.items()}
@@ -146,6 +152,8 @@ class AudioTagger:
         rule: ``threshold`` (one threshold for every tag) or ``calibrated`` (a tag needs ``lift``
             times its training-data prior; :mod:`nlrec.audio.descriptors`).
         decode: ``windows`` (only the analysed windows) or ``full`` (the whole file, as before).
+        vocals: ``decide`` (keep "no vocals" on the no-vocals evidence against the strongest
+            singing window; :mod:`nlrec.audio.descriptors`) or ``off`` (the rule before it).
         batch_size: Patches per forward pass.
         backend: ``"onnx"`` (the port's export on onnxruntime, cached in
             ``NLREC_HOME/.cache/audio``; a third of torch's CPU time for the networks) or
@@ -160,7 +168,7 @@ class AudioTagger:
     def __init__(self, *, max_windows: int | None = DEFAULT_MAX_WINDOWS,
                  top_k: int = DEFAULT_TOP_K, threshold: float = DEFAULT_THRESHOLD,
                  batch_size: int = 4, backend: Backend = "onnx", decode: Decode = "windows",
-                 rule: Rule = "threshold", lift: float = DEFAULT_LIFT) -> None:
+                 rule: Rule = "threshold", lift: float = DEFAULT_LIFT, vocals: VocalsMode = "decide") -> None:
         if max_windows is not None and max_windows < 1:
             raise ValueError("max_windows must be at least 1 (or None for every window)")
         self.max_windows = max_windows
@@ -175,6 +183,7 @@ class AudioTagger:
         self.decode = decode
         self.rule = rule
         self.lift = lift
+        self.vocals = vocals
         self._models: dict[Vocabulary, Any] = {}
         self._sessions: dict[Vocabulary, object] = {}
 
@@ -222,12 +231,14 @@ class AudioTagger:
     def tag_patches(self, batch: np.ndarray) -> AudioTags:
         """Pooled outputs of both networks for log-mel patches ``(n, 187, 96)``."""
         probabilities: dict[Vocabulary, dict[str, float]] = {}
+        window_max: dict[Vocabulary, dict[str, float]] = {}
         embedding = []
         for vocabulary in VOCABULARIES:
             probs, pens = self.run_patches(batch, vocabulary)
             probabilities[vocabulary] = dict(zip(labels(vocabulary), probs.mean(axis=0).tolist()))
+            window_max[vocabulary] = dict(zip(labels(vocabulary), probs.max(axis=0).tolist()))
             embedding.append(pens.mean(axis=0))
-        return AudioTags(probabilities, np.concatenate(embedding).astype(np.float32), len(batch))
+        return AudioTags(probabilities, np.concatenate(embedding).astype(np.float32), len(batch), window_max)
 
     def tag_file(self, path: str | os.PathLike, *, content_sha256: str | None = None) -> AudioTrack:
         """Tag one file.
@@ -259,11 +270,13 @@ class AudioTagger:
             windows=tags.windows,
             probabilities=tags.probabilities,
             descriptors=tuple(descriptor_set(tags.probabilities, top_k=self.top_k, threshold=self.threshold,
-                                             rule=self.rule, lift=self.lift)),
+                                             rule=self.rule, lift=self.lift, window_max=tags.window_max,
+                                             vocals=self.vocals)),
             embedding=tags.embedding,
             metadata=read_metadata(path),
             warnings=tuple(warnings),
             content_sha256=digest,
+            window_max=tags.window_max,
         )
 
     def _decode(self, path: Path) -> tuple[np.ndarray, float, float, list[str]]:

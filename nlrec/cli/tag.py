@@ -72,11 +72,14 @@ def _file_progress(enabled: bool, total: int):
                    "tag's training-data prior (docs/audio.md).")
 @click.option("--lift", type=click.FloatRange(1.0, 100.0), default=2.0, show_default=True,
               help="With --rule calibrated: how many times its prior a tag's probability must be.")
+@click.option("--vocals", "vocals", type=click.Choice(["decide", "off"]), default="decide", show_default=True,
+              help="'decide': keep \"no vocals\" when the no-vocals evidence is at least twice the strongest "
+                   "singing window (docs/audio.md); 'off': the plain rule.")
 @click.option("--windows", default="10", show_default=True, metavar="N|all",
               help="3-s windows analysed per file, spread evenly over it ('all': every window).")
 @click.option("--backend", type=click.Choice(["onnx", "torch"]), default="onnx", show_default=True,
               help="onnxruntime (the port exported once, cached) or the PyTorch port itself.")
-def tag_cmd(paths, json_out, top_k, threshold, rule, lift, windows, backend):
+def tag_cmd(paths, json_out, top_k, threshold, rule, lift, vocals, windows, backend):
     """Tag audio files (mp3, ogg, opus, flac, wav) or folders of them.
 
     Both musicnn taggers (MagnaTagATune and Million Song Dataset vocabularies) run on each file;
@@ -101,7 +104,7 @@ def tag_cmd(paths, json_out, top_k, threshold, rule, lift, windows, backend):
 
     files = list(iter_audio_files(paths, unsupported=True))
     tagger = AudioTagger(max_windows=max_windows, top_k=top_k, threshold=threshold,
-                         backend=backend, rule=rule, lift=lift)
+                         backend=backend, rule=rule, lift=lift, vocals=vocals)
     run = TagRun()
     import time
 

@@ -19,7 +19,11 @@ def test_tag_json(audio_folder):
     track = data["tracks"][0]
     assert track["windows"] == 1 and track["descriptor_source"] == "audio"
     assert set(track["probabilities"]) == {"mtt", "msd"}
-    assert len(track["descriptors"]) <= 4
+    # at most --top-k per vocabulary, plus "no vocals" when the vocals decision keeps it
+    texts = [d["text"] for d in track["descriptors"]]
+    assert len([t for t in texts if t != "no vocals"]) <= 4
+    assert track["vocals"]["no_vocals"] == ("no vocals" in texts)
+    assert track["vocals"]["margin"] == 2.0
     assert set(track["metadata"]) == {"title", "artist", "album", "year", "genre"}
 
 

@@ -27,7 +27,11 @@ def test_track_outputs(audio_folder, tagger):
     assert set(track.probabilities) == {"mtt", "msd"}
     assert len(track.probabilities["mtt"]) == len(track.probabilities["msd"]) == 50
     assert all(0.0 <= p <= 1.0 for probs in track.probabilities.values() for p in probs.values())
-    assert 1 <= len(track.descriptors) <= 10
+    assert 1 <= len(track.descriptors) <= 11  # top 5 per vocabulary, plus "no vocals" from the vocals decision
+    # each tag's maximum over the windows, for the vocals decision: never below the mean
+    assert set(track.window_max) == {"mtt", "msd"}
+    assert all(track.window_max[v][t] >= p - 1e-6 for v, probs in track.probabilities.items() for t, p in probs.items())
+    assert ("no vocals" in [d.text for d in track.descriptors]) == track.to_dict()["vocals"]["no_vocals"]
     assert [d.probability for d in track.descriptors] == sorted(
         (d.probability for d in track.descriptors), reverse=True)
     again = tagger.tag_file(audio_folder / "noise.flac")
