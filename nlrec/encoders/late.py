@@ -132,6 +132,7 @@ class LateRetriever:
         self._counts = np.maximum(np.diff(self._indptr), 1).astype(np.float64)
         self._exact = vocab
         self._vectors: np.ndarray | None = None
+        self._vectors_t: tuple[np.ndarray, np.ndarray] | None = None  # (vectors, their transpose)
         if vectors is not None and len(vectors) == len(self.vocabulary):
             self._vectors = np.asarray(vectors, dtype=np.float32)
 
@@ -201,7 +202,11 @@ class LateRetriever:
         known = [j for j, t in enumerate(texts) if t in exact]
         if known:
             q[known] = vocab_vectors[[exact[texts[j]] for j in known]]
-        sims = q @ vocab_vectors.T
+        if self._vectors_t is None or self._vectors_t[0] is not vocab_vectors:
+            # (dimension, vocabulary) contiguous: the product reads memory in order (2.0 against 3.7
+            # ms for 17k descriptors, one thread)
+            self._vectors_t = (vocab_vectors, np.ascontiguousarray(vocab_vectors.T))
+        sims = q @ self._vectors_t[1]
         where = {t: j for j, t in enumerate(texts)}
         for t, j in where.items():
             if t in exact:
