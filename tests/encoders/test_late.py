@@ -94,10 +94,11 @@ def test_index_build_saves_the_late_retriever(tmp_path, fake_encoder):
     cat = Catalog.from_records([{"id": f"t{i}", "descriptors": d.split(", ")} for i, d in enumerate(DOCS)])
     build_index(cat, str(tmp_path / "idx"), encoder=fake_encoder, onnx=False)
     files = {p.name for p in (tmp_path / "idx").rglob("*") if p.parent.name == "late"}
-    assert {"descriptors.json", "vectors.npy"} <= files
+    assert {"descriptors.json", "vectors.npy", "neighbours.npz"} <= files
     index = Index.open(str(tmp_path / "idx"))
     index.use_encoder(fake_encoder)
     assert index.retriever("late")._vectors is not None
+    assert index.retriever("late")._neighbours is not None  # no vocabulary product at search time
 
 
 def test_exact_descriptor_match_counts_as_one():
@@ -187,3 +188,20 @@ def test_phrases_that_are_descriptors_take_their_stored_vectors_and_embed_nothin
     assert sorted(calls[0]) == ["fast", "pace", "spooky", "spooky fast", "spooky fast pace"]  # descriptors never
     with pytest.raises(ValueError, match="phrases"):
         LateRetriever(DOCS, counting, phrases="some")
+
+
+def test_linked_neighbours_give_the_same_scores_and_are_saved(tmp_path):
+    plain = LateRetriever(DOCS, vectors_of)
+    linked = LateRetriever(DOCS, vectors_of)
+    linked.link(block=2)  # blocks smaller than the vocabulary
+    for request in ("fast pace vocal renaissance music", "creepy music", "calm piano jazz", "spooky drums"):
+        assert np.allclose(plain.scores(request), linked.scores(request), atol=1e-6)
+    linked.save(tmp_path / "late")
+    assert (tmp_path / "late" / "neighbours.npz").is_file()
+    opened = LateRetriever.open(tmp_path / "late", DOCS, vectors_of)
+    assert opened._neighbours is not None
+    assert np.allclose(opened.scores("creepy music"), plain.scores("creepy music"), atol=1e-6)
+    (tmp_path / "late2").mkdir()
+    for name in ("descriptors.json", "vectors.npy"):
+        (tmp_path / "late2" / name).write_bytes((tmp_path / "late" / name).read_bytes())
+    assert LateRetriever.open(tmp_path / "late2", DOCS, vectors_of)._neighbours is None  # older index
