@@ -155,7 +155,7 @@ class LateRetriever:
         v = self.vectors
         if not len(v):
             return
-        vt = np.ascontiguousarray(v.T)
+        vt = self._transposed()
         ptr, rows, vals = [0], [], []
         for start in range(0, len(v), block):
             sims = v[start:start + block] @ vt
@@ -166,6 +166,26 @@ class LateRetriever:
                 ptr.append(ptr[-1] + len(hit))
         self._neighbours = (np.asarray(ptr, dtype=np.int64), np.concatenate(rows), np.concatenate(vals))
 
+    def _transposed(self) -> np.ndarray:
+        """The vocabulary's vectors as a contiguous (dimension, vocabulary) array: a product with it
+        reads memory in order (2.0 against 3.7 ms for 17k descriptors, one thread)."""
+        vectors = self.vectors
+        if self._vectors_t is None or self._vectors_t[0] is not vectors:
+            self._vectors_t = (vectors, np.ascontiguousarray(vectors.T))
+        return self._vectors_t[1]
+
+    def _text_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of request texts: a descriptor's stored vector, the others embedded."""
+        exact, vectors = self._exact, self.vectors
+        out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+        known = [j for j, t in enumerate(texts) if t in exact]
+        if known:
+            out[known] = vectors[[exact[texts[j]] for j in known]]
+        new = [j for j, t in enumerate(texts) if t not in exact]
+        if new:
+            out[new] = np.asarray(self.vectors_of([texts[j] for j in new]), dtype=np.float32)
+        return out
+
     def _row(self, descriptor: int) -> np.ndarray:
         ptr, rows, vals = self._neighbours  # type: ignore[misc]
         out = np.zeros(len(self.vocabulary), dtype=np.float32)
@@ -175,8 +195,10 @@ class LateRetriever:
 
     # -- files --------------------------------------------------------------------------------
     def save(self, directory: str | Path) -> dict[str, Any]:
-        """Write the descriptor vocabulary and its vectors (embedded now if they were not), so a
-        search never embeds a catalog's descriptors: ``descriptors.json`` and ``vectors.npy``."""
+        """Write the descriptor vocabulary, its vectors (embedded now if they were not) and each
+        descriptor's neighbours (:meth:`link`), so a search never embeds a catalog's descriptors nor
+        multiplies them with the vocabulary: ``descriptors.json``, ``vectors.npy``,
+        ``neighbours.npz``."""
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         vectors = self.vectors
@@ -231,29 +253,16 @@ class LateRetriever:
             return []
         texts = list(dict.fromkeys(s for _, _, s in spans))
         exact = self._exact
-        vocab_vectors = self.vectors
-        # a descriptor's own vector for the n-grams that are descriptors; the rest are embedded
-        new = [t for t in texts if t not in exact]
-        linked = self._neighbours is not None
-        # with neighbours, descriptors' rows are read, not computed: only new words meet the product
-        product = new if linked else texts
-        sims = np.empty((len(texts), len(vocab_vectors)), dtype=np.float32)
-        if product:
-            q = np.empty((len(product), vocab_vectors.shape[1]), dtype=np.float32)
-            if new:
-                q[[j for j, t in enumerate(product) if t not in exact]] = np.asarray(self.vectors_of(new), dtype=np.float32)
-            known = [j for j, t in enumerate(product) if t in exact]
-            if known:
-                q[known] = vocab_vectors[[exact[product[j]] for j in known]]
-            if self._vectors_t is None or self._vectors_t[0] is not vocab_vectors:
-                # (dimension, vocabulary) contiguous: the product reads memory in order (2.0 against
-                # 3.7 ms for 17k descriptors, one thread)
-                self._vectors_t = (vocab_vectors, np.ascontiguousarray(vocab_vectors.T))
-            sims[[j for j, t in enumerate(texts) if t in set(product)]] = q @ self._vectors_t[1]
-        if linked:
+        sims = np.empty((len(texts), len(self.vocabulary)), dtype=np.float32)
+        if self._neighbours is not None:  # a descriptor's row is read; only new words meet the product
+            computed = [j for j, t in enumerate(texts) if t not in exact]
             for j, t in enumerate(texts):
                 if t in exact:
                     sims[j] = self._row(exact[t])
+        else:
+            computed = list(range(len(texts)))
+        if computed:
+            sims[computed] = self._text_vectors([texts[j] for j in computed]) @ self._transposed()
         where = {t: j for j, t in enumerate(texts)}
         for t, j in where.items():
             if t in exact:
